@@ -1,0 +1,1 @@
+//! Placeholder: the translator is being written.
