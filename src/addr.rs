@@ -1,0 +1,572 @@
+//! IP addresses as the contract sees them, and sets of address ranges.
+//!
+//! [`Ip`] is either an IPv4 address as a `u32` or an IPv6 address as a `u128`. An IPv4-mapped IPv6 address
+//! (`::ffff:a.b.c.d`) is *always* turned into the IPv4 address when it is parsed, in requests, headers and policy
+//! lists alike, so no comparison anywhere can be fooled by the two spellings of one address.
+//!
+//! Parsing is strict on purpose: an address that a firewall and the engine could read differently (`010.1.1.1`,
+//! which some libraries read as octal) is malformed, and malformed input never gets `allow`.
+//!
+//! [`RangeSet`] holds ranges as merged, sorted, disjoint `[start, end]` intervals, IPv4 and IPv6 apart, searched by
+//! binary search: 8 bytes per IPv4 range, 32 per IPv6 range, `O(log n)` per lookup however the ranges were written.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::{Ipv4Addr, Ipv6Addr};
+use core::str::FromStr;
+
+/// An address after parsing and un-mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ip {
+    V4(u32),
+    V6(u128),
+}
+
+const MAPPED_PREFIX: u128 = 0xffff_0000_0000;
+const MAPPED_START: u128 = MAPPED_PREFIX;
+const MAPPED_END: u128 = MAPPED_PREFIX | 0xffff_ffff;
+
+impl Ip {
+    fn from_v6(a: Ipv6Addr) -> Ip {
+        let v = u128::from(a);
+        if (MAPPED_START..=MAPPED_END).contains(&v) {
+            Ip::V4(v as u32)
+        } else {
+            Ip::V6(v)
+        }
+    }
+}
+
+impl fmt::Display for Ip {
+    /// IPv4 as a dotted quad, IPv6 in the RFC 5952 form (lower case, longest run of zero groups compressed).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Ip::V4(v) => fmt::Display::fmt(&Ipv4Addr::from(v), f),
+            Ip::V6(v) => fmt::Display::fmt(&Ipv6Addr::from(v), f),
+        }
+    }
+}
+
+/// Longest address text worth looking at: a full IPv6 address with an embedded IPv4 tail, brackets and a zone.
+const MAX_ADDR_TEXT: usize = 96;
+
+/// Parses a peer address: a dotted-quad IPv4 address (no leading zeros), or an IPv6 address with an optional zone
+/// (`%eth0`, dropped) and optional surrounding brackets. No port, no surrounding spaces.
+pub fn parse_addr(text: &[u8]) -> Option<Ip> {
+    if text.len() > MAX_ADDR_TEXT {
+        return None;
+    }
+    let inner = match text {
+        [b'[', inner @ .., b']'] => return parse_v6_with_zone(inner),
+        _ => text,
+    };
+    if inner.contains(&b':') {
+        parse_v6_with_zone(inner)
+    } else {
+        parse_v4(inner).map(Ip::V4)
+    }
+}
+
+fn parse_v4(text: &[u8]) -> Option<u32> {
+    // core's parser already rejects leading zeros and octets above 255.
+    let s = core::str::from_utf8(text).ok()?;
+    Ipv4Addr::from_str(s).ok().map(u32::from)
+}
+
+fn parse_v6_with_zone(text: &[u8]) -> Option<Ip> {
+    let addr = match text.iter().position(|&b| b == b'%') {
+        Some(i) => {
+            let zone = &text[i + 1..];
+            if zone.is_empty()
+                || !zone
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+            {
+                return None;
+            }
+            &text[..i]
+        }
+        None => text,
+    };
+    let s = core::str::from_utf8(addr).ok()?;
+    Ipv6Addr::from_str(s).ok().map(Ip::from_v6)
+}
+
+/// Parses one entry of a forwarding header: an address as [`parse_addr`] takes it, optionally with a port
+/// (`203.0.113.9:443`, `[2001:db8::1]:443`). Surrounding spaces and tabs are trimmed.
+pub fn parse_hop(text: &[u8]) -> Option<Ip> {
+    let text = trim_ows(text);
+    if let Some(rest) = text.strip_prefix(b"[") {
+        let close = rest.iter().position(|&b| b == b']')?;
+        let after = &rest[close + 1..];
+        if !after.is_empty() && !is_port_suffix(after) {
+            return None;
+        }
+        return parse_v6_with_zone(&rest[..close]);
+    }
+    let colons = text.iter().filter(|&&b| b == b':').count();
+    if colons == 1 {
+        // Only IPv4 can carry a port without brackets; a bare IPv6 address has at least two colons.
+        let i = text.iter().position(|&b| b == b':')?;
+        if !is_port_suffix(&text[i..]) {
+            return None;
+        }
+        return parse_v4(&text[..i]).map(Ip::V4);
+    }
+    parse_addr(text)
+}
+
+/// `:` followed by a decimal port number from 0 to 65535.
+fn is_port_suffix(s: &[u8]) -> bool {
+    let Some(digits) = s.strip_prefix(b":") else {
+        return false;
+    };
+    if digits.is_empty() || digits.len() > 5 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    digits
+        .iter()
+        .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'))
+        <= 65535
+}
+
+/// Trims HTTP optional white space (spaces and tabs) from both ends.
+pub fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// One range as written in a policy, before merging: an address and a prefix length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: Ip,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or `ipv6/n`. Host bits are cleared (`10.1.2.3/8` is
+    /// `10.0.0.0/8`), as firewalls do. An IPv4-mapped range (`::ffff:10.0.0.0/104`) becomes the IPv4 range.
+    pub fn parse(text: &str) -> Option<Cidr> {
+        let (addr_text, prefix_text) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        // Zones and brackets mean nothing in a range; reject rather than guess.
+        if addr_text.contains(['%', '[', ']']) {
+            return None;
+        }
+        let (v6, max) = if addr_text.contains(':') {
+            (Some(Ipv6Addr::from_str(addr_text).ok()?), 128u8)
+        } else {
+            (None, 32u8)
+        };
+        let prefix = match prefix_text {
+            None => max,
+            Some(p) => parse_prefix(p, max)?,
+        };
+        let cidr = match v6 {
+            None => Cidr {
+                addr: Ip::V4(parse_v4(addr_text.as_bytes())?),
+                prefix,
+            },
+            Some(a) => {
+                let v = u128::from(a);
+                if prefix >= 96 && (MAPPED_START..=MAPPED_END).contains(&v) {
+                    Cidr {
+                        addr: Ip::V4(v as u32),
+                        prefix: prefix - 96,
+                    }
+                } else {
+                    Cidr {
+                        addr: Ip::V6(v),
+                        prefix,
+                    }
+                }
+            }
+        };
+        Some(cidr.truncated())
+    }
+
+    fn truncated(self) -> Cidr {
+        match self.addr {
+            Ip::V4(v) => Cidr {
+                addr: Ip::V4(v & mask32(self.prefix)),
+                prefix: self.prefix,
+            },
+            Ip::V6(v) => Cidr {
+                addr: Ip::V6(v & mask128(self.prefix)),
+                prefix: self.prefix,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Cidr {
+    /// Single addresses without a prefix, everything else as `addr/prefix`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let full = matches!((self.addr, self.prefix), (Ip::V4(_), 32) | (Ip::V6(_), 128));
+        if full {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.prefix)
+        }
+    }
+}
+
+fn parse_prefix(p: &str, max: u8) -> Option<u8> {
+    let b = p.as_bytes();
+    if b.is_empty()
+        || b.len() > 3
+        || !b.iter().all(u8::is_ascii_digit)
+        || (b.len() > 1 && b[0] == b'0')
+    {
+        return None;
+    }
+    let n = b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+    (n <= u32::from(max)).then_some(n as u8)
+}
+
+fn mask32(prefix: u8) -> u32 {
+    if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(prefix))
+    }
+}
+
+fn mask128(prefix: u8) -> u128 {
+    if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(prefix))
+    }
+}
+
+/// A set of addresses stored as merged, sorted, disjoint inclusive intervals.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RangeSet {
+    v4: Vec<(u32, u32)>,
+    v6: Vec<(u128, u128)>,
+}
+
+impl RangeSet {
+    /// Builds the set from CIDRs in any order, overlapping or not.
+    ///
+    /// An IPv6 range that covers part of the IPv4-mapped block (`::/0`, `::ffff:0:0/95`) also covers those IPv4
+    /// addresses, because a mapped address *is* its IPv4 address everywhere in the engine.
+    pub fn from_cidrs(cidrs: &[Cidr]) -> RangeSet {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for c in cidrs {
+            match c.addr {
+                Ip::V4(a) => v4.push((a, a | !mask32(c.prefix))),
+                Ip::V6(a) => {
+                    let end = a | !mask128(c.prefix);
+                    v6.push((a, end));
+                    let (lo, hi) = (a.max(MAPPED_START), end.min(MAPPED_END));
+                    if lo <= hi {
+                        v4.push((lo as u32, hi as u32));
+                    }
+                }
+            }
+        }
+        RangeSet {
+            v4: merge(v4),
+            v6: merge(v6),
+        }
+    }
+
+    /// Rebuilds a set from stored intervals, checking that they are sorted, disjoint and non-adjacent exactly as
+    /// [`RangeSet::from_cidrs`] leaves them. Used when loading a compiled policy, which is never trusted blindly.
+    pub fn from_intervals(v4: Vec<(u32, u32)>, v6: Vec<(u128, u128)>) -> Option<RangeSet> {
+        fn canonical<T: Copy + Ord + core::ops::Add<Output = T> + From<u8>>(v: &[(T, T)]) -> bool {
+            v.iter().all(|&(s, e)| s <= e)
+                && v.windows(2)
+                    .all(|w| w[0].1 < w[1].0 && w[0].1 + T::from(1) < w[1].0)
+        }
+        (canonical(&v4) && canonical(&v6)).then_some(RangeSet { v4, v6 })
+    }
+
+    pub fn contains(&self, ip: Ip) -> bool {
+        match ip {
+            Ip::V4(x) => {
+                let i = self.v4.partition_point(|&(start, _)| start <= x);
+                i > 0 && x <= self.v4[i - 1].1
+            }
+            Ip::V6(x) => {
+                let i = self.v6.partition_point(|&(start, _)| start <= x);
+                i > 0 && x <= self.v6[i - 1].1
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
+    pub fn v4(&self) -> &[(u32, u32)] {
+        &self.v4
+    }
+
+    pub fn v6(&self) -> &[(u128, u128)] {
+        &self.v6
+    }
+
+    /// The set written back as the fewest CIDRs, IPv4 first, for display.
+    pub fn to_cidrs(&self) -> Vec<Cidr> {
+        let mut out = Vec::new();
+        for &(s, e) in &self.v4 {
+            split_interval(u128::from(s), u128::from(e), 32, &mut |a, p| {
+                out.push(Cidr {
+                    addr: Ip::V4(a as u32),
+                    prefix: p,
+                })
+            });
+        }
+        for &(s, e) in &self.v6 {
+            split_interval(s, e, 128, &mut |a, p| {
+                out.push(Cidr {
+                    addr: Ip::V6(a),
+                    prefix: p,
+                })
+            });
+        }
+        out
+    }
+}
+
+/// Splits `[s, e]` in a `width`-bit address space into the fewest aligned blocks, in order.
+fn split_interval(mut s: u128, e: u128, width: u32, emit: &mut dyn FnMut(u128, u8)) {
+    loop {
+        let aligned = if s == 0 {
+            width
+        } else {
+            s.trailing_zeros().min(width)
+        };
+        let span = e - s; // block size minus one, so the full 128-bit space does not overflow
+        let fits = if span == u128::MAX {
+            128
+        } else {
+            127 - (span + 1).leading_zeros()
+        };
+        let bits = aligned.min(fits);
+        emit(s, (width - bits) as u8);
+        if bits >= 128 {
+            return;
+        }
+        let last = s + ((1u128 << bits) - 1);
+        if last >= e {
+            return;
+        }
+        s = last + 1;
+    }
+}
+
+fn merge<T: Copy + Ord + core::ops::Add<Output = T> + From<u8> + Bounded>(
+    mut v: Vec<(T, T)>,
+) -> Vec<(T, T)> {
+    v.sort_unstable();
+    let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
+    for (s, e) in v {
+        if let Some(last) = out.last_mut() {
+            // Merge overlapping and adjacent intervals; `last.1 == MAX` covers everything after it.
+            if last.1 == T::MAX || s <= last.1 + T::from(1) {
+                if e > last.1 {
+                    last.1 = e;
+                }
+                continue;
+            }
+        }
+        out.push((s, e));
+    }
+    out
+}
+
+trait Bounded {
+    const MAX: Self;
+}
+impl Bounded for u32 {
+    const MAX: u32 = u32::MAX;
+}
+impl Bounded for u128 {
+    const MAX: u128 = u128::MAX;
+}
+
+/// Canonical text of a CIDR list, for policy display.
+pub fn cidrs_to_strings(set: &RangeSet) -> Vec<String> {
+    set.to_cidrs()
+        .iter()
+        .map(|c| alloc::format!("{c}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::vec;
+
+    fn ip(s: &str) -> Ip {
+        parse_addr(s.as_bytes()).unwrap_or_else(|| panic!("{s} should parse"))
+    }
+
+    #[test]
+    fn parses_and_formats_addresses() {
+        for (input, canonical) in [
+            ("94.232.247.10", "94.232.247.10"),
+            ("0.0.0.0", "0.0.0.0"),
+            ("255.255.255.255", "255.255.255.255"),
+            ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"),
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            (
+                "2001:0db8:0000:0000:0000:ff00:0042:8329",
+                "2001:db8::ff00:42:8329",
+            ),
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("fe80::1%eth0", "fe80::1"),
+            ("[fe80::1%eth0]", "fe80::1"),
+            ("::ffff:94.232.247.10", "94.232.247.10"),
+            ("::FFFF:5ee8:f70a", "94.232.247.10"),
+            ("::", "::"),
+            ("::1", "::1"),
+        ] {
+            assert_eq!(format!("{}", ip(input)), canonical, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_addresses() {
+        for bad in [
+            "",
+            "010.1.1.1",
+            "1.2.3.256",
+            "1.2.3",
+            "1.2.3.4.5",
+            " 1.2.3.4",
+            "1.2.3.4 ",
+            "1.2.3.4:80",
+            "[1.2.3.4]",
+            "example.com",
+            "::g",
+            "1:2:3:4:5:6:7:8:9",
+            "fe80::1%",
+            "fe80::1%eth 0",
+            "1.2.3.4%eth0",
+            "[::1]:443",
+            "[::1",
+            "::1]",
+            "0x7f.0.0.1",
+            "1.2.3.04",
+            "١.٢.٣.٤",
+        ] {
+            assert_eq!(parse_addr(bad.as_bytes()), None, "{bad:?}");
+        }
+        assert_eq!(parse_addr(b"1.2.3.\xff"), None);
+        assert_eq!(parse_addr(&[b'1'; 10_000]), None);
+    }
+
+    #[test]
+    fn parses_hops_with_ports() {
+        assert_eq!(parse_hop(b" 203.0.113.9:443 "), Some(ip("203.0.113.9")));
+        assert_eq!(parse_hop(b"[2001:db8::1]:443"), Some(ip("2001:db8::1")));
+        assert_eq!(parse_hop(b"[2001:db8::1]"), Some(ip("2001:db8::1")));
+        assert_eq!(parse_hop(b"2001:db8::1"), Some(ip("2001:db8::1")));
+        assert_eq!(parse_hop(b"\t1.2.3.4"), Some(ip("1.2.3.4")));
+        for bad in [
+            "1.2.3.4:",
+            "1.2.3.4:65536",
+            "1.2.3.4:x",
+            "[2001:db8::1]:",
+            "[2001:db8::1]x",
+            "",
+            "unknown",
+        ] {
+            assert_eq!(parse_hop(bad.as_bytes()), None, "{bad:?}");
+        }
+        assert_eq!(parse_hop(b"1.2.3.4:65535"), Some(ip("1.2.3.4")));
+    }
+
+    #[test]
+    fn parses_cidrs() {
+        let c = |s: &str| Cidr::parse(s).map(|c| format!("{c}"));
+        assert_eq!(c("10.0.0.0/8").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(c("10.1.2.3/8").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(c("52.58.233.101").as_deref(), Some("52.58.233.101"));
+        assert_eq!(c("2001:db8::/32").as_deref(), Some("2001:db8::/32"));
+        assert_eq!(c("::ffff:10.0.0.0/104").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(c("::ffff:1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(c("0.0.0.0/0").as_deref(), Some("0.0.0.0/0"));
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "10.0.0.0/08",
+            "10.0.0.0/-1",
+            "::/129",
+            "010.0.0.0/8",
+            "x",
+            "",
+            "[::1]",
+        ] {
+            assert_eq!(c(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn range_set_merges_and_searches() {
+        let cidrs: Vec<Cidr> = [
+            "10.0.0.0/9",
+            "10.128.0.0/9",
+            "192.0.2.7",
+            "192.0.2.8",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+        ]
+        .iter()
+        .map(|s| Cidr::parse(s).unwrap())
+        .collect();
+        let set = RangeSet::from_cidrs(&cidrs);
+        assert_eq!(set.v4().len(), 2);
+        assert_eq!(set.v6().len(), 1);
+        assert!(set.contains(ip("10.255.255.255")));
+        assert!(!set.contains(ip("11.0.0.0")));
+        assert!(set.contains(ip("192.0.2.8")));
+        assert!(!set.contains(ip("192.0.2.9")));
+        assert!(set.contains(ip("2001:db8:ffff::1")));
+        assert!(!set.contains(ip("2001:db9::")));
+        assert_eq!(
+            cidrs_to_strings(&set),
+            vec!["10.0.0.0/8", "192.0.2.7", "192.0.2.8", "2001:db8::/32"]
+        );
+    }
+
+    #[test]
+    fn v6_ranges_over_the_mapped_block_cover_ipv4() {
+        let set = RangeSet::from_cidrs(&[Cidr::parse("::/0").unwrap()]);
+        assert!(set.contains(ip("1.2.3.4")));
+        assert_eq!(cidrs_to_strings(&set), vec!["0.0.0.0/0", "::/0"]);
+    }
+
+    #[test]
+    fn from_intervals_rejects_non_canonical_sets() {
+        assert!(RangeSet::from_intervals(vec![(1, 2), (4, 5)], vec![]).is_some());
+        assert!(
+            RangeSet::from_intervals(vec![(1, 2), (3, 5)], vec![]).is_none(),
+            "adjacent"
+        );
+        assert!(
+            RangeSet::from_intervals(vec![(4, 5), (1, 2)], vec![]).is_none(),
+            "unsorted"
+        );
+        assert!(
+            RangeSet::from_intervals(vec![(5, 4)], vec![]).is_none(),
+            "reversed"
+        );
+    }
+}

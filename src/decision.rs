@@ -1,0 +1,156 @@
+//! The engine's answer and its JSON form.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use crate::addr::Ip;
+use crate::json;
+use crate::method::Method;
+pub use crate::policy::Action;
+use crate::presets::Provenance;
+
+/// The stable reason codes of the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    PartnerMatch,
+    RuleMatch,
+    Impersonation,
+    MethodNotAllowed,
+    UaMismatch,
+    AmbiguousMethodOverride,
+    MalformedInput,
+    NoMatch,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 8] = [
+        Reason::PartnerMatch,
+        Reason::RuleMatch,
+        Reason::Impersonation,
+        Reason::MethodNotAllowed,
+        Reason::UaMismatch,
+        Reason::AmbiguousMethodOverride,
+        Reason::MalformedInput,
+        Reason::NoMatch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::PartnerMatch => "partner_match",
+            Reason::RuleMatch => "rule_match",
+            Reason::Impersonation => "impersonation",
+            Reason::MethodNotAllowed => "method_not_allowed",
+            Reason::UaMismatch => "ua_mismatch",
+            Reason::AmbiguousMethodOverride => "ambiguous_method_override",
+            Reason::MalformedInput => "malformed_input",
+            Reason::NoMatch => "no_match",
+        }
+    }
+}
+
+/// One decision. `rule` borrows the id from the policy, so deciding allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision<'p> {
+    pub action: Action,
+    pub reason: Reason,
+    pub rule: Option<&'p str>,
+    pub client_ip: Option<Ip>,
+    pub method: Option<Method>,
+}
+
+impl Decision<'_> {
+    /// `pass` with `malformed_input`: what every failure turns into, never `allow`.
+    pub fn malformed(client_ip: Option<Ip>, method: Option<Method>) -> Decision<'static> {
+        Decision {
+            action: Action::Pass,
+            reason: Reason::MalformedInput,
+            rule: None,
+            client_ip,
+            method,
+        }
+    }
+
+    /// The decision's JSON object, keys in the contract's order.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(128);
+        self.write_json_fields(&mut out);
+        out.push('}');
+        out
+    }
+
+    /// Writes `{"action":…,"method":…` without the closing brace, so the explain form can add its keys.
+    pub(crate) fn write_json_fields(&self, out: &mut String) {
+        out.push_str("{\"action\":\"");
+        out.push_str(self.action.as_str());
+        out.push_str("\",\"reason\":\"");
+        out.push_str(self.reason.as_str());
+        out.push_str("\",\"rule\":");
+        match self.rule {
+            Some(id) => json::write_str(out, id),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"client_ip\":");
+        match self.client_ip {
+            Some(ip) => {
+                let _ = write!(out, "\"{ip}\"");
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"method\":");
+        match self.method {
+            Some(m) => {
+                let _ = write!(out, "\"{m}\"");
+            }
+            None => out.push_str("null"),
+        }
+    }
+}
+
+/// A decision with the steps that led to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation<'p> {
+    pub decision: Decision<'p>,
+    /// In evaluation order; the wording is for people and may change.
+    pub trace: Vec<String>,
+    /// Where the deciding preset's data comes from, when a preset partner decided.
+    pub provenance: Option<&'p Provenance>,
+}
+
+impl Explanation<'_> {
+    /// The decision's JSON with `trace` (and `provenance` when a preset decided) added.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(512);
+        self.decision.write_json_fields(&mut out);
+        out.push_str(",\"trace\":[");
+        for (i, step) in self.trace.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json::write_str(&mut out, step);
+        }
+        out.push(']');
+        if let Some(p) = self.provenance {
+            out.push_str(",\"provenance\":");
+            write_provenance(&mut out, p);
+        }
+        out.push('}');
+        out
+    }
+}
+
+pub(crate) fn write_provenance(out: &mut String, p: &Provenance) {
+    out.push_str("{\"preset\":");
+    json::write_str(out, &p.preset);
+    out.push_str(",\"title\":");
+    json::write_str(out, &p.title);
+    out.push_str(",\"source\":");
+    json::write_str(out, &p.source);
+    out.push_str(",\"verified\":");
+    out.push_str(if p.verified { "true" } else { "false" });
+    out.push_str(",\"reviewed\":");
+    json::write_str(out, &p.reviewed);
+    out.push_str(",\"note\":");
+    json::write_str(out, &p.note);
+    out.push('}');
+}

@@ -1,0 +1,742 @@
+//! The decision logic: every rule of the contract, in its order, and nowhere else.
+//!
+//! ```text
+//! 1 addresses  →  2 client IP  →  3 method  →  4 User-Agent  →  5 site rules  →  6 partners  →  7 no_match
+//! ```
+//!
+//! Each step either hands a value to the next or ends the evaluation with a decision. Failures of input end it
+//! with `pass` + `malformed_input`, carrying whatever had been resolved before the failing step (`client_ip` from
+//! step 2 on, `method` from step 4 on), so the answer says how far the request got.
+//!
+//! The same function serves [`decide`] and [`explain`]: the trace is an `Option`, and with `None` no trace text is
+//! ever formatted, so the fast path pays one branch per step for it.
+//!
+//! # Bounds
+//!
+//! Every input is attacker-controlled. Work is linear in the request size with small constants: header values
+//! the engine reads are capped at [`MAX_HEADER_VALUE`] bytes, forwarding lists at [`MAX_HOPS`] entries,
+//! User-Agent patterns are matched by an NFA (see [`crate::pattern`]). Oversized input is `malformed_input`.
+
+use alloc::borrow::Cow;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::addr::{parse_addr, parse_hop, trim_ows, Ip};
+use crate::decision::{Decision, Explanation, Reason};
+use crate::method::Method;
+use crate::path;
+use crate::pattern::contains_lower;
+use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule};
+use crate::presets::Provenance;
+use crate::request::Request;
+
+/// Longest value of a header the engine reads (forwarding header after joining, User-Agent, method overrides).
+/// Common servers refuse header fields above 8 KiB, so nothing legitimate is longer.
+pub const MAX_HEADER_VALUE: usize = 8192;
+/// Most entries accepted in a forwarding list header.
+pub const MAX_HOPS: usize = 64;
+
+/// Longest excerpt of a request value quoted in a trace.
+const TRACE_EXCERPT: usize = 120;
+
+/// Decides one request.
+pub fn decide<'p>(policy: &'p Policy, request: &Request<'_>) -> Decision<'p> {
+    evaluate(policy, request, &mut Trace(None)).0
+}
+
+/// Decides one request and says why, step by step.
+pub fn explain<'p>(policy: &'p Policy, request: &Request<'_>) -> Explanation<'p> {
+    let mut steps = Vec::new();
+    let (decision, provenance) = evaluate(policy, request, &mut Trace(Some(&mut steps)));
+    Explanation {
+        decision,
+        trace: steps,
+        provenance,
+    }
+}
+
+/// Trace sink: formats nothing unless explaining.
+struct Trace<'t>(Option<&'t mut Vec<String>>);
+
+impl Trace<'_> {
+    fn step(&mut self, text: impl FnOnce() -> String) {
+        if let Some(steps) = self.0.as_deref_mut() {
+            steps.push(text());
+        }
+    }
+}
+
+/// A request value quoted for a trace, shortened if long.
+fn quote(bytes: &[u8]) -> String {
+    let shown = &bytes[..bytes.len().min(TRACE_EXCERPT)];
+    let mut out = format!("{:?}", String::from_utf8_lossy(shown));
+    if bytes.len() > TRACE_EXCERPT {
+        out.push_str(&format!(" (… {} bytes in all)", bytes.len()));
+    }
+    out
+}
+
+const OVERRIDE_HEADERS: [&str; 3] = [
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+];
+const OVERRIDE_PARAMS: [&str; 2] = ["_method", "ps_method"];
+
+/// Where the headers the engine reads are, found in one pass over the request's headers.
+#[derive(Default)]
+struct HeaderIndex {
+    forward: Slot,
+    user_agent: Slot,
+    overrides: [Slot; 3],
+}
+
+#[derive(Default, Clone, Copy)]
+struct Slot {
+    first: usize,
+    count: usize,
+}
+
+impl Slot {
+    fn saw(&mut self, i: usize) {
+        if self.count == 0 {
+            self.first = i;
+        }
+        self.count += 1;
+    }
+}
+
+impl HeaderIndex {
+    fn build(req: &Request<'_>, forward: ForwardHeader) -> HeaderIndex {
+        let mut index = HeaderIndex::default();
+        let forward_name = forward.name().as_bytes();
+        for (i, (name, _)) in req.headers.iter().enumerate() {
+            if name.eq_ignore_ascii_case(b"user-agent") {
+                index.user_agent.saw(i);
+            } else if name.eq_ignore_ascii_case(forward_name) {
+                index.forward.saw(i);
+            } else if let Some(k) = OVERRIDE_HEADERS
+                .iter()
+                .position(|h| name.eq_ignore_ascii_case(h.as_bytes()))
+            {
+                index.overrides[k].saw(i);
+            }
+        }
+        index
+    }
+
+    /// The values of a slot's header, in order.
+    fn values<'r>(
+        slot: Slot,
+        req: &'r Request<'_>,
+        name: &'r [u8],
+    ) -> impl Iterator<Item = &'r [u8]> + 'r {
+        req.headers[slot.first.min(req.headers.len())..]
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .take(slot.count)
+            .map(|(_, v)| *v)
+    }
+}
+
+fn evaluate<'p>(
+    policy: &'p Policy,
+    req: &Request<'_>,
+    t: &mut Trace<'_>,
+) -> (Decision<'p>, Option<&'p Provenance>) {
+    // 1. Addresses.
+    let Some(peer) = parse_addr(req.remote_addr) else {
+        t.step(|| {
+            format!(
+                "remote_addr {} is not an IPv4 or IPv6 address: malformed input",
+                quote(req.remote_addr)
+            )
+        });
+        return (Decision::malformed(None, None), None);
+    };
+    t.step(|| format!("remote_addr {} is {peer}", quote(req.remote_addr)));
+    let headers = HeaderIndex::build(req, policy.proxy_header);
+
+    // 2. Client IP.
+    let Some(client) = resolve_client(policy, peer, req, headers.forward, t) else {
+        return (Decision::malformed(None, None), None);
+    };
+
+    // 3. Method.
+    let Some(request_method) = Method::parse(req.method) else {
+        t.step(|| {
+            format!(
+                "method {} is not a token of 1 to 32 characters: malformed input",
+                quote(req.method)
+            )
+        });
+        return (Decision::malformed(Some(client), None), None);
+    };
+    let method = match effective_method(request_method, req, &headers, t) {
+        Ok(m) => m,
+        Err(reason) => {
+            let d = Decision {
+                action: Action::Pass,
+                reason,
+                rule: None,
+                client_ip: Some(client),
+                method: None,
+            };
+            return (d, None);
+        }
+    };
+
+    // 4. User-Agent.
+    let ua = match user_agent(req, headers.user_agent, t) {
+        Ok(ua) => ua,
+        Err(()) => return (Decision::malformed(Some(client), Some(method)), None),
+    };
+
+    let methods = (request_method, method);
+    // 5. Site rules.
+    let mut normalised_path: Option<Option<Vec<u8>>> = None;
+    for rule in policy.rules.iter() {
+        if !rule.enabled {
+            t.step(|| format!("rule {:?} is disabled", rule.id));
+            continue;
+        }
+        match rule_matches(rule, client, ua, methods, req, &mut normalised_path, t) {
+            Ok(false) => {}
+            Ok(true) => {
+                t.step(|| format!("rule {:?} matches: {}", rule.id, rule.action.as_str()));
+                let d = Decision {
+                    action: rule.action,
+                    reason: Reason::RuleMatch,
+                    rule: Some(&rule.id),
+                    client_ip: Some(client),
+                    method: Some(method),
+                };
+                return (d, None);
+            }
+            Err(()) => return (Decision::malformed(Some(client), Some(method)), None),
+        }
+    }
+
+    // 6. Partners.
+    for partner in policy.partners.iter() {
+        if !partner.enabled {
+            t.step(|| format!("partner {:?} is disabled", partner.id));
+            continue;
+        }
+        let Some((action, reason)) =
+            partner_outcome(policy.impersonation, partner, client, ua, methods, t)
+        else {
+            continue;
+        };
+        if let Some(p) = &partner.provenance {
+            t.step(|| {
+                format!(
+                    "partner {:?} comes from the preset {:?}: source {}, {}, reviewed {}; add addresses with \"add_ip\" or replace the preset with a custom partner",
+                    partner.id,
+                    p.preset,
+                    p.source,
+                    if p.verified { "verified" } else { "not verified" },
+                    p.reviewed
+                )
+            });
+        }
+        let d = Decision {
+            action,
+            reason,
+            rule: Some(&partner.id),
+            client_ip: Some(client),
+            method: Some(method),
+        };
+        return (d, partner.provenance.as_ref());
+    }
+
+    // 7. Nothing decided.
+    t.step(|| String::from("no rule or partner decided: no opinion"));
+    let d = Decision {
+        action: Action::Pass,
+        reason: Reason::NoMatch,
+        rule: None,
+        client_ip: Some(client),
+        method: Some(method),
+    };
+    (d, None)
+}
+
+/// Step 2. `None` means malformed input (already traced).
+fn resolve_client(
+    policy: &Policy,
+    peer: Ip,
+    req: &Request<'_>,
+    slot: Slot,
+    t: &mut Trace<'_>,
+) -> Option<Ip> {
+    let header = policy.proxy_header;
+    if !policy.trusted_proxies.contains(peer) {
+        t.step(|| format!("{peer} is not a trusted proxy: forwarding headers are ignored, the client is {peer}"));
+        return Some(peer);
+    }
+    if slot.count == 0 {
+        t.step(|| {
+            format!(
+                "{peer} is a trusted proxy but sent no {} header: the client is {peer}",
+                header.name()
+            )
+        });
+        return Some(peer);
+    }
+    let mut values = HeaderIndex::values(slot, req, header.name().as_bytes());
+    let value: Cow<'_, [u8]> = if slot.count == 1 {
+        Cow::Borrowed(values.next().unwrap_or_default())
+    } else {
+        // Several occurrences mean one list, joined in order.
+        let mut joined = Vec::new();
+        for (i, v) in values.enumerate() {
+            if i > 0 {
+                joined.extend_from_slice(b", ");
+            }
+            joined.extend_from_slice(v);
+            if joined.len() > MAX_HEADER_VALUE {
+                break;
+            }
+        }
+        Cow::Owned(joined)
+    };
+    if value.len() > MAX_HEADER_VALUE {
+        t.step(|| {
+            format!(
+                "{} is longer than {MAX_HEADER_VALUE} bytes: malformed input",
+                header.name()
+            )
+        });
+        return None;
+    }
+    t.step(|| {
+        format!(
+            "{peer} is a trusted proxy: reading {} {}",
+            header.name(),
+            quote(&value)
+        )
+    });
+    if !header.is_list() {
+        let ip = parse_addr(trim_ows(&value));
+        match ip {
+            Some(ip) => t.step(|| format!("{} holds {ip}: the client is {ip}", header.name())),
+            None => {
+                t.step(|| format!("{} is not a single address: malformed input", header.name()))
+            }
+        }
+        return ip;
+    }
+    let hops: Vec<&[u8]> = match header {
+        ForwardHeader::Forwarded => split_outside_quotes(&value, b','),
+        _ => value.split(|&b| b == b',').collect(),
+    };
+    if hops.len() > MAX_HOPS {
+        t.step(|| {
+            format!(
+                "{} has {} entries, more than {MAX_HOPS}: malformed input",
+                header.name(),
+                hops.len()
+            )
+        });
+        return None;
+    }
+    let total = hops.len();
+    let mut leftmost = peer;
+    for (i, hop) in hops.iter().enumerate().rev() {
+        let address = match header {
+            ForwardHeader::Forwarded => forwarded_for(hop).and_then(|v| parse_hop(&v)),
+            _ => parse_hop(hop),
+        };
+        let Some(ip) = address else {
+            t.step(|| {
+                format!(
+                    "entry {} of {total} {} is not an address: malformed input",
+                    i + 1,
+                    quote(trim_ows(hop))
+                )
+            });
+            return None;
+        };
+        if policy.trusted_proxies.contains(ip) {
+            t.step(|| {
+                format!(
+                    "entry {} of {total} is {ip}, a trusted proxy: skipped",
+                    i + 1
+                )
+            });
+            leftmost = ip;
+            continue;
+        }
+        t.step(|| {
+            format!(
+                "entry {} of {total} is {ip}, not a trusted proxy: the client is {ip}",
+                i + 1
+            )
+        });
+        return Some(ip);
+    }
+    t.step(|| format!("every entry is a trusted proxy: the leftmost, {leftmost}, is the client"));
+    Some(leftmost)
+}
+
+/// Splits on `sep` where it stands outside a quoted string (RFC 7239 values may quote commas and semicolons).
+fn split_outside_quotes(value: &[u8], sep: u8) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, &b) in value.iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if quoted && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            quoted = !quoted;
+        } else if b == sep && !quoted {
+            parts.push(&value[start..i]);
+            start = i + 1;
+            if parts.len() > MAX_HOPS {
+                // Enough to know the list is too long; stop so the work stays bounded by the cap.
+                break;
+            }
+        }
+    }
+    if parts.len() <= MAX_HOPS {
+        parts.push(&value[start..]);
+    }
+    parts
+}
+
+/// The `for=` value of one RFC 7239 element, unquoted. `None` when the element is not well-formed or has no
+/// (or more than one) `for` parameter.
+fn forwarded_for(element: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let mut found = None;
+    for pair in split_outside_quotes(element, b';') {
+        let pair = trim_ows(pair);
+        let eq = pair.iter().position(|&b| b == b'=')?;
+        let (name, raw) = (&pair[..eq], &pair[eq + 1..]);
+        let value = unquote(raw)?;
+        if name.eq_ignore_ascii_case(b"for") {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(value);
+        }
+    }
+    found
+}
+
+fn unquote(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let Some(inner) = raw.strip_prefix(b"\"") else {
+        return (!raw.is_empty() && !raw.contains(&b'"')).then_some(Cow::Borrowed(raw));
+    };
+    let inner = inner.strip_suffix(b"\"")?;
+    if !inner.contains(&b'\\') {
+        return (!inner.contains(&b'"')).then_some(Cow::Borrowed(inner));
+    }
+    let mut out = Vec::with_capacity(inner.len());
+    let mut bytes = inner.iter();
+    while let Some(&b) = bytes.next() {
+        match b {
+            b'\\' => out.push(*bytes.next()?),
+            b'"' => return None,
+            _ => out.push(b),
+        }
+    }
+    Some(Cow::Owned(out))
+}
+
+/// Step 3: the effective method after overrides.
+fn effective_method(
+    request_method: Method,
+    req: &Request<'_>,
+    headers: &HeaderIndex,
+    t: &mut Trace<'_>,
+) -> Result<Method, Reason> {
+    let mut first: Option<Cow<'_, [u8]>> = None;
+    let mut conflict = false;
+    let mut consider = |source: &dyn Fn() -> String, value: Cow<'_, [u8]>, t: &mut Trace<'_>| {
+        t.step(|| format!("method override {} = {}", source(), quote(&value)));
+        match &first {
+            None => first = Some(Cow::Owned(value.into_owned())),
+            Some(f) if f.eq_ignore_ascii_case(&value) => {}
+            Some(_) => conflict = true,
+        }
+    };
+    for (k, name) in OVERRIDE_HEADERS.iter().enumerate() {
+        for v in HeaderIndex::values(headers.overrides[k], req, name.as_bytes()) {
+            consider(&|| format!("header {name}"), Cow::Borrowed(trim_ows(v)), t);
+        }
+    }
+    for (name, value) in query_overrides(req.uri) {
+        consider(&|| format!("query parameter {name}"), Cow::Owned(value), t);
+    }
+    match first {
+        None => {
+            t.step(|| format!("method {request_method}, no override"));
+            Ok(request_method)
+        }
+        Some(_) if conflict => {
+            t.step(|| String::from("method overrides disagree: ambiguous"));
+            Err(Reason::AmbiguousMethodOverride)
+        }
+        Some(value) => match Method::parse(&value) {
+            Some(m) => {
+                t.step(|| format!("request method {request_method}, effective method {m}"));
+                Ok(m)
+            }
+            None => {
+                t.step(|| {
+                    format!(
+                        "method override {} is not a valid method: malformed input",
+                        quote(&value)
+                    )
+                });
+                Err(Reason::MalformedInput)
+            }
+        },
+    }
+}
+
+/// `_method` and `ps_method` query parameters, decoded the way PHP fills `$_GET` (which is what WordPress and
+/// PrestaShop read): `+` is a space, `%XX` a byte, and in the name leading spaces are dropped and `.` and ` `
+/// become `_` — so `?.method=DELETE` is an override too. Array forms (`_method[]=…`) are not strings and are
+/// ignored, as the shop would not use them as a method.
+fn query_overrides(uri: &[u8]) -> impl Iterator<Item = (&'static str, Vec<u8>)> + '_ {
+    let query = uri.iter().position(|&b| b == b'?').map_or(&b""[..], |i| {
+        let q = &uri[i + 1..];
+        &q[..q.iter().position(|&b| b == b'#').unwrap_or(q.len())]
+    });
+    query.split(|&b| b == b'&').filter_map(|pair| {
+        let eq = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
+        let raw_name = &pair[..eq];
+        // Cheap filter before decoding: the name must contain "method" in some spelling.
+        if raw_name.len() < 6 {
+            return None;
+        }
+        let mut name = url_decode(raw_name);
+        let skip = name.iter().take_while(|&&b| b == b' ').count();
+        name.drain(..skip);
+        if name.contains(&b'[') {
+            return None;
+        }
+        for b in name.iter_mut() {
+            if *b == b' ' || *b == b'.' {
+                *b = b'_';
+            }
+        }
+        let which = OVERRIDE_PARAMS
+            .iter()
+            .find(|p| p.as_bytes() == name.as_slice())?;
+        let value = if eq < pair.len() {
+            url_decode(&pair[eq + 1..])
+        } else {
+            Vec::new()
+        };
+        Some((*which, value))
+    })
+}
+
+fn url_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Step 4: the trimmed User-Agent, `None` when absent or empty; `Err` when malformed.
+fn user_agent<'r>(
+    req: &'r Request<'_>,
+    slot: Slot,
+    t: &mut Trace<'_>,
+) -> Result<Option<&'r [u8]>, ()> {
+    match slot.count {
+        0 => {
+            t.step(|| String::from("no User-Agent"));
+            Ok(None)
+        }
+        1 => {
+            let ua = trim_ows(req.headers[slot.first].1);
+            if ua.len() > MAX_HEADER_VALUE {
+                t.step(|| {
+                    format!("User-Agent is longer than {MAX_HEADER_VALUE} bytes: malformed input")
+                });
+                return Err(());
+            }
+            if core::str::from_utf8(ua).is_err() {
+                t.step(|| {
+                    format!(
+                        "User-Agent {} is not valid UTF-8: malformed input",
+                        quote(ua)
+                    )
+                });
+                return Err(());
+            }
+            if ua.is_empty() {
+                t.step(|| String::from("empty User-Agent: treated as none"));
+                return Ok(None);
+            }
+            t.step(|| format!("User-Agent {}", quote(ua)));
+            Ok(Some(ua))
+        }
+        n => {
+            t.step(|| format!("{n} User-Agent headers: malformed input"));
+            Err(())
+        }
+    }
+}
+
+fn methods_allowed(set: &crate::method::MethodSet, (request, effective): (Method, Method)) -> bool {
+    set.contains(request) && set.contains(effective)
+}
+
+/// Step 5 for one rule. Conditions are checked in the order ip, user_agents, methods, paths; the first that fails
+/// ends the check, so a path is only normalised (and can only be malformed) when everything else held.
+fn rule_matches(
+    rule: &Rule,
+    client: Ip,
+    ua: Option<&[u8]>,
+    methods: (Method, Method),
+    req: &Request<'_>,
+    normalised_path: &mut Option<Option<Vec<u8>>>,
+    t: &mut Trace<'_>,
+) -> Result<bool, ()> {
+    if let Some(ranges) = &rule.ip {
+        if !ranges.contains(client) {
+            t.step(|| format!("rule {:?}: {client} is not in its ranges", rule.id));
+            return Ok(false);
+        }
+    }
+    if let Some(patterns) = &rule.user_agents {
+        if !ua.is_some_and(|ua| patterns.iter().any(|p| p.matches(ua))) {
+            t.step(|| {
+                format!(
+                    "rule {:?}: the User-Agent matches none of its patterns",
+                    rule.id
+                )
+            });
+            return Ok(false);
+        }
+    }
+    if let Some(set) = &rule.methods {
+        if !methods_allowed(set, methods) {
+            t.step(|| {
+                format!(
+                    "rule {:?}: method {} / {} is not in its methods",
+                    rule.id, methods.0, methods.1
+                )
+            });
+            return Ok(false);
+        }
+    }
+    if let Some(prefixes) = &rule.paths {
+        let normal = normalised_path.get_or_insert_with(|| path::normalise(path::path_of(req.uri)));
+        let Some(normal) = normal.as_deref() else {
+            t.step(|| {
+                format!(
+                    "rule {:?}: the path of {} cannot be normalised: malformed input",
+                    rule.id,
+                    quote(req.uri)
+                )
+            });
+            return Err(());
+        };
+        if !prefixes.iter().any(|p| normal.starts_with(p.as_bytes())) {
+            t.step(|| {
+                format!(
+                    "rule {:?}: path {} does not start with any of its prefixes",
+                    rule.id,
+                    quote(normal)
+                )
+            });
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Step 6 for one partner; `None` is `no_match`.
+fn partner_outcome(
+    impersonation: Impersonation,
+    partner: &Partner,
+    client: Ip,
+    ua: Option<&[u8]>,
+    methods: (Method, Method),
+    t: &mut Trace<'_>,
+) -> Option<(Action, Reason)> {
+    let in_ranges = partner.ranges.contains(client);
+    let pattern = ua.and_then(|ua| partner.user_agents.iter().find(|p| p.matches(ua)));
+    let id = &partner.id;
+    match (in_ranges, pattern) {
+        (true, Some(p)) => {
+            if methods_allowed(&partner.methods, methods) {
+                t.step(|| format!("partner {id:?}: {client} is in its ranges, the User-Agent matches {:?}, method {} is allowed: allow", p.as_str(), methods.1));
+                Some((Action::Allow, Reason::PartnerMatch))
+            } else {
+                t.step(|| {
+                    let allowed: Vec<&str> = partner.methods.iter().map(Method::as_str).collect();
+                    format!(
+                        "partner {id:?}: {client} is in its ranges and the User-Agent matches {:?}, but method {} / {} is not in {}: no opinion",
+                        p.as_str(), methods.0, methods.1, allowed.join(", ")
+                    )
+                });
+                Some((Action::Pass, Reason::MethodNotAllowed))
+            }
+        }
+        (true, None) => {
+            t.step(|| format!("partner {id:?}: {client} is in its ranges but the User-Agent matches none of its patterns: no opinion"));
+            Some((Action::Pass, Reason::UaMismatch))
+        }
+        (false, matched) => {
+            let claim = if matched.is_some() {
+                None
+            } else {
+                ua.and_then(|ua| {
+                    partner
+                        .claims
+                        .iter()
+                        .find(|c| contains_lower(ua, c.as_bytes()))
+                })
+            };
+            if matched.is_none() && claim.is_none() {
+                t.step(|| format!("partner {id:?}: {client} is not in its ranges and the User-Agent does not claim to be it"));
+                return None;
+            }
+            let action = match impersonation {
+                Impersonation::Deny => Action::Deny,
+                Impersonation::Log => Action::Pass,
+            };
+            t.step(|| {
+                let why = match (matched, claim) {
+                    (Some(p), _) => format!("the User-Agent matches {:?}", p.as_str()),
+                    (None, Some(c)) => format!("the User-Agent contains {c:?}"),
+                    (None, None) => String::new(),
+                };
+                format!(
+                    "partner {id:?}: {why} but {client} is not in its ranges: impersonation ({})",
+                    match impersonation {
+                        Impersonation::Deny => "deny, as the policy says",
+                        Impersonation::Log =>
+                            "logged, no opinion; set \"impersonation\": \"deny\" to block",
+                    }
+                )
+            });
+            Some((action, Reason::Impersonation))
+        }
+    }
+}

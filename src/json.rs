@@ -1,0 +1,480 @@
+//! A small JSON reader and writer for policies, requests and decisions.
+//!
+//! # Why not serde_json
+//!
+//! The engine is compiled to a wasm32 core module that must contain no floating-point instructions (it is
+//! translated to PHP, which has no exact floats to offer, and hosts check the module for them). serde_json always
+//! links its f64 number parser, so it cannot be used there. This reader is float-free by construction: numbers are
+//! validated against the JSON grammar and kept as text; the policy only ever needs the small integer `1`.
+//!
+//! It also does what the engine needs and serde_json does not give directly:
+//! - every value carries its line and column, so a policy error can say where it is;
+//! - strings are byte strings: a request line or a PHP `$_SERVER` value may hold invalid UTF-8, and deciding what
+//!   that means is the engine's job (it is `malformed_input` where it matters), not the parser's;
+//! - nesting is bounded ([`MAX_DEPTH`]) so hostile input cannot exhaust the stack, and all work is linear.
+//!
+//! Duplicate keys are kept in order; the policy layer rejects them, the request layer treats repeated header names
+//! as repeated headers.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Deepest nesting of arrays and objects accepted. Policies need 4 levels, requests 3.
+pub const MAX_DEPTH: usize = 32;
+
+/// Where a value starts in the text, both counted from 1. Columns count bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// The number's text, checked against the JSON grammar.
+    Number(String),
+    /// Unescaped bytes. `\u` escapes become UTF-8; a lone surrogate becomes its WTF-8 bytes, which later fail
+    /// UTF-8 validation wherever text is required.
+    String(Vec<u8>),
+    Array(Vec<Node>),
+    Object(Vec<Member>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub key: Vec<u8>,
+    pub key_pos: Pos,
+    pub value: Node,
+}
+
+impl Value {
+    /// The JSON type's name, for error messages ("expected a string, found an array").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: &'static str,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid JSON at line {}, column {}: {}",
+            self.pos.line, self.pos.column, self.message
+        )
+    }
+}
+
+/// Parses one JSON document. Surrounding whitespace is allowed; anything else after the value is an error.
+pub fn parse(text: &[u8]) -> Result<Node, SyntaxError> {
+    let mut p = Parser {
+        text,
+        at: 0,
+        line: 1,
+        line_start: 0,
+    };
+    // A UTF-8 byte-order mark is what some Windows editors put before a policy file.
+    if text.starts_with(b"\xEF\xBB\xBF") {
+        p.at = 3;
+        p.line_start = 3;
+    }
+    p.skip_ws();
+    let node = p.value(0)?;
+    p.skip_ws();
+    if p.at != text.len() {
+        return Err(p.error("unexpected text after the JSON value"));
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn pos(&self) -> Pos {
+        Pos {
+            line: self.line,
+            column: (self.at - self.line_start + 1) as u32,
+        }
+    }
+
+    fn error(&self, message: &'static str) -> SyntaxError {
+        SyntaxError {
+            pos: self.pos(),
+            message,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b) = self.peek() {
+            match b {
+                b' ' | b'\t' | b'\r' => self.at += 1,
+                b'\n' => {
+                    self.at += 1;
+                    self.line += 1;
+                    self.line_start = self.at;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn expect_word(&mut self, word: &[u8], value: Value) -> Result<Value, SyntaxError> {
+        if self.text[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("expected a JSON value"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Node, SyntaxError> {
+        let pos = self.pos();
+        let value = match self.peek() {
+            None => return Err(self.error("unexpected end of input")),
+            Some(b'{') => self.object(depth)?,
+            Some(b'[') => self.array(depth)?,
+            Some(b'"') => Value::String(self.string()?),
+            Some(b't') => self.expect_word(b"true", Value::Bool(true))?,
+            Some(b'f') => self.expect_word(b"false", Value::Bool(false))?,
+            Some(b'n') => self.expect_word(b"null", Value::Null)?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(_) => return Err(self.error("expected a JSON value")),
+        };
+        Ok(Node { value, pos })
+    }
+
+    fn enter(&self, depth: usize) -> Result<usize, SyntaxError> {
+        if depth >= MAX_DEPTH {
+            Err(self.error("nested too deeply"))
+        } else {
+            Ok(depth + 1)
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+        let depth = self.enter(depth)?;
+        self.at += 1;
+        let mut members = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.error("expected a string key"));
+            }
+            let key_pos = self.pos();
+            let key = self.string()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.error("expected ':' after the key"));
+            }
+            self.at += 1;
+            self.skip_ws();
+            let value = self.value(depth)?;
+            members.push(Member {
+                key,
+                key_pos,
+                value,
+            });
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(Value::Object(members));
+                }
+                _ => return Err(self.error("expected ',' or '}'")),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+        let depth = self.enter(depth)?;
+        self.at += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => return Err(self.error("expected ',' or ']'")),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, SyntaxError> {
+        let start = self.at;
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            self.digits();
+        }
+        // The grammar above admits only ASCII, so this cannot fail.
+        let text = core::str::from_utf8(&self.text[start..self.at]).unwrap_or_default();
+        Ok(Value::Number(String::from(text)))
+    }
+
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.at += 1;
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                _ => return Err(self.error("invalid \\u escape")),
+            };
+            v = v * 16 + u32::from(d);
+            self.at += 1;
+        }
+        Ok(v)
+    }
+
+    fn string(&mut self) -> Result<Vec<u8>, SyntaxError> {
+        self.at += 1; // the opening quote
+        let mut out = Vec::new();
+        loop {
+            // Copy the run of plain bytes in one go: most strings have no escapes.
+            let run_start = self.at;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.at += 1;
+            }
+            out.extend_from_slice(&self.text[run_start..self.at]);
+            match self.peek() {
+                None => return Err(self.error("unterminated string")),
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.at += 1;
+                    let esc = self
+                        .peek()
+                        .ok_or_else(|| self.error("unterminated string"))?;
+                    self.at += 1;
+                    match esc {
+                        b'"' => out.push(b'"'),
+                        b'\\' => out.push(b'\\'),
+                        b'/' => out.push(b'/'),
+                        b'b' => out.push(0x08),
+                        b'f' => out.push(0x0C),
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'u' => {
+                            let mut cp = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.text[self.at..].starts_with(b"\\u")
+                            {
+                                let save = self.at;
+                                self.at += 2;
+                                let low = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&low) {
+                                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                                } else {
+                                    self.at = save;
+                                }
+                            }
+                            push_wtf8(&mut out, cp);
+                        }
+                        _ => return Err(self.error("invalid escape")),
+                    }
+                }
+                Some(_) => return Err(self.error("control character in string")),
+            }
+        }
+    }
+}
+
+/// Encodes a code point as UTF-8, surrogates included (WTF-8), so a lone surrogate survives as bytes that are
+/// not valid UTF-8 rather than being silently replaced.
+fn push_wtf8(out: &mut Vec<u8>, cp: u32) {
+    if cp < 0x80 {
+        out.push(cp as u8);
+    } else if cp < 0x800 {
+        out.extend_from_slice(&[0xC0 | (cp >> 6) as u8, 0x80 | (cp & 0x3F) as u8]);
+    } else if cp < 0x10000 {
+        out.extend_from_slice(&[
+            0xE0 | (cp >> 12) as u8,
+            0x80 | ((cp >> 6) & 0x3F) as u8,
+            0x80 | (cp & 0x3F) as u8,
+        ]);
+    } else {
+        out.extend_from_slice(&[
+            0xF0 | (cp >> 18) as u8,
+            0x80 | ((cp >> 12) & 0x3F) as u8,
+            0x80 | ((cp >> 6) & 0x3F) as u8,
+            0x80 | (cp & 0x3F) as u8,
+        ]);
+    }
+}
+
+/// Appends `s` as a JSON string literal. Invalid UTF-8 is written as U+FFFD so the output is always valid JSON.
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let n = c as u32;
+                out.push_str("\\u00");
+                out.push(char::from(b"0123456789abcdef"[(n >> 4) as usize]));
+                out.push(char::from(b"0123456789abcdef"[(n & 15) as usize]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// [`write_str`] for byte strings that may not be UTF-8.
+pub fn write_bytes(out: &mut String, bytes: &[u8]) {
+    write_str(out, &String::from_utf8_lossy(bytes));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn parses_nested_values_with_positions() {
+        let n = parse(b"{\n  \"a\": [1, -2.5e3, true, null],\n  \"b\": \"x\"\n}").unwrap();
+        let Value::Object(m) = n.value else { panic!() };
+        assert_eq!(m[0].key, b"a");
+        assert_eq!(m[0].value.pos, Pos { line: 2, column: 8 });
+        assert_eq!(m[1].key_pos, Pos { line: 3, column: 3 });
+        let Value::Array(items) = &m[0].value.value else {
+            panic!()
+        };
+        assert_eq!(items[1].value, Value::Number("-2.5e3".into()));
+    }
+
+    #[test]
+    fn decodes_escapes_and_keeps_lone_surrogates_as_bytes() {
+        let n = parse(br#""a\u00e9\ud83d\ude00\n\ud800""#).unwrap();
+        let mut expected = "a\u{e9}\u{1F600}\n".as_bytes().to_vec();
+        expected.extend_from_slice(&[0xED, 0xA0, 0x80]);
+        assert_eq!(n.value, Value::String(expected));
+    }
+
+    #[test]
+    fn keeps_raw_invalid_utf8_bytes() {
+        let n = parse(b"\"\xff\xfe\"").unwrap();
+        assert_eq!(n.value, Value::String(vec![0xFF, 0xFE]));
+    }
+
+    #[test]
+    fn rejects_bad_syntax_with_position() {
+        for (text, line, column) in [
+            (&b"{\"a\" 1}"[..], 1, 6),
+            (b"[1,]", 1, 4),
+            (b"{\n\"a\": 01}", 2, 7),
+            (b"\"abc", 1, 5),
+            (b"[1] x", 1, 5),
+            (b"", 1, 1),
+            (b"{\"a\":\"\x01\"}", 1, 7),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(
+                (e.pos.line, e.pos.column),
+                (line, column),
+                "{:?}: {e}",
+                core::str::from_utf8(text)
+            );
+        }
+    }
+
+    #[test]
+    fn bounds_nesting() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(
+            parse(deep.as_bytes()).unwrap_err().message,
+            "nested too deeply"
+        );
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn writes_escaped_strings() {
+        let mut s = String::new();
+        write_str(&mut s, "a\"b\\c\u{1}");
+        assert_eq!(s, r#""a\"b\\c\u0001""#);
+    }
+}

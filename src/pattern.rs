@@ -1,0 +1,328 @@
+//! User-Agent patterns.
+//!
+//! A pattern matches the whole trimmed User-Agent, ASCII case-insensitively. `*` matches any run of bytes
+//! (including none), `{shop}` matches 1 to 32 bytes of `A-Z a-z 0-9 . _ -`, every other byte is literal.
+//!
+//! # Matching in linear time
+//!
+//! A naive glob matcher backtracks and is quadratic on inputs like `a*a*a*b` against `aaaa…`; a User-Agent is
+//! attacker-controlled, so that is not acceptable. A pattern is compiled to a list of *elements* and matched by
+//! simulating the corresponding NFA over a bit set of positions: `O(len(ua) × elements)` with the element count
+//! bounded by [`MAX_PATTERN_LEN`]. `{shop}` becomes one required element and 31 optional ones.
+//!
+//! Most User-Agents are rejected long before that: the literal prefix and suffix of the pattern are compared
+//! first, so `Mozilla/5.0 …` against `SendCloud/1.0 (…` fails on the first byte, and the preset's
+//! `SendCloud/1.0 ({shop}; https://www.sendcloud.sc)` reduces to a check that the middle is a valid shop name.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Longest pattern accepted in a policy, in bytes. Keeps matching cost bounded per input byte.
+pub const MAX_PATTERN_LEN: usize = 256;
+/// Most `{shop}` placeholders in one pattern (each expands to 32 elements).
+pub const MAX_SHOPS: usize = 4;
+
+const SHOP_MAX: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Element {
+    Byte(u8), // lower-cased
+    Star,
+    ShopRequired,
+    ShopOptional,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    source: String,
+    /// Lower-cased literal bytes that must start the value.
+    prefix: Vec<u8>,
+    /// Lower-cased literal bytes that must end the value.
+    suffix: Vec<u8>,
+    /// What lies between prefix and suffix; empty for a purely literal pattern.
+    middle: Vec<Element>,
+    /// The middle is exactly one `{shop}`: checked without the NFA.
+    middle_is_shop: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatternError {
+    TooLong,
+    TooManyShops,
+}
+
+impl core::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            PatternError::TooLong => write!(f, "is longer than {MAX_PATTERN_LEN} bytes"),
+            PatternError::TooManyShops => {
+                write!(f, "has more than {MAX_SHOPS} {{shop}} placeholders")
+            }
+        }
+    }
+}
+
+fn is_shop_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+}
+
+/// Literal tokens of a pattern before prefix/suffix extraction.
+#[derive(Clone, Copy, PartialEq)]
+enum Token {
+    Byte(u8),
+    Star,
+    Shop,
+}
+
+impl Pattern {
+    pub fn parse(source: &str) -> Result<Pattern, PatternError> {
+        let bytes = source.as_bytes();
+        if bytes.len() > MAX_PATTERN_LEN {
+            return Err(PatternError::TooLong);
+        }
+        let mut tokens = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        let mut shops = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(b"{shop}") {
+                tokens.push(Token::Shop);
+                shops += 1;
+                i += 6;
+            } else if bytes[i] == b'*' {
+                // `**` means the same as `*`; keeping one keeps the NFA small.
+                if tokens.last() != Some(&Token::Star) {
+                    tokens.push(Token::Star);
+                }
+                i += 1;
+            } else {
+                tokens.push(Token::Byte(bytes[i].to_ascii_lowercase()));
+                i += 1;
+            }
+        }
+        if shops > MAX_SHOPS {
+            return Err(PatternError::TooManyShops);
+        }
+        let literal = |t: &Token| match *t {
+            Token::Byte(b) => Some(b),
+            _ => None,
+        };
+        let prefix: Vec<u8> = tokens.iter().map_while(literal).collect();
+        let rest = &tokens[prefix.len()..];
+        let mut suffix: Vec<u8> = rest.iter().rev().map_while(literal).collect();
+        suffix.reverse();
+        let middle_tokens = &rest[..rest.len() - suffix.len()];
+        let mut middle = Vec::new();
+        for t in middle_tokens {
+            match *t {
+                Token::Byte(b) => middle.push(Element::Byte(b)),
+                Token::Star => middle.push(Element::Star),
+                Token::Shop => {
+                    middle.push(Element::ShopRequired);
+                    middle.extend(core::iter::repeat_n(Element::ShopOptional, SHOP_MAX - 1));
+                }
+            }
+        }
+        let middle_is_shop = middle_tokens == [Token::Shop];
+        Ok(Pattern {
+            source: String::from(source),
+            prefix,
+            suffix,
+            middle,
+            middle_is_shop,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Does the pattern match the whole of `value` (already trimmed)?
+    pub fn matches(&self, value: &[u8]) -> bool {
+        let (p, s) = (self.prefix.len(), self.suffix.len());
+        if value.len() < p + s
+            || !eq_lower(&value[..p], &self.prefix)
+            || !eq_lower(&value[value.len() - s..], &self.suffix)
+        {
+            return false;
+        }
+        let middle = &value[p..value.len() - s];
+        if self.middle.is_empty() {
+            return middle.is_empty();
+        }
+        if self.middle_is_shop {
+            return (1..=SHOP_MAX).contains(&middle.len())
+                && middle.iter().all(|&b| is_shop_byte(b));
+        }
+        self.run_nfa(middle)
+    }
+
+    fn run_nfa(&self, input: &[u8]) -> bool {
+        let n = self.middle.len();
+        // Position i means "element i is next"; position n means "all matched".
+        let mut current = alloc::vec![false; n + 1];
+        let mut next = alloc::vec![false; n + 1];
+        current[0] = true;
+        self.close(&mut current);
+        for &raw in input {
+            let b = raw.to_ascii_lowercase();
+            next.iter_mut().for_each(|x| *x = false);
+            let mut any = false;
+            for i in 0..n {
+                if !current[i] {
+                    continue;
+                }
+                let target = match self.middle[i] {
+                    Element::Byte(c) if c == b => i + 1,
+                    Element::Star => i,
+                    Element::ShopRequired | Element::ShopOptional if is_shop_byte(b) => i + 1,
+                    _ => continue,
+                };
+                next[target] = true;
+                any = true;
+            }
+            if !any {
+                return false;
+            }
+            self.close(&mut next);
+            core::mem::swap(&mut current, &mut next);
+        }
+        current[n]
+    }
+
+    /// Epsilon closure: a star or an optional shop byte may match nothing, so the position after it is reachable
+    /// too. One forward sweep suffices because epsilon edges only go forward.
+    fn close(&self, set: &mut [bool]) {
+        for i in 0..self.middle.len() {
+            if set[i] && matches!(self.middle[i], Element::Star | Element::ShopOptional) {
+                set[i + 1] = true;
+            }
+        }
+    }
+}
+
+fn eq_lower(value: &[u8], lower: &[u8]) -> bool {
+    value.len() == lower.len()
+        && value
+            .iter()
+            .zip(lower)
+            .all(|(&v, &l)| v.to_ascii_lowercase() == l)
+}
+
+/// ASCII case-insensitive substring search; `needle` is already lower-case and non-empty.
+pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if haystack.len() < needle.len() {
+        return false;
+    }
+    let last_start = haystack.len() - needle.len();
+    (0..=last_start).any(|i| {
+        haystack[i].to_ascii_lowercase() == first
+            && eq_lower(&haystack[i + 1..i + needle.len()], rest)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, v: &str) -> bool {
+        Pattern::parse(p).unwrap().matches(v.as_bytes())
+    }
+
+    const SHOP_UA: &str = "SendCloud/1.0 ({shop}; https://www.sendcloud.sc)";
+
+    #[test]
+    fn literal_patterns_match_whole_value_case_insensitively() {
+        assert!(m("Sendcloud/1.0.0", "Sendcloud/1.0.0"));
+        assert!(m("Sendcloud/1.0.0", "SENDCLOUD/1.0.0"));
+        assert!(!m("Sendcloud/1.0.0", "Sendcloud/1.0.0 extra"));
+        assert!(!m("Sendcloud/1.0.0", "xSendcloud/1.0.0"));
+        assert!(!m("Sendcloud/1.0.0", "Sendcloud/1.0"));
+        assert!(m("", ""));
+    }
+
+    #[test]
+    fn shop_placeholder() {
+        assert!(m(
+            SHOP_UA,
+            "SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)"
+        ));
+        assert!(m(
+            SHOP_UA,
+            "sendcloud/1.0 (My.Shop_1-x; HTTPS://WWW.SENDCLOUD.SC)"
+        ));
+        assert!(m(
+            SHOP_UA,
+            &alloc::format!(
+                "SendCloud/1.0 ({}; https://www.sendcloud.sc)",
+                "a".repeat(32)
+            )
+        ));
+        assert!(!m(
+            SHOP_UA,
+            &alloc::format!(
+                "SendCloud/1.0 ({}; https://www.sendcloud.sc)",
+                "a".repeat(33)
+            )
+        ));
+        assert!(!m(SHOP_UA, "SendCloud/1.0 (; https://www.sendcloud.sc)"));
+        assert!(!m(
+            SHOP_UA,
+            "SendCloud/1.0 (my shop; https://www.sendcloud.sc)"
+        ));
+        assert!(!m(SHOP_UA, "SendCloud/1.0 (a/b; https://www.sendcloud.sc)"));
+        assert!(m("x{shop}y{shop}z", "xaaybz"));
+        assert!(!m("x{shop}y{shop}z", "xaayz"));
+        assert!(m("{shop}", "abc"));
+        assert!(m("a{shop}{shop}", "abc"));
+        assert!(!m("a{shop}{shop}", "ab"));
+    }
+
+    #[test]
+    fn stars() {
+        assert!(m("Acme-Sync/*", "Acme-Sync/"));
+        assert!(m("Acme-Sync/*", "acme-sync/2.1 (linux)"));
+        assert!(!m("Acme-Sync/*", "Acme-Sync"));
+        assert!(m("*", ""));
+        assert!(m("*bot*", "Googlebot/2.1"));
+        assert!(m("a*b*c", "abc"));
+        assert!(m("a*b*c", "aXbYbZc"));
+        assert!(!m("a*b*c", "aXbYbZ"));
+        assert!(m("*{shop}*", "  x  "));
+        assert!(!m("*{shop}*", "   "));
+        assert!(m("a**b", "ab"));
+    }
+
+    #[test]
+    fn braces_other_than_shop_are_literal() {
+        assert!(m("x{foo}", "x{FOO}"));
+        assert!(!m("x{foo}", "xfoo"));
+        assert!(m("{shop", "{SHOP"));
+    }
+
+    #[test]
+    fn adversarial_input_is_linear() {
+        let p = Pattern::parse("*a*a*a*a*a*a*a*a*b").unwrap();
+        let input = alloc::vec![b'a'; 100_000];
+        assert!(!p.matches(&input));
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(Pattern::parse(&"a".repeat(257)), Err(PatternError::TooLong));
+        assert_eq!(
+            Pattern::parse(&"{shop}".repeat(5)),
+            Err(PatternError::TooManyShops)
+        );
+    }
+
+    #[test]
+    fn substring_claims() {
+        assert!(contains_lower(b"Mozilla SENDCLOUD bot", b"sendcloud"));
+        assert!(contains_lower(b"sendcloud", b"sendcloud"));
+        assert!(!contains_lower(b"sendclou", b"sendcloud"));
+        assert!(!contains_lower(b"send cloud", b"sendcloud"));
+    }
+}

@@ -1,0 +1,792 @@
+//! The policy: its JSON schema, validation, and the compiled form every decision uses.
+//!
+//! This module is the split `wirefilter` makes between schema, parsed rules and compiled form, collapsed into one
+//! pass: [`Policy::from_json`] reads the JSON, checks every key and value (naming the JSON path and the value
+//! when one is wrong), expands the presets, and builds the compiled structures straight away — range sets merged
+//! and sorted, patterns pre-parsed, methods as sets, paths normalised. Nothing is applied unless everything is
+//! valid: the function returns either a whole [`Policy`] or the first error.
+//!
+//! The compiled form is serialised by [`crate::bytes`], and the decision logic that reads it lives in
+//! [`crate::engine`].
+
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::addr::{Cidr, RangeSet};
+use crate::json::{self, Member, Node, Pos, Value};
+use crate::method::{Method, MethodSet};
+use crate::pattern::Pattern;
+use crate::presets::{self, Provenance};
+
+/// What a site rule does when it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Allow,
+    Deny,
+    Pass,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Deny => "deny",
+            Action::Pass => "pass",
+        }
+    }
+}
+
+/// What happens to a request that claims to be a partner but does not come from its addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Impersonation {
+    /// No opinion (the default): a partner's new address must not be locked out by a stale list.
+    #[default]
+    Log,
+    Deny,
+}
+
+impl Impersonation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impersonation::Log => "log",
+            Impersonation::Deny => "deny",
+        }
+    }
+}
+
+/// The header a trusted proxy puts the client address in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ForwardHeader {
+    #[default]
+    XForwardedFor,
+    Forwarded,
+    XRealIp,
+    CfConnectingIp,
+    TrueClientIp,
+}
+
+impl ForwardHeader {
+    pub const ALL: [ForwardHeader; 5] = [
+        ForwardHeader::XForwardedFor,
+        ForwardHeader::Forwarded,
+        ForwardHeader::XRealIp,
+        ForwardHeader::CfConnectingIp,
+        ForwardHeader::TrueClientIp,
+    ];
+
+    /// The header name, lower case.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForwardHeader::XForwardedFor => "x-forwarded-for",
+            ForwardHeader::Forwarded => "forwarded",
+            ForwardHeader::XRealIp => "x-real-ip",
+            ForwardHeader::CfConnectingIp => "cf-connecting-ip",
+            ForwardHeader::TrueClientIp => "true-client-ip",
+        }
+    }
+
+    /// List headers are walked right to left; the others hold a single address.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            ForwardHeader::XForwardedFor | ForwardHeader::Forwarded
+        )
+    }
+
+    pub fn from_name(name: &str) -> Option<ForwardHeader> {
+        ForwardHeader::ALL
+            .into_iter()
+            .find(|h| h.name().eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: String,
+    pub action: Action,
+    pub enabled: bool,
+    pub ip: Option<RangeSet>,
+    pub user_agents: Option<Vec<Pattern>>,
+    pub methods: Option<MethodSet>,
+    /// Normalised path prefixes.
+    pub paths: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partner {
+    pub id: String,
+    pub enabled: bool,
+    /// Set when the partner comes from a preset: where its data comes from.
+    pub provenance: Option<Provenance>,
+    pub ranges: RangeSet,
+    pub user_agents: Vec<Pattern>,
+    /// Lower-cased substrings that mark a User-Agent as claiming to be this partner.
+    pub claims: Vec<String>,
+    pub methods: MethodSet,
+}
+
+/// A compiled policy: validated, presets expanded, ready to decide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub impersonation: Impersonation,
+    pub trusted_proxies: RangeSet,
+    pub proxy_header: ForwardHeader,
+    /// Names of the trusted-proxy presets that were expanded into `trusted_proxies`, for display.
+    pub proxy_presets: Vec<String>,
+    pub partners: Vec<Partner>,
+    pub rules: Vec<Rule>,
+}
+
+/// A reason to reject a policy: where (JSON path, line and column) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    /// `rules[1].ip[0]`; empty for errors about the whole text (JSON syntax).
+    pub path: String,
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for PolicyError {}
+
+/// Longest id accepted for rules and partners.
+pub const MAX_ID_LEN: usize = 128;
+/// Longest claim accepted.
+pub const MAX_CLAIM_LEN: usize = 64;
+
+impl Policy {
+    /// The policy used when none is given: the Sendcloud preset, nothing else.
+    pub fn default_policy() -> Policy {
+        // The default is `{}`, compiled like any other policy so that it can never disagree with one.
+        Policy::from_json(b"{}").unwrap_or_else(|_| Policy {
+            impersonation: Impersonation::Log,
+            trusted_proxies: RangeSet::default(),
+            proxy_header: ForwardHeader::XForwardedFor,
+            proxy_presets: Vec::new(),
+            partners: Vec::new(),
+            rules: Vec::new(),
+        })
+    }
+
+    /// Parses, validates and compiles a policy. The first error found is returned; nothing of a policy with an
+    /// error is kept.
+    pub fn from_json(text: &[u8]) -> Result<Policy, PolicyError> {
+        let root = json::parse(text).map_err(|e| PolicyError {
+            path: String::new(),
+            message: e.to_string(),
+            line: e.pos.line,
+            column: e.pos.column,
+        })?;
+        Compiler::default().policy(&root)
+    }
+
+    /// Looks a rule or partner up by id.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.rules.iter().any(|r| r.id == id) || self.partners.iter().any(|p| p.id == id)
+    }
+}
+
+fn err(path: &str, pos: Pos, message: impl Into<String>) -> PolicyError {
+    PolicyError {
+        path: path.to_owned(),
+        message: message.into(),
+        line: pos.line,
+        column: pos.column,
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A JSON value quoted for a message: strings as JSON strings, other values by kind.
+fn shown(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) => {
+            let mut out = String::new();
+            json::write_bytes(&mut out, s);
+            out
+        }
+        Value::Number(n) => n.clone(),
+        Value::Bool(b) => b.to_string(),
+        other => other.kind().to_owned(),
+    }
+}
+
+/// An object whose keys have been checked: known, unique, UTF-8.
+struct Object<'a> {
+    path: String,
+    pos: Pos,
+    members: &'a [Member],
+}
+
+impl<'a> Object<'a> {
+    fn new(
+        node: &'a Node,
+        path: &str,
+        allowed: &[&str],
+        what: &str,
+    ) -> Result<Object<'a>, PolicyError> {
+        let Value::Object(members) = &node.value else {
+            return Err(err(
+                path,
+                node.pos,
+                format!("expected an object, found {}", node.value.kind()),
+            ));
+        };
+        for (i, m) in members.iter().enumerate() {
+            let key = core::str::from_utf8(&m.key)
+                .map_err(|_| err(path, m.key_pos, "a key is not valid UTF-8"))?;
+            let key_path = join(path, key);
+            if !allowed.contains(&key) {
+                return Err(err(
+                    &key_path,
+                    m.key_pos,
+                    format!(
+                        "unknown key {} in {what} (expected one of: {})",
+                        shown_key(key),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+            if members[..i].iter().any(|earlier| earlier.key == m.key) {
+                return Err(err(&key_path, m.key_pos, "duplicate key"));
+            }
+        }
+        Ok(Object {
+            path: path.to_owned(),
+            pos: node.pos,
+            members,
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Node> {
+        self.members
+            .iter()
+            .find(|m| m.key == key.as_bytes())
+            .map(|m| &m.value)
+    }
+
+    fn path(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    fn required(&self, key: &str, why: &str) -> Result<&'a Node, PolicyError> {
+        self.get(key)
+            .ok_or_else(|| err(&self.path(key), self.pos, format!("is required {why}")))
+    }
+
+    fn string(&self, key: &str) -> Result<Option<(&'a str, Pos)>, PolicyError> {
+        self.get(key)
+            .map(|n| string(n, &self.path(key)).map(|s| (s, n.pos)))
+            .transpose()
+    }
+
+    fn bool(&self, key: &str, default: bool) -> Result<bool, PolicyError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(Node {
+                value: Value::Bool(b),
+                ..
+            }) => Ok(*b),
+            Some(n) => Err(err(
+                &self.path(key),
+                n.pos,
+                format!("expected true or false, found {}", shown(n)),
+            )),
+        }
+    }
+
+    /// A list of strings, each with its own path, e.g. `rules[0].ip[2]`.
+    fn strings(&self, key: &str) -> Result<Option<Vec<(&'a str, String, Pos)>>, PolicyError> {
+        let Some(node) = self.get(key) else {
+            return Ok(None);
+        };
+        let path = self.path(key);
+        let Value::Array(items) = &node.value else {
+            return Err(err(
+                &path,
+                node.pos,
+                format!("expected an array of strings, found {}", node.value.kind()),
+            ));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let item_path = format!("{path}[{i}]");
+                string(item, &item_path).map(|s| (s, item_path, item.pos))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+}
+
+fn shown_key(key: &str) -> String {
+    let mut out = String::new();
+    json::write_str(&mut out, key);
+    out
+}
+
+fn string<'a>(node: &'a Node, path: &str) -> Result<&'a str, PolicyError> {
+    match &node.value {
+        Value::String(s) => {
+            core::str::from_utf8(s).map_err(|_| err(path, node.pos, "is not valid UTF-8"))
+        }
+        other => Err(err(
+            path,
+            node.pos,
+            format!("expected a string, found {}", other.kind()),
+        )),
+    }
+}
+
+/// Builds a [`Policy`], remembering ids seen so far to report duplicates where the second one stands.
+#[derive(Default)]
+struct Compiler {
+    ids: BTreeMap<String, String>,
+}
+
+const POLICY_KEYS: &[&str] = &[
+    "version",
+    "impersonation",
+    "trusted_proxies",
+    "partners",
+    "rules",
+];
+const PROXY_KEYS: &[&str] = &["ranges", "presets", "header"];
+const PRESET_PARTNER_KEYS: &[&str] = &[
+    "preset",
+    "id",
+    "enabled",
+    "add_ip",
+    "add_methods",
+    "add_user_agents",
+];
+const CUSTOM_PARTNER_KEYS: &[&str] = &["id", "enabled", "ip", "user_agents", "claims", "methods"];
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "action",
+    "enabled",
+    "ip",
+    "user_agents",
+    "methods",
+    "paths",
+];
+
+type Strings<'a> = [(&'a str, String, Pos)];
+
+impl Compiler {
+    fn policy(mut self, root: &Node) -> Result<Policy, PolicyError> {
+        let top = Object::new(root, "", POLICY_KEYS, "the policy")?;
+        if let Some(v) = top.get("version") {
+            if v.value != Value::Number("1".into()) {
+                return Err(err(
+                    "version",
+                    v.pos,
+                    format!("{} is not a supported version (only 1)", shown(v)),
+                ));
+            }
+        }
+        let impersonation = match top.string("impersonation")? {
+            None | Some(("log", _)) => Impersonation::Log,
+            Some(("deny", _)) => Impersonation::Deny,
+            Some((_, pos)) => {
+                let v = top.get("impersonation").map(shown).unwrap_or_default();
+                return Err(err(
+                    "impersonation",
+                    pos,
+                    format!("{v} is not \"log\" or \"deny\""),
+                ));
+            }
+        };
+        let (trusted_proxies, proxy_header, proxy_presets) = match top.get("trusted_proxies") {
+            None => (RangeSet::default(), ForwardHeader::default(), Vec::new()),
+            Some(node) => self.trusted_proxies(node)?,
+        };
+        let partners = match top.get("partners") {
+            None => {
+                let preset = presets::get("sendcloud")
+                    .ok_or_else(|| err("partners", root.pos, "preset missing"))?;
+                self.claim_id("sendcloud", "partners", root.pos)?;
+                alloc::vec![self.preset_partner_from(
+                    preset,
+                    "sendcloud".into(),
+                    true,
+                    &[],
+                    &[],
+                    &[]
+                )?]
+            }
+            Some(node) => {
+                let items = array(node, "partners")?;
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    out.push(self.partner(item, &format!("partners[{i}]"))?);
+                }
+                out
+            }
+        };
+        let rules = match top.get("rules") {
+            None => Vec::new(),
+            Some(node) => {
+                let items = array(node, "rules")?;
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    out.push(self.rule(item, &format!("rules[{i}]"))?);
+                }
+                out
+            }
+        };
+        Ok(Policy {
+            impersonation,
+            trusted_proxies,
+            proxy_header,
+            proxy_presets,
+            partners,
+            rules,
+        })
+    }
+
+    fn trusted_proxies(
+        &mut self,
+        node: &Node,
+    ) -> Result<(RangeSet, ForwardHeader, Vec<String>), PolicyError> {
+        let obj = Object::new(node, "trusted_proxies", PROXY_KEYS, "trusted_proxies")?;
+        let mut cidrs = match obj.strings("ranges")? {
+            Some(list) => ranges(&list)?,
+            None => Vec::new(),
+        };
+        let mut names = Vec::new();
+        for (name, path, pos) in obj.strings("presets")?.unwrap_or_default() {
+            if !presets::PROXY_PRESETS.contains(&name) {
+                return Err(err(
+                    &path,
+                    pos,
+                    format!(
+                        "{} is not a trusted-proxy preset (one of: {})",
+                        shown_key(name),
+                        presets::PROXY_PRESETS.join(", ")
+                    ),
+                ));
+            }
+            let preset =
+                presets::get(name).ok_or_else(|| err(&path, pos, "preset data missing"))?;
+            cidrs.extend(preset.ranges.iter().filter_map(|r| Cidr::parse(r)));
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+        let header = match obj.string("header")? {
+            None => ForwardHeader::default(),
+            Some((name, pos)) => ForwardHeader::from_name(name).ok_or_else(|| {
+                let all: Vec<&str> = ForwardHeader::ALL.iter().map(|h| h.name()).collect();
+                err(
+                    "trusted_proxies.header",
+                    pos,
+                    format!(
+                        "{} is not a supported header (one of: {})",
+                        shown_key(name),
+                        all.join(", ")
+                    ),
+                )
+            })?,
+        };
+        Ok((RangeSet::from_cidrs(&cidrs), header, names))
+    }
+
+    fn claim_id(&mut self, id: &str, path: &str, pos: Pos) -> Result<(), PolicyError> {
+        if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+            return Err(err(
+                path,
+                pos,
+                format!(
+                    "{} is not a valid id (1 to {MAX_ID_LEN} bytes, no control characters)",
+                    shown_key(id)
+                ),
+            ));
+        }
+        if let Some(first) = self.ids.get(id) {
+            return Err(err(
+                path,
+                pos,
+                format!("duplicate id {} (already used by {first})", shown_key(id)),
+            ));
+        }
+        let owner = path.strip_suffix(".id").unwrap_or(path);
+        self.ids.insert(id.to_owned(), owner.to_owned());
+        Ok(())
+    }
+
+    fn partner(&mut self, node: &Node, path: &str) -> Result<Partner, PolicyError> {
+        let is_preset =
+            matches!(&node.value, Value::Object(m) if m.iter().any(|m| m.key == b"preset"));
+        if is_preset {
+            let obj = Object::new(
+                node,
+                path,
+                PRESET_PARTNER_KEYS,
+                "a preset partner (use add_ip, add_methods, add_user_agents)",
+            )?;
+            let (name, pos) = obj.string("preset")?.unwrap_or(("", node.pos));
+            if !presets::PARTNER_PRESETS.contains(&name) {
+                return Err(err(
+                    &obj.path("preset"),
+                    pos,
+                    format!(
+                        "{} is not a partner preset (one of: {})",
+                        shown_key(name),
+                        presets::PARTNER_PRESETS.join(", ")
+                    ),
+                ));
+            }
+            let preset = presets::get(name)
+                .ok_or_else(|| err(&obj.path("preset"), pos, "preset data missing"))?;
+            let id = match obj.string("id")? {
+                Some((id, id_pos)) => {
+                    self.claim_id(id, &obj.path("id"), id_pos)?;
+                    id.to_owned()
+                }
+                None => {
+                    self.claim_id(name, &obj.path("preset"), pos)?;
+                    name.to_owned()
+                }
+            };
+            let enabled = obj.bool("enabled", true)?;
+            let add_ip = obj.strings("add_ip")?.unwrap_or_default();
+            let add_methods = obj.strings("add_methods")?.unwrap_or_default();
+            let add_uas = obj.strings("add_user_agents")?.unwrap_or_default();
+            self.preset_partner_from(preset, id, enabled, &add_ip, &add_methods, &add_uas)
+        } else {
+            let obj = Object::new(node, path, CUSTOM_PARTNER_KEYS, "a custom partner")?;
+            const WHY: &str =
+                "for a custom partner (id, ip, user_agents and methods; or use \"preset\")";
+            let id_node = obj.required("id", WHY)?;
+            let id = string(id_node, &obj.path("id"))?;
+            self.claim_id(id, &obj.path("id"), id_node.pos)?;
+            for key in ["ip", "user_agents", "methods"] {
+                obj.required(key, WHY)?;
+            }
+            let ip = ranges(&obj.strings("ip")?.unwrap_or_default())?;
+            let user_agents = patterns(&obj.strings("user_agents")?.unwrap_or_default())?;
+            let methods = methods(&obj.strings("methods")?.unwrap_or_default())?;
+            let claims = claims(&obj.strings("claims")?.unwrap_or_default())?;
+            Ok(Partner {
+                id: id.to_owned(),
+                enabled: obj.bool("enabled", true)?,
+                provenance: None,
+                ranges: RangeSet::from_cidrs(&ip),
+                user_agents,
+                claims,
+                methods,
+            })
+        }
+    }
+
+    fn preset_partner_from(
+        &mut self,
+        preset: presets::Preset,
+        id: String,
+        enabled: bool,
+        add_ip: &Strings<'_>,
+        add_methods: &Strings<'_>,
+        add_uas: &Strings<'_>,
+    ) -> Result<Partner, PolicyError> {
+        let mut cidrs: Vec<Cidr> = preset
+            .ranges
+            .iter()
+            .filter_map(|r| Cidr::parse(r))
+            .collect();
+        cidrs.extend(ranges(add_ip)?);
+        let mut user_agents: Vec<Pattern> = preset
+            .user_agents
+            .iter()
+            .filter_map(|p| Pattern::parse(p).ok())
+            .collect();
+        for p in patterns(add_uas)? {
+            if !user_agents.iter().any(|q| q.as_str() == p.as_str()) {
+                user_agents.push(p);
+            }
+        }
+        let mut method_set = MethodSet::default();
+        for m in preset
+            .methods
+            .iter()
+            .filter_map(|m| Method::parse(m.as_bytes()))
+        {
+            method_set.insert(m);
+        }
+        for m in methods(add_methods)?.iter() {
+            method_set.insert(*m);
+        }
+        Ok(Partner {
+            id,
+            enabled,
+            ranges: RangeSet::from_cidrs(&cidrs),
+            user_agents,
+            claims: preset
+                .claims
+                .iter()
+                .map(|c| c.to_ascii_lowercase())
+                .collect(),
+            methods: method_set,
+            provenance: Some(preset.provenance),
+        })
+    }
+
+    fn rule(&mut self, node: &Node, path: &str) -> Result<Rule, PolicyError> {
+        let obj = Object::new(node, path, RULE_KEYS, "a rule")?;
+        const WHY: &str = "for a rule";
+        let id_node = obj.required("id", WHY)?;
+        let id = string(id_node, &obj.path("id"))?;
+        self.claim_id(id, &obj.path("id"), id_node.pos)?;
+        let action_node = obj.required("action", WHY)?;
+        let action = match string(action_node, &obj.path("action"))? {
+            "allow" => Action::Allow,
+            "deny" => Action::Deny,
+            "pass" => Action::Pass,
+            _ => {
+                return Err(err(
+                    &obj.path("action"),
+                    action_node.pos,
+                    format!(
+                        "{} is not an action (allow, deny or pass)",
+                        shown(action_node)
+                    ),
+                ))
+            }
+        };
+        let paths = match obj.strings("paths")? {
+            None => None,
+            Some(list) => Some(
+                list.iter()
+                    .map(|(p, path, pos)| {
+                        if !p.starts_with('/') {
+                            return Err(err(
+                                path,
+                                *pos,
+                                format!("{} does not start with \"/\"", shown_key(p)),
+                            ));
+                        }
+                        let normal = crate::path::normalise(p.as_bytes())
+                            .and_then(|n| String::from_utf8(n).ok())
+                            .ok_or_else(|| {
+                                err(
+                                    path,
+                                    *pos,
+                                    format!("{} has broken percent-encoding", shown_key(p)),
+                                )
+                            })?;
+                        Ok(normal)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(Rule {
+            id: id.to_owned(),
+            action,
+            enabled: obj.bool("enabled", true)?,
+            ip: obj
+                .strings("ip")?
+                .map(|l| ranges(&l))
+                .transpose()?
+                .map(|c| RangeSet::from_cidrs(&c)),
+            user_agents: obj
+                .strings("user_agents")?
+                .map(|l| patterns(&l))
+                .transpose()?,
+            methods: obj.strings("methods")?.map(|l| methods(&l)).transpose()?,
+            paths,
+        })
+    }
+}
+
+fn array<'a>(node: &'a Node, path: &str) -> Result<&'a [Node], PolicyError> {
+    match &node.value {
+        Value::Array(items) => Ok(items),
+        other => Err(err(
+            path,
+            node.pos,
+            format!("expected an array, found {}", other.kind()),
+        )),
+    }
+}
+
+fn ranges(list: &Strings<'_>) -> Result<Vec<Cidr>, PolicyError> {
+    list.iter()
+        .map(|(s, path, pos)| {
+            Cidr::parse(s)
+                .ok_or_else(|| err(path, *pos, format!("{} is not an IP range", shown_key(s))))
+        })
+        .collect()
+}
+
+fn patterns(list: &Strings<'_>) -> Result<Vec<Pattern>, PolicyError> {
+    list.iter()
+        .map(|(s, path, pos)| {
+            Pattern::parse(s).map_err(|e| {
+                err(
+                    path,
+                    *pos,
+                    format!("{} is not a User-Agent pattern: it {e}", shown_key(s)),
+                )
+            })
+        })
+        .collect()
+}
+
+fn methods(list: &Strings<'_>) -> Result<MethodSet, PolicyError> {
+    let mut set = MethodSet::default();
+    for (s, path, pos) in list {
+        let m = Method::parse(s.as_bytes()).ok_or_else(|| {
+            err(
+                path,
+                *pos,
+                format!(
+                    "{} is not an HTTP method (a token of 1 to 32 characters)",
+                    shown_key(s)
+                ),
+            )
+        })?;
+        set.insert(m);
+    }
+    Ok(set)
+}
+
+fn claims(list: &Strings<'_>) -> Result<Vec<String>, PolicyError> {
+    list.iter()
+        .map(|(s, path, pos)| {
+            if s.is_empty() || s.len() > MAX_CLAIM_LEN {
+                Err(err(
+                    path,
+                    *pos,
+                    format!(
+                        "{} is not a claim (1 to {MAX_CLAIM_LEN} bytes)",
+                        shown_key(s)
+                    ),
+                ))
+            } else {
+                Ok(s.to_ascii_lowercase())
+            }
+        })
+        .collect()
+}

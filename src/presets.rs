@@ -1,0 +1,159 @@
+//! The presets: Sendcloud's published facts and the trusted-proxy range lists, kept as data files beside this
+//! module (`src/presets/*.json`) so that a reviewer reads and updates data, not code.
+//!
+//! Each file carries its provenance (`source`, `verified`, `reviewed`, `note`); every surface that shows a preset
+//! shows that too. The files are embedded at build time and parsed with the same JSON reader as policies, so a
+//! broken preset file fails the unit tests below rather than a customer's request.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::json::{self, Node, Value};
+
+const SENDCLOUD: &str = include_str!("presets/sendcloud.json");
+const CLOUDFLARE: &str = include_str!("presets/cloudflare.json");
+const LOOPBACK: &str = include_str!("presets/loopback.json");
+const PRIVATE: &str = include_str!("presets/private.json");
+
+/// Partner presets, by name, in the order they are listed to users.
+pub const PARTNER_PRESETS: &[&str] = &["sendcloud"];
+/// Trusted-proxy presets, by name.
+pub const PROXY_PRESETS: &[&str] = &["cloudflare", "loopback", "private"];
+
+/// Where a preset's data comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    pub preset: String,
+    pub title: String,
+    pub source: String,
+    pub verified: bool,
+    pub reviewed: String,
+    pub note: String,
+}
+
+/// A preset as its file states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preset {
+    pub provenance: Provenance,
+    /// `ip` for partners, `ranges` for trusted proxies.
+    pub ranges: Vec<String>,
+    pub user_agents: Vec<String>,
+    pub claims: Vec<String>,
+    pub methods: Vec<String>,
+}
+
+fn text_of(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "sendcloud" => SENDCLOUD,
+        "cloudflare" => CLOUDFLARE,
+        "loopback" => LOOPBACK,
+        "private" => PRIVATE,
+        _ => return None,
+    })
+}
+
+/// The raw JSON of a preset file, for `presets()` in the JS package and the tester page.
+pub fn raw(name: &str) -> Option<&'static str> {
+    text_of(name)
+}
+
+/// Loads a preset by name. `None` for an unknown name (or a preset file that does not parse, which the tests
+/// rule out).
+pub fn get(name: &str) -> Option<Preset> {
+    let root = json::parse(text_of(name)?.as_bytes()).ok()?;
+    let Value::Object(members) = &root.value else {
+        return None;
+    };
+    let field = |key: &str| {
+        members
+            .iter()
+            .find(|m| m.key == key.as_bytes())
+            .map(|m| &m.value)
+    };
+    let string = |key: &str| match field(key).map(|n| &n.value) {
+        Some(Value::String(s)) => String::from_utf8(s.clone()).ok(),
+        _ => None,
+    };
+    let list = |key: &str| -> Vec<String> {
+        match field(key) {
+            Some(Node {
+                value: Value::Array(items),
+                ..
+            }) => items
+                .iter()
+                .filter_map(|n| match &n.value {
+                    Value::String(s) => String::from_utf8(s.clone()).ok(),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let provenance = Provenance {
+        preset: string("preset")?,
+        title: string("title").unwrap_or_default(),
+        source: string("source")?,
+        verified: matches!(field("verified").map(|n| &n.value), Some(Value::Bool(true))),
+        reviewed: string("reviewed")?,
+        note: string("note").unwrap_or_default(),
+    };
+    let mut ranges = list("ip");
+    ranges.extend(list("ranges"));
+    Some(Preset {
+        provenance,
+        ranges,
+        user_agents: list("user_agents"),
+        claims: list("claims"),
+        methods: list("methods"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::Cidr;
+    use crate::method::Method;
+    use crate::pattern::Pattern;
+
+    #[test]
+    fn every_preset_file_is_complete_and_valid() {
+        for name in PARTNER_PRESETS.iter().chain(PROXY_PRESETS) {
+            let p = get(name).unwrap_or_else(|| panic!("preset {name} does not load"));
+            assert_eq!(p.provenance.preset, *name);
+            assert!(!p.provenance.source.is_empty() && !p.provenance.reviewed.is_empty());
+            assert!(!p.ranges.is_empty(), "{name} has no ranges");
+            for r in &p.ranges {
+                assert!(Cidr::parse(r).is_some(), "{name}: {r}");
+            }
+            for ua in &p.user_agents {
+                assert!(Pattern::parse(ua).is_ok(), "{name}: {ua}");
+            }
+            for m in &p.methods {
+                assert!(Method::parse(m.as_bytes()).is_some(), "{name}: {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn sendcloud_preset_matches_the_contract() {
+        let p = get("sendcloud").unwrap();
+        assert_eq!(
+            p.ranges,
+            ["94.232.247.0/24", "185.66.200.0/24", "52.58.233.101"]
+        );
+        assert_eq!(
+            p.user_agents,
+            [
+                "Sendcloud/1.0.0",
+                "SendCloud/1.0 ({shop}; https://www.sendcloud.sc)"
+            ]
+        );
+        assert_eq!(p.claims, ["sendcloud"]);
+        assert_eq!(p.methods, ["GET", "POST", "OPTIONS", "PATCH", "DELETE"]);
+        assert!(!p.provenance.verified);
+        assert!(p
+            .provenance
+            .source
+            .starts_with("https://support.sendcloud.com/"));
+    }
+}

@@ -1,0 +1,284 @@
+//! The contract's request, borrowed from whatever the host holds.
+//!
+//! [`Request`] is a view of byte slices: the engine never copies a request to decide on it, and values need not
+//! be UTF-8 (a PHP `$_SERVER` entry or a raw log line may not be). Hosts build one of three ways:
+//! - from Rust values directly ([`Request::new`] and [`Request::header`]);
+//! - from the contract's JSON ([`Request::from_json`]), used by the CLI, the tests and the JS package;
+//! - from the packed one-buffer form ([`Request::from_packed`]), used by the core wasm module so that a decision
+//!   is one call with one buffer, whatever the host language.
+//!
+//! # The packed form
+//!
+//! All integers are little-endian `u32`. Five length-prefixed byte strings come first — `remote_addr`, `method`,
+//! `uri` — then a header count and that many `name`, `value` pairs:
+//!
+//! ```text
+//! u32 len, remote_addr | u32 len, method | u32 len, uri | u32 count | count × (u32 len, name, u32 len, value)
+//! ```
+//!
+//! A header that appeared more than once is sent as that many pairs, in order. An empty `uri` means `/`. Trailing
+//! bytes or a length past the end make the buffer invalid.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::json::{Node, Value};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Request<'a> {
+    pub remote_addr: &'a [u8],
+    pub method: &'a [u8],
+    /// The request target; empty means `/`.
+    pub uri: &'a [u8],
+    /// In arrival order; a repeated header appears once per occurrence. Names compare case-insensitively.
+    pub headers: Vec<(&'a [u8], &'a [u8])>,
+}
+
+/// Why a JSON value is not a request: the field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestError {
+    /// `remote_addr`, `headers.User-Agent[1]`, or empty for the whole value.
+    pub field: alloc::string::String,
+    pub message: &'static str,
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for RequestError {}
+
+fn request_error(field: &str, message: &'static str) -> RequestError {
+    RequestError {
+        field: field.into(),
+        message,
+    }
+}
+
+impl<'a> Request<'a> {
+    pub fn new(remote_addr: &'a [u8], method: &'a [u8], uri: &'a [u8]) -> Request<'a> {
+        Request {
+            remote_addr,
+            method,
+            uri,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header occurrence (builder style).
+    pub fn header(mut self, name: &'a [u8], value: &'a [u8]) -> Request<'a> {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Reads the contract's JSON request. `remote_addr` and `method` are required strings; `uri` an optional
+    /// string (`null` counts as absent); `headers` an optional object of strings or arrays of strings. Other keys
+    /// are ignored, so a test corpus or log can carry its own fields beside the request.
+    pub fn from_json(node: &'a Node) -> Result<Request<'a>, RequestError> {
+        let Value::Object(members) = &node.value else {
+            return Err(request_error("", "a request must be a JSON object"));
+        };
+        let mut req = Request::default();
+        let (mut seen_addr, mut seen_method, mut seen_uri, mut seen_headers) =
+            (false, false, false, false);
+        for m in members {
+            let (seen, field) = match m.key.as_slice() {
+                b"remote_addr" => (&mut seen_addr, "remote_addr"),
+                b"method" => (&mut seen_method, "method"),
+                b"uri" => (&mut seen_uri, "uri"),
+                b"headers" => (&mut seen_headers, "headers"),
+                _ => continue,
+            };
+            if core::mem::replace(seen, true) {
+                return Err(request_error(field, "appears twice"));
+            }
+            match (field, &m.value.value) {
+                ("remote_addr", Value::String(s)) => req.remote_addr = s,
+                ("method", Value::String(s)) => req.method = s,
+                ("uri", Value::String(s)) => req.uri = s,
+                ("uri" | "headers", Value::Null) => {}
+                ("headers", Value::Object(headers)) => {
+                    for h in headers {
+                        match &h.value.value {
+                            Value::String(v) => req.headers.push((&h.key, v)),
+                            Value::Array(items) => {
+                                for item in items {
+                                    let Value::String(v) = &item.value else {
+                                        return Err(header_error(&h.key));
+                                    };
+                                    req.headers.push((&h.key, v));
+                                }
+                            }
+                            _ => return Err(header_error(&h.key)),
+                        }
+                    }
+                }
+                ("headers", _) => {
+                    return Err(request_error(
+                        "headers",
+                        "must be an object of header names to values",
+                    ))
+                }
+                _ => return Err(request_error(field, "must be a string")),
+            }
+        }
+        if !seen_addr {
+            return Err(request_error("remote_addr", "is required"));
+        }
+        if !seen_method {
+            return Err(request_error("method", "is required"));
+        }
+        Ok(req)
+    }
+
+    /// Reads the packed form described in the module docs. `None` if the buffer is not exactly one request.
+    pub fn from_packed(buf: &'a [u8]) -> Option<Request<'a>> {
+        let mut r = Reader { buf, at: 0 };
+        let remote_addr = r.bytes()?;
+        let method = r.bytes()?;
+        let uri = r.bytes()?;
+        let count = r.u32()? as usize;
+        // Each header needs at least 8 bytes: refuse a count the buffer cannot hold before allocating for it.
+        if count > (buf.len() - r.at) / 8 {
+            return None;
+        }
+        let mut headers = Vec::with_capacity(count);
+        for _ in 0..count {
+            headers.push((r.bytes()?, r.bytes()?));
+        }
+        (r.at == buf.len()).then_some(Request {
+            remote_addr,
+            method,
+            uri,
+            headers,
+        })
+    }
+
+    /// Writes the packed form; `from_packed(&req.to_packed())` gives `req` back.
+    pub fn to_packed(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for field in [self.remote_addr, self.method, self.uri] {
+            put_bytes(&mut out, field);
+        }
+        out.extend_from_slice(&(self.headers.len() as u32).to_le_bytes());
+        for (name, value) in &self.headers {
+            put_bytes(&mut out, name);
+            put_bytes(&mut out, value);
+        }
+        out
+    }
+}
+
+fn header_error(name: &[u8]) -> RequestError {
+    let mut field = alloc::string::String::from("headers.");
+    field.push_str(&alloc::string::String::from_utf8_lossy(name));
+    RequestError {
+        field,
+        message: "must be a string or an array of strings",
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn u32(&mut self) -> Option<u32> {
+        let b = self.buf.get(self.at..self.at.checked_add(4)?)?;
+        self.at += 4;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = self.u32()? as usize;
+        let b = self.buf.get(self.at..self.at.checked_add(len)?)?;
+        self.at += len;
+        Some(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    #[test]
+    fn reads_json_requests() {
+        let node = json::parse(
+            br#"{"remote_addr":"1.2.3.4","method":"get","uri":"/x","headers":{"A":"1","B":["2","3"]},"id":7}"#,
+        )
+        .unwrap();
+        let r = Request::from_json(&node).unwrap();
+        assert_eq!(r.remote_addr, b"1.2.3.4");
+        assert_eq!(
+            r.headers,
+            [(&b"A"[..], &b"1"[..]), (b"B", b"2"), (b"B", b"3")]
+        );
+    }
+
+    #[test]
+    fn names_the_field_that_is_wrong() {
+        for (text, field) in [
+            (&br#"{"method":"GET"}"#[..], "remote_addr"),
+            (br#"{"remote_addr":"1.2.3.4"}"#, "method"),
+            (br#"{"remote_addr":1,"method":"GET"}"#, "remote_addr"),
+            (
+                br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":1}}"#,
+                "headers.X",
+            ),
+            (
+                br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":["a",null]}}"#,
+                "headers.X",
+            ),
+            (
+                br#"{"remote_addr":"1.2.3.4","method":"GET","headers":[]}"#,
+                "headers",
+            ),
+            (
+                br#"{"remote_addr":"1.2.3.4","remote_addr":"1.2.3.4","method":"GET"}"#,
+                "remote_addr",
+            ),
+            (br#"[]"#, ""),
+        ] {
+            let node = json::parse(text).unwrap();
+            assert_eq!(Request::from_json(&node).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn packed_round_trip_and_rejection() {
+        let r = Request::new(b"::1", b"PATCH", b"/x")
+            .header(b"User-Agent", b"a")
+            .header(b"X", b"");
+        let packed = r.to_packed();
+        assert_eq!(Request::from_packed(&packed), Some(r));
+        for cut in 0..packed.len() {
+            assert_eq!(
+                Request::from_packed(&packed[..cut]),
+                None,
+                "truncated at {cut}"
+            );
+        }
+        let mut extra = packed.clone();
+        extra.push(0);
+        assert_eq!(Request::from_packed(&extra), None);
+        // A header count far beyond the buffer is refused without allocating for it.
+        let mut huge = Request::new(b"", b"", b"").to_packed();
+        let n = huge.len();
+        huge[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(Request::from_packed(&huge), None);
+    }
+}
