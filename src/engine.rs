@@ -31,9 +31,10 @@ use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule}
 use crate::presets::Provenance;
 use crate::request::Request;
 
-/// Longest value of a header the engine reads (forwarding header after joining, User-Agent, method overrides).
-/// Common servers refuse header fields above 8 KiB, so nothing legitimate is longer.
-pub const MAX_HEADER_VALUE: usize = 8192;
+/// Longest value of a header the engine reads (forwarding header after joining, User-Agent). Apache and nginx
+/// refuse header fields above 8 KiB by default, so nothing legitimate comes near it; the margin keeps unusual
+/// front ends working while a 64 KiB header is refused.
+pub const MAX_HEADER_VALUE: usize = 32 * 1024;
 /// Most entries accepted in a forwarding list header.
 pub const MAX_HOPS: usize = 64;
 
@@ -319,7 +320,8 @@ fn resolve_client(
         )
     });
     if !header.is_list() {
-        let ip = parse_addr(trim_ows(&value));
+        // One address, in the same forms a list entry may take (a port or brackets are tolerated).
+        let ip = parse_hop(&value);
         match ip {
             Some(ip) => t.step(|| format!("{} holds {ip}: the client is {ip}", header.name())),
             None => {

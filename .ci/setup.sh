@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks, and skips what is present. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+
+need_apt=()
+command -v php >/dev/null || need_apt+=(php-cli)
+php -m 2>/dev/null | grep -qi '^mbstring$' || need_apt+=(php-mbstring)
+php -m 2>/dev/null | grep -qi '^dom$' || need_apt+=(php-xml)
+command -v phpunit >/dev/null || need_apt+=(phpunit)
+command -v wasm-opt >/dev/null || need_apt+=(binaryen)
+command -v chromium >/dev/null || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+
+if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  echo "setup: cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 7 minutes)"
+  # --locked first, as it should be; the registry here lacks one of its pinned dependencies (webpki-roots
+  # 1.0.11), so fall back to resolving afresh at the same wasm-bindgen version.
+  cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
+    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ -f package.json ] && [ ! -d node_modules/playwright-core ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,31 @@
+# The command surface. Every target works on a fresh Debian 12 machine with Rust: `make setup` (run by the
+# targets that need it) installs what is missing and skips what is present.
+.PHONY: serve test setup wasm php bench clean
+
+# Serve the rule tester page on http://127.0.0.1:8080 with the bundled default policy (Sendcloud preset).
+serve:
+	bash .ci/serve.sh
+
+# Every test: Rust (engine, corpus, wasm under wasmi, translator), Node, browser, PHP.
+test:
+	bash .ci/test.sh
+
+# Install what a fresh machine lacks (apt packages, the wasm32 target, wasm-bindgen-cli, npm packages).
+setup:
+	bash .ci/setup.sh
+
+# pkg/ (wasm-bindgen, for JS hosts) and target/wasm/sendcloud_gate_core.wasm (the host-neutral core module).
+wasm:
+	bash .ci/build-wasm.sh
+
+# Translate the core module to PHP and leave plugin-shim/php ready to use.
+php: wasm
+	bash .ci/build-php.sh
+
+# Benchmarks: criterion (Rust), then the Node, PHP and browser scripts where they exist.
+bench:
+	bash .ci/bench.sh
+
+clean:
+	cargo clean
+	rm -rf pkg/dist plugin-shim/php/generated artifacts

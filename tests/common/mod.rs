@@ -1,0 +1,165 @@
+//! The conformance corpus (`tests/corpus/`), loaded once for every Rust test that runs it through a host.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sendcloud_gate::json::{self, Node, Value};
+
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// One line of `cases.jsonl` or `ambiguous.jsonl`.
+pub struct Case {
+    pub id: String,
+    pub line: usize,
+    /// A stem of `policies/`, or `default`.
+    pub policy: String,
+    /// The request exactly as written, as JSON text.
+    pub request_json: String,
+    /// The expected decision as canonical decision JSON (`Decision::to_json` key order).
+    pub expect_json: String,
+}
+
+fn field<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    match &node.value {
+        Value::Object(m) => m.iter().find(|m| m.key == key.as_bytes()).map(|m| &m.value),
+        _ => None,
+    }
+}
+
+fn text(node: Option<&Node>) -> Option<String> {
+    match node.map(|n| &n.value) {
+        Some(Value::String(s)) => {
+            Some(String::from_utf8(s.clone()).expect("corpus strings are UTF-8"))
+        }
+        _ => None,
+    }
+}
+
+/// Writes a JSON node back as compact JSON text.
+pub fn to_json(node: &Node) -> String {
+    let mut out = String::new();
+    write(&mut out, node);
+    out
+}
+
+fn write(out: &mut String, node: &Node) {
+    match &node.value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(n),
+        Value::String(s) => json::write_bytes(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json::write_bytes(out, &m.key);
+                out.push(':');
+                write(out, &m.value);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn canonical_decision(expect: &Node) -> String {
+    let mut out = String::from("{");
+    for (i, key) in ["action", "reason", "rule", "client_ip", "method"]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("\"{key}\":"));
+        match field(expect, key) {
+            Some(n) => write(&mut out, n),
+            None => panic!("expect lacks {key}"),
+        }
+    }
+    out.push('}');
+    out
+}
+
+pub fn load_cases(file: &str) -> Vec<Case> {
+    let path = corpus_dir().join(file);
+    let text_all =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text_all
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let node =
+                json::parse(l.as_bytes()).unwrap_or_else(|e| panic!("{file}:{}: {e}", i + 1));
+            Case {
+                id: text(field(&node, "id")).expect("id"),
+                line: i + 1,
+                policy: text(field(&node, "policy")).expect("policy"),
+                request_json: to_json(field(&node, "request").expect("request")),
+                expect_json: canonical_decision(field(&node, "expect").expect("expect")),
+            }
+        })
+        .collect()
+}
+
+/// Policy texts by stem; `default` maps to `None` (no policy given).
+pub fn load_policies() -> BTreeMap<String, Option<String>> {
+    let mut map = BTreeMap::new();
+    map.insert("default".to_string(), None);
+    for entry in std::fs::read_dir(corpus_dir().join("policies")).expect("policies dir") {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            map.insert(stem, Some(std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    map
+}
+
+/// One line of `bad-policies.jsonl`: the policy text and the path its error must name.
+pub struct BadPolicy {
+    pub id: String,
+    pub text: String,
+    pub error_path: Option<String>,
+}
+
+pub fn load_bad_policies() -> Vec<BadPolicy> {
+    let path = corpus_dir().join("bad-policies.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let node = json::parse(l.as_bytes()).unwrap();
+            let policy = field(&node, "policy").expect("policy");
+            let policy_text = match &policy.value {
+                Value::String(s) => String::from_utf8(s.clone()).unwrap(),
+                _ => to_json(policy),
+            };
+            BadPolicy {
+                id: text_of(field(&node, "id")),
+                text: policy_text,
+                error_path: text(field(&node, "error_path")),
+            }
+        })
+        .collect()
+}
+
+fn text_of(node: Option<&Node>) -> String {
+    text(node).unwrap_or_default()
+}

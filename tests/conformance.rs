@@ -1,0 +1,146 @@
+//! The conformance corpus through the native engine: every decision equal to the expected one, every bad policy
+//! rejected with its path named. The other hosts (wasm, Node, browser, PHP) run the same files.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use sendcloud_gate::{json, Policy, Request};
+
+fn compile_all() -> BTreeMap<String, Policy> {
+    common::load_policies()
+        .into_iter()
+        .map(|(stem, text)| {
+            let policy = match text {
+                None => Policy::default_policy(),
+                Some(t) => Policy::from_json(t.as_bytes())
+                    .unwrap_or_else(|e| panic!("policies/{stem}.json: {e}")),
+            };
+            (stem, policy)
+        })
+        .collect()
+}
+
+fn decide(policies: &BTreeMap<String, Policy>, case: &common::Case) -> String {
+    let policy = policies
+        .get(&case.policy)
+        .unwrap_or_else(|| panic!("{}: no policy {}", case.id, case.policy));
+    let node = json::parse(case.request_json.as_bytes()).unwrap();
+    let request =
+        Request::from_json(&node).unwrap_or_else(|e| panic!("{}: not a request: {e}", case.id));
+    policy.decide(&request).to_json()
+}
+
+#[test]
+fn every_case_decides_as_expected() {
+    let policies = compile_all();
+    let cases = common::load_cases("cases.jsonl");
+    assert!(
+        cases.len() >= 300,
+        "the corpus should hold at least 300 cases, has {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let got = decide(&policies, case);
+        if got != case.expect_json {
+            failures.push(format!(
+                "{} (line {}):\n  expected {}\n  got      {}",
+                case.id, case.line, case.expect_json, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn explain_gives_the_same_decision_as_decide() {
+    let policies = compile_all();
+    for case in common::load_cases("cases.jsonl") {
+        let policy = &policies[&case.policy];
+        let node = json::parse(case.request_json.as_bytes()).unwrap();
+        let request = Request::from_json(&node).unwrap();
+        let explained = policy.explain(&request);
+        assert_eq!(explained.decision, policy.decide(&request), "{}", case.id);
+        assert!(!explained.trace.is_empty(), "{}: empty trace", case.id);
+    }
+}
+
+#[test]
+fn compiled_bytes_decide_the_same() {
+    let policies = compile_all();
+    let loaded: BTreeMap<&String, Policy> = policies
+        .iter()
+        .map(|(k, p)| (k, Policy::from_bytes(&p.to_bytes()).expect("round trip")))
+        .collect();
+    for case in common::load_cases("cases.jsonl") {
+        assert_eq!(&loaded[&case.policy], &policies[&case.policy]);
+        let node = json::parse(case.request_json.as_bytes()).unwrap();
+        let request = Request::from_json(&node).unwrap();
+        assert_eq!(
+            loaded[&case.policy].decide(&request),
+            policies[&case.policy].decide(&request),
+            "{}",
+            case.id
+        );
+    }
+}
+
+#[test]
+fn every_bad_policy_is_rejected_naming_its_path() {
+    let bad = common::load_bad_policies();
+    let mut failures = Vec::new();
+    for b in &bad {
+        match Policy::from_json(b.text.as_bytes()) {
+            Ok(_) => failures.push(format!("{}: accepted", b.id)),
+            Err(e) => {
+                if let Some(path) = &b.error_path {
+                    if !e.to_string().contains(path.as_str()) {
+                        failures.push(format!(
+                            "{}: error {:?} does not name {path}",
+                            b.id,
+                            e.to_string()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad policies:\n{}",
+        failures.len(),
+        bad.len(),
+        failures.join("\n")
+    );
+}
+
+/// The ambiguous cases are the corpus writer's guesses where the contract is silent; they are reported, not
+/// asserted, so a reader sees where this engine chose differently.
+#[test]
+fn report_ambiguous_cases() {
+    let policies = compile_all();
+    let cases = common::load_cases("ambiguous.jsonl");
+    let differing: Vec<String> = cases
+        .iter()
+        .filter_map(|c| {
+            let got = decide(&policies, c);
+            (got != c.expect_json)
+                .then(|| format!("{}: guessed {} / engine {}", c.id, c.expect_json, got))
+        })
+        .collect();
+    println!(
+        "ambiguous cases: {} of {} differ from the corpus writer's guess",
+        differing.len(),
+        cases.len()
+    );
+    for d in &differing {
+        println!("  {d}");
+    }
+}
