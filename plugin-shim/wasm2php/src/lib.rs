@@ -1,1 +1,172 @@
-//! Placeholder: the translator is being written.
+//! Ahead-of-time translator from integer-only WebAssembly core modules to one
+//! PHP 7.4+ source file.
+//!
+//! The target is plain PHP on shared hosting: 64-bit, no FFI, no extensions,
+//! opcache on but JIT off. So the output is straight-line PHP with local
+//! variables and `goto`, and the design choices below are about what the
+//! PHP VM executes cheaply and exactly.
+//!
+//! # Values
+//! PHP ints are signed 64-bit and silently become floats on overflow, so no
+//! generated expression may ever leave that range.
+//!
+//! * **i32** values are kept canonical as ints in `[0, 2^32)` (the unsigned
+//!   view). Add/sub/and/or/xor/shifts are then one PHP operator plus
+//!   `& 0xFFFFFFFF`, unsigned compares are plain `<`, loads come out of
+//!   `unpack('V')`/`ord()` already canonical, and addresses need no
+//!   conversion. Signed compares flip the sign bit (`a ^ 0x80000000`);
+//!   `mul` splits one factor into 16-bit halves (or multiplies directly when one
+//!   factor is a constant, which keeps the product within 63 bits).
+//! * **i64** values are native PHP ints (same bits). `+ - *` run natively and
+//!   fall back to exact wrapping helpers only when PHP reports overflow
+//!   (`is_int` fails), so the common case costs one check. Unsigned
+//!   compares flip the sign bit; unsigned div/rem/shr and the bit-counting
+//!   operations are small static helpers.
+//!
+//! # Control flow and the operand stack
+//! See [`func`]: the wasm stack is resolved at translation time into lazy
+//! expressions and depth-named slot variables (`$s3`), wasm locals are PHP
+//! locals (`$l0`), and blocks/loops/branches become labels and `goto`
+//! (`br_table` becomes a `switch` of `goto`s, which the PHP VM turns into a
+//! jump table).
+//!
+//! # Memory
+//! Linear memory is one PHP string, `$this->mem`. Each function that touches
+//! it binds `$m = &$this->mem` once, so single-byte writes (`$m[$i] = chr(..)`)
+//! happen in place on a refcount-1 string; nothing copies the memory except
+//! bulk operations large enough that one `substr_replace` beats a byte loop.
+//! Every access is bounds-checked against `strlen($m)` and traps; PHP would
+//! otherwise pad the string on out-of-range writes and warn on reads.
+//!
+//! # Traps
+//! One exception class per module, `<Class>Trap extends \RuntimeException`,
+//! whose message is the spec test suite's wording: `integer divide by zero`,
+//! `integer overflow`, `out of bounds memory access`, `indirect call type
+//! mismatch`, `undefined element`, `uninitialized element`, `unreachable`,
+//! `call stack exhausted`, `out of bounds table access` (instantiation) and,
+//! with [`Options::fuel`], `fuel exhausted`. Every function takes a hidden
+//! depth argument and traps past [`Options::max_call_depth`]: PHP does not
+//! bound userland recursion except by memory_limit, which is a fatal error.
+//!
+//! # Refused
+//! Anything outside the integer subset is refused at translation time with
+//! [`Error::Unsupported`] naming the instruction and the function: floats,
+//! imports, SIMD, threads/atomics, reference types other than the funcref
+//! table (including all `table.*`, `ref.*` and `elem.drop` instructions, which
+//! lets tables be compiled into static dispatch), exceptions, tail calls,
+//! GC, memory64, multi-memory.
+//!
+//! # Trade-offs
+//! * Tables are fixed at translation time, so `call_indirect` is a `switch`
+//!   with no run-time signature check at all; the price is refusing the
+//!   table-mutating instructions, which rustc never emits for integer code.
+//! * Every wasm function is a private method (`w2p_f<index>`); a call costs
+//!   one PHP method call (~30 ns) plus the depth argument.
+//! * Memory creation costs one allocation of the initial memory size per
+//!   instance: keep the module's initial memory (stack size!) small.
+
+mod emit;
+pub mod func;
+mod module;
+
+use std::fmt;
+
+/// Translation settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Name of the generated class (a PHP identifier). The trap exception class is
+    /// `<class_name>Trap`.
+    pub class_name: String,
+    /// Optional PHP namespace (e.g. `Sendcloud\Gate\Wasm`) for both classes.
+    pub namespace: Option<String>,
+    /// Calls nested deeper than this trap with `call stack exhausted`.
+    pub max_call_depth: u32,
+    /// Upper bound for `memory.grow`, in 64 KiB pages, on top of the module's
+    /// own maximum. Keeps a runaway grow a wasm-level failure (-1) instead of a
+    /// PHP memory_limit fatal error.
+    pub max_memory_pages: u32,
+    /// Instrument function entries and loop headers with a fuel counter
+    /// (`$instance->fuel`, trap `fuel exhausted`). Off by default; tests use it
+    /// to bound non-terminating code.
+    pub fuel: bool,
+}
+
+impl Options {
+    pub fn new(class_name: impl Into<String>) -> Options {
+        Options {
+            class_name: class_name.into(),
+            namespace: None,
+            max_call_depth: 5000,
+            max_memory_pages: 2048,
+            fuel: false,
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new("WasmModule")
+    }
+}
+
+/// Why a module could not be translated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The bytes are not a valid WebAssembly module.
+    Invalid(String),
+    /// Valid, but outside the supported subset. `func` is the function index
+    /// and its name from the name section, when the problem is in a function.
+    Unsupported {
+        what: String,
+        func: Option<(u32, Option<String>)>,
+    },
+    /// The [`Options`] are unusable (e.g. a class name that is not a PHP identifier).
+    Options(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid(m) => write!(f, "invalid WebAssembly module: {m}"),
+            Error::Unsupported { what, func: None } => write!(f, "unsupported: {what}"),
+            Error::Unsupported {
+                what,
+                func: Some((i, None)),
+            } => write!(f, "unsupported: {what} in function {i}"),
+            Error::Unsupported {
+                what,
+                func: Some((i, Some(n))),
+            } => {
+                write!(f, "unsupported: {what} in function {i} ({n})")
+            }
+            Error::Options(m) => write!(f, "bad options: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Translates a WebAssembly core module to PHP source (one file, starting with `<?php`).
+pub fn translate(wasm_bytes: &[u8], opts: &Options) -> Result<String, Error> {
+    if !is_ident(&opts.class_name) {
+        return Err(Error::Options(format!(
+            "class name {:?} is not a PHP identifier",
+            opts.class_name
+        )));
+    }
+    if let Some(ns) = &opts.namespace {
+        if !ns.split('\\').all(is_ident) {
+            return Err(Error::Options(format!(
+                "namespace {ns:?} is not a PHP namespace name"
+            )));
+        }
+    }
+    let m = module::parse(wasm_bytes)?;
+    emit::emit(&m, opts)
+}

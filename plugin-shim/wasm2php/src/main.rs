@@ -1,0 +1,59 @@
+//! `wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel]`
+
+use std::process::ExitCode;
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel]"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let (mut input, mut output, mut class) = (None, None, None);
+    let mut opts = wasm2php::Options::default();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-o" | "--output" => output = args.next(),
+            "--class" => class = args.next(),
+            "--namespace" => opts.namespace = args.next(),
+            "--max-call-depth" => match args.next().and_then(|v| v.parse().ok()) {
+                Some(v) => opts.max_call_depth = v,
+                None => return usage(),
+            },
+            "--max-memory-pages" => match args.next().and_then(|v| v.parse().ok()) {
+                Some(v) => opts.max_memory_pages = v,
+                None => return usage(),
+            },
+            "--fuel" => opts.fuel = true,
+            "-h" | "--help" => return usage(),
+            _ if input.is_none() && !a.starts_with('-') => input = Some(a),
+            _ => return usage(),
+        }
+    }
+    let (Some(input), Some(output), Some(class)) = (input, output, class) else {
+        return usage();
+    };
+    opts.class_name = class;
+    let bytes = match std::fs::read(&input) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("wasm2php: cannot read {input}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match wasm2php::translate(&bytes, &opts) {
+        Ok(php) => {
+            if let Err(e) = std::fs::write(&output, php) {
+                eprintln!("wasm2php: cannot write {output}: {e}");
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wasm2php: {input}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
