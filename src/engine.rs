@@ -573,13 +573,15 @@ fn user_agent<'r>(
             Ok(None)
         }
         1 => {
-            let ua = trim_ows(req.headers[slot.first].1);
-            if ua.len() > MAX_HEADER_VALUE {
+            let raw = req.headers[slot.first].1;
+            // The cap applies to the header as sent: padding is no way around it.
+            if raw.len() > MAX_HEADER_VALUE {
                 t.step(|| {
                     format!("User-Agent is longer than {MAX_HEADER_VALUE} bytes: malformed input")
                 });
                 return Err(());
             }
+            let ua = trim_ows(raw);
             if core::str::from_utf8(ua).is_err() {
                 t.step(|| {
                     format!(

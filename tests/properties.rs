@@ -1,0 +1,266 @@
+//! Property tests: the engine against straightforward reference models, and against arbitrary input.
+
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+
+use proptest::prelude::*;
+use sendcloud_gate::addr::{Cidr, Ip, RangeSet};
+use sendcloud_gate::{Action, Policy, Reason, Request};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Range sets equal a naive scan over the CIDRs as written.
+
+fn v4_cidr() -> impl Strategy<Value = (u32, u8)> {
+    // Addresses from a small neighbourhood so that ranges overlap, nest and touch often.
+    (0u32..64, 20u8..=32).prop_map(|(n, p)| (0x0a00_0000 | (n << 8) | (n & 7), p))
+}
+
+fn v6_cidr() -> impl Strategy<Value = (u128, u8)> {
+    (0u128..64, 100u8..=128).prop_map(|(n, p)| ((0x2001_0db8u128 << 96) | (n << 20) | (n & 15), p))
+}
+
+fn naive_contains(cidrs: &[Cidr], ip: Ip) -> bool {
+    cidrs.iter().any(|c| match (c.addr, ip) {
+        (Ip::V4(net), Ip::V4(x)) => c.prefix == 0 || (x ^ net) >> (32 - u32::from(c.prefix)) == 0,
+        (Ip::V6(net), Ip::V6(x)) => c.prefix == 0 || (x ^ net) >> (128 - u32::from(c.prefix)) == 0,
+        (Ip::V6(net), Ip::V4(x)) => {
+            let mapped = 0xffff_0000_0000u128 | u128::from(x);
+            c.prefix == 0 || (mapped ^ net) >> (128 - u32::from(c.prefix)) == 0
+        }
+        (Ip::V4(_), Ip::V6(_)) => false,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn range_set_membership_equals_a_naive_scan(
+        v4 in prop::collection::vec(v4_cidr(), 0..40),
+        v6 in prop::collection::vec(v6_cidr(), 0..20),
+        probes4 in prop::collection::vec(0u32..(64 << 8) + 64, 50),
+        probes6 in prop::collection::vec(0u128..(64 << 20) + 16, 50),
+    ) {
+        let mut cidrs = Vec::new();
+        for (a, p) in v4 {
+            cidrs.push(Cidr::parse(&format!("{}/{p}", std::net::Ipv4Addr::from(a))).unwrap());
+        }
+        for (a, p) in v6 {
+            cidrs.push(Cidr::parse(&format!("{}/{p}", std::net::Ipv6Addr::from(a))).unwrap());
+        }
+        let set = RangeSet::from_cidrs(&cidrs);
+        for p in probes4 {
+            let ip = Ip::V4(0x0a00_0000 | p);
+            prop_assert_eq!(set.contains(ip), naive_contains(&cidrs, ip), "{}", ip);
+        }
+        for p in probes6 {
+            let ip = Ip::V6((0x2001_0db8u128 << 96) | p);
+            prop_assert_eq!(set.contains(ip), naive_contains(&cidrs, ip), "{}", ip);
+        }
+        // The set written back as CIDRs is the same set.
+        let again = RangeSet::from_cidrs(&set.to_cidrs());
+        prop_assert_eq!(again, set);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// X-Forwarded-For resolution equals a reference model written with std's own parsers.
+
+const TRUSTED: &str = "10.0.0.0/8";
+
+/// The contract's step 2 for X-Forwarded-For, written as plainly as possible: `Err` is malformed input.
+fn reference_client(peer: IpAddr, header: Option<&str>) -> Result<IpAddr, ()> {
+    let trusted = |ip: IpAddr| matches!(ip, IpAddr::V4(v) if v.octets()[0] == 10);
+    let Some(header) = header else {
+        return Ok(peer);
+    };
+    if !trusted(peer) {
+        return Ok(peer);
+    }
+    let entries: Vec<&str> = header.split(',').collect();
+    if entries.len() > 64 {
+        return Err(());
+    }
+    let parse = |e: &str| -> Option<IpAddr> {
+        let e = e.trim_matches([' ', '\t']);
+        let ip = IpAddr::from_str(e)
+            .ok()
+            .or_else(|| SocketAddr::from_str(e).ok().map(|s| s.ip()))
+            .or_else(|| {
+                e.strip_prefix('[')?
+                    .strip_suffix(']')
+                    .and_then(|i| i.parse::<std::net::Ipv6Addr>().ok())
+                    .map(IpAddr::V6)
+            })?;
+        Some(ip.to_canonical())
+    };
+    let mut leftmost = peer;
+    for e in entries.iter().rev() {
+        let ip = parse(e).ok_or(())?;
+        if !trusted(ip) {
+            return Ok(ip);
+        }
+        leftmost = ip;
+    }
+    Ok(leftmost)
+}
+
+fn hop() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0u8..4).prop_map(|n| format!("10.0.0.{n}")),
+        (0u8..4).prop_map(|n| format!("198.51.100.{n}")),
+        (0u8..4).prop_map(|n| format!("203.0.113.{n}:{}", 1000 + u16::from(n))),
+        (0u8..4).prop_map(|n| format!("[2001:db8::{n}]:443")),
+        (0u8..4).prop_map(|n| format!("2001:db8::{n}")),
+        Just("::ffff:10.1.2.3".to_string()),
+        Just("::ffff:198.51.100.9".to_string()),
+        Just(String::new()),
+        Just("unknown".to_string()),
+        Just("10.0.0.300".to_string()),
+        Just("010.0.0.1".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn forwarded_for_resolution_equals_the_reference(
+        peer_trusted in any::<bool>(),
+        hops in prop::collection::vec((hop(), prop_oneof![Just(""), Just(" "), Just("\t")]), 0..70),
+        present in any::<bool>(),
+    ) {
+        let policy = Policy::from_json(format!(r#"{{"trusted_proxies":{{"ranges":["{TRUSTED}"]}},"partners":[]}}"#).as_bytes()).unwrap();
+        let peer = if peer_trusted { "10.9.9.9" } else { "192.0.2.1" };
+        let header: String = hops.iter().map(|(h, pad)| format!("{pad}{h}{pad}")).collect::<Vec<_>>().join(",");
+        let mut req = Request::new(peer.as_bytes(), b"GET", b"/");
+        if present {
+            req = req.header(b"X-Forwarded-For", header.as_bytes());
+        }
+        let decision = policy.decide(&req);
+        let expected = reference_client(peer.parse().unwrap(), present.then_some(header.as_str()));
+        match expected {
+            Ok(ip) => {
+                prop_assert_eq!(decision.reason, Reason::NoMatch);
+                prop_assert_eq!(decision.client_ip.map(|c| c.to_string()), Some(ip.to_string()));
+            }
+            Err(()) => {
+                prop_assert_eq!(decision.reason, Reason::MalformedInput);
+                prop_assert_eq!(decision.client_ip, None);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// No input panics, and garbage never gets `allow`.
+
+const POLICIES: &[&str] = &[
+    "{}",
+    r#"{"impersonation":"deny","trusted_proxies":{"presets":["private","loopback"],"header":"forwarded"}}"#,
+    r#"{"trusted_proxies":{"ranges":["0.0.0.0/0","::/0"],"header":"x-real-ip"},
+        "rules":[{"id":"p","action":"allow","paths":["/wp-json"],"user_agents":["*a*b*{shop}*"]}]}"#,
+];
+
+fn header_name() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(b"User-Agent".to_vec()),
+        Just(b"x-forwarded-for".to_vec()),
+        Just(b"Forwarded".to_vec()),
+        Just(b"X-Real-IP".to_vec()),
+        Just(b"X-HTTP-Method-Override".to_vec()),
+        prop::collection::vec(any::<u8>(), 0..12),
+    ]
+}
+
+fn bytes_biased() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..64),
+        prop::collection::vec(
+            prop::sample::select(b"0123456789abcdef.:[]%,;=\"_ ".to_vec()),
+            0..64
+        ),
+        Just(b"94.232.247.10".to_vec()),
+        Just(b"SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)".to_vec()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_requests_never_panic(
+        policy_index in 0..POLICIES.len(),
+        remote in bytes_biased(),
+        method in bytes_biased(),
+        uri in bytes_biased(),
+        headers in prop::collection::vec((header_name(), bytes_biased()), 0..6),
+    ) {
+        let policy = Policy::from_json(POLICIES[policy_index].as_bytes()).unwrap();
+        let mut req = Request::new(&remote, &method, &uri);
+        for (n, v) in &headers {
+            req = req.header(n, v);
+        }
+        let d = policy.decide(&req);
+        let e = policy.explain(&req);
+        prop_assert_eq!(e.decision, d);
+        if d.client_ip.is_none() {
+            prop_assert_ne!(d.action, Action::Allow);
+        }
+        if std::str::from_utf8(&remote).is_err() {
+            prop_assert_eq!(d.reason, Reason::MalformedInput);
+        }
+        // The packed form decides the same.
+        let packed = req.to_packed();
+        let unpacked = Request::from_packed(&packed).unwrap();
+        prop_assert_eq!(policy.decide(&unpacked), d);
+    }
+
+    #[test]
+    fn arbitrary_policy_text_and_bytes_never_panic(text in prop::collection::vec(any::<u8>(), 0..200), flips in prop::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
+        let _ = Policy::from_json(&text);
+        let _ = sendcloud_gate::json::parse(&text);
+        let _ = Request::from_packed(&text);
+        let _ = Policy::default_policy().decide_json(&text);
+        let mut bytes = Policy::from_json(POLICIES[2].as_bytes()).unwrap().to_bytes();
+        for (at, x) in flips {
+            let i = at % bytes.len();
+            bytes[i] ^= x | 1;
+        }
+        // A flipped byte is caught by the checksum or by validation; nothing panics either way.
+        prop_assert!(Policy::from_bytes(&bytes).is_err());
+    }
+}
+
+#[test]
+fn structured_policy_mutations_are_validated_on_load() {
+    // Forge bodies with a correct checksum so validation, not the checksum, has to catch the damage.
+    let good = Policy::from_json(POLICIES[2].as_bytes())
+        .unwrap()
+        .to_bytes();
+    let body_len = good.len() - 16;
+    let fnv = |b: &[u8]| {
+        b.iter().fold(0x811c_9dc5u32, |h, &x| {
+            (h ^ u32::from(x)).wrapping_mul(0x0100_0193)
+        })
+    };
+    let mut refused = 0;
+    for i in 0..body_len {
+        for x in [1u8, 0x80, 0xff] {
+            let mut b = good.clone();
+            b[16 + i] ^= x;
+            let sum = fnv(&b[16..]);
+            b[12..16].copy_from_slice(&sum.to_le_bytes());
+            match Policy::from_bytes(&b) {
+                Err(_) => refused += 1,
+                // A change that still loads must be a policy that itself round-trips exactly.
+                Ok(p) => assert_eq!(Policy::from_bytes(&p.to_bytes()).unwrap(), p),
+            }
+        }
+    }
+    assert!(
+        refused > body_len,
+        "validation refused only {refused} of {} forged bodies",
+        body_len * 3
+    );
+}
