@@ -46,30 +46,27 @@ pub const ABI_VERSION: i32 = 1;
 /// Most policies alive at once; a host that leaks handles gets an error rather than unbounded memory.
 const MAX_POLICIES: usize = 1024;
 
-struct State {
-    policies: Vec<Option<Policy>>,
-    /// The last result handed out (decision, explanation, bytes, show), kept alive until the next one.
-    result: Vec<u8>,
-    /// The last error, as JSON.
-    error: Vec<u8>,
-}
-
-struct Global(UnsafeCell<State>);
+/// One piece of global state. The three pieces are separate so that a borrowed policy and a new result never
+/// alias one `&mut`.
+struct Global<T>(UnsafeCell<T>);
 
 // SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
-unsafe impl Sync for Global {}
+unsafe impl<T> Sync for Global<T> {}
 
-static STATE: Global = Global(UnsafeCell::new(State {
-    policies: Vec::new(),
-    result: Vec::new(),
-    error: Vec::new(),
-}));
-
-fn state() -> &'static mut State {
-    // SAFETY: single-threaded, and every export takes this reference once and drops it before returning; no
-    // export calls another.
-    unsafe { &mut *STATE.0.get() }
+impl<T> Global<T> {
+    #[allow(clippy::mut_from_ref)]
+    fn get(&self) -> &mut T {
+        // SAFETY: single-threaded, and no export calls another; each export holds at most one reference to each
+        // piece at a time (a policy is borrowed from POLICIES while RESULT is written, never POLICIES itself).
+        unsafe { &mut *self.0.get() }
+    }
 }
+
+static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()));
+/// The last result handed out (decision, explanation, bytes, show), kept alive until the next one.
+static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
+/// The last error, as JSON.
+static ERROR: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
 
 /// A host buffer as a slice. A null pointer or a zero length is the empty slice.
 fn input<'a>(ptr: i32, len: i32) -> &'a [u8] {
@@ -95,9 +92,9 @@ fn in_memory(_ptr: usize, _len: usize) -> bool {
 }
 
 fn result(bytes: Vec<u8>) -> i64 {
-    let st = state();
-    st.result = bytes;
-    pack(st.result.as_ptr() as usize, st.result.len())
+    let r = RESULT.get();
+    *r = bytes;
+    pack(r.as_ptr() as usize, r.len())
 }
 
 fn pack(ptr: usize, len: usize) -> i64 {
@@ -115,7 +112,7 @@ fn set_error(message: &str, path: &str, line: u32, column: u32) {
     out.push_str(",\"column\":");
     push_u32(&mut out, column);
     out.push('}');
-    state().error = out.into_bytes();
+    *ERROR.get() = out.into_bytes();
 }
 
 fn push_u32(out: &mut String, mut n: u32) {
@@ -135,26 +132,22 @@ fn push_u32(out: &mut String, mut n: u32) {
 }
 
 fn add_policy(policy: Policy) -> i32 {
-    let st = state();
-    if let Some(i) = st.policies.iter().position(Option::is_none) {
-        st.policies[i] = Some(policy);
+    let policies = POLICIES.get();
+    if let Some(i) = policies.iter().position(Option::is_none) {
+        policies[i] = Some(policy);
         return i as i32 + 1;
     }
-    if st.policies.len() >= MAX_POLICIES {
+    if policies.len() >= MAX_POLICIES {
         set_error("too many policies alive: free some with scg_policy_free", "", 0, 0);
         return 0;
     }
-    st.policies.push(Some(policy));
-    st.policies.len() as i32
+    policies.push(Some(policy));
+    policies.len() as i32
 }
 
 fn policy<'a>(handle: i32) -> Option<&'a Policy> {
     let i = (handle as u32 as usize).checked_sub(1)?;
-    let found = state().policies.get(i)?.as_ref();
-    if found.is_none() {
-        set_error("not a live policy handle", "", 0, 0);
-    }
-    found
+    POLICIES.get().get(i)?.as_ref()
 }
 
 fn no_policy() -> i64 {
@@ -197,12 +190,11 @@ pub extern "C" fn scg_free(ptr: i32, len: i32) {
 /// not apply). Always a result (never 0); `{"message":"",…}` before any error.
 #[no_mangle]
 pub extern "C" fn scg_last_error() -> i64 {
-    let st = state();
-    if st.error.is_empty() {
+    if ERROR.get().is_empty() {
         set_error("", "", 0, 0);
     }
-    let st = state();
-    pack(st.error.as_ptr() as usize, st.error.len())
+    let e = ERROR.get();
+    pack(e.as_ptr() as usize, e.len())
 }
 
 /// Loads a compiled policy ([`Policy::to_bytes`]). Returns a handle, or 0 with the reason in the last error.
@@ -220,10 +212,9 @@ pub extern "C" fn scg_policy_load(ptr: i32, len: i32) -> i32 {
 /// Frees a policy handle. Unknown handles are ignored.
 #[no_mangle]
 pub extern "C" fn scg_policy_free(handle: i32) {
-    let st = state();
     if let Some(slot) = (handle as u32 as usize)
         .checked_sub(1)
-        .and_then(|i| st.policies.get_mut(i))
+        .and_then(|i| POLICIES.get().get_mut(i))
     {
         *slot = None;
     }
@@ -307,4 +298,128 @@ pub extern "C" fn scg_policy_show(handle: i32) -> i64 {
         }
         None => no_policy(),
     }
+}
+
+/// The core module's own allocator and panic handler. The core build is `no_std` (no `std` feature): std's
+/// allocator (dlmalloc) and its panic machinery are most of 10 KiB, and the module needs neither.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+mod runtime {
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::arch::wasm32;
+
+    use super::Global;
+    use core::cell::UnsafeCell;
+
+    /// A panic would be a bug in the engine; with panic=abort it traps (`unreachable`), which hosts treat as "no
+    /// opinion". The message is not formatted: nothing could read it.
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+        wasm32::unreachable()
+    }
+
+    /// Size classes: powers of two from 16 bytes (class 4) to 2 GiB (class 31). Each class has a free list
+    /// threaded through its free blocks; new blocks are carved from the end of the heap, growing memory as needed.
+    /// Freed memory is reused by its class and never returned to the host (wasm memory cannot shrink anyway).
+    /// Rounding to powers of two wastes at most half of a block and keeps `realloc` in place for a growing `Vec`
+    /// until it crosses a class.
+    struct Heap {
+        free: [usize; 32],
+        /// Next unused address; 0 until first use.
+        top: usize,
+        /// End of linear memory.
+        end: usize,
+    }
+
+    struct Allocator;
+
+    static HEAP: Global<Heap> = Global(UnsafeCell::new(Heap {
+        free: [0; 32],
+        top: 0,
+        end: 0,
+    }));
+
+    extern "C" {
+        static __heap_base: u8;
+    }
+
+    fn class(layout: &Layout) -> Option<usize> {
+        let size = layout.size().max(layout.align()).max(16);
+        let class = (usize::BITS - (size - 1).leading_zeros()) as usize;
+        (class < 32).then_some(class)
+    }
+
+    impl Heap {
+        fn carve(&mut self, class: usize, align: usize) -> *mut u8 {
+            if self.top == 0 {
+                // A linker-provided symbol; only its address is taken.
+                self.top = core::ptr::addr_of!(__heap_base) as usize;
+                self.end = wasm32::memory_size(0) * 65536;
+            }
+            let size = 1usize << class;
+            // Blocks are aligned to 16 (and to a larger requested alignment, rounded into the class).
+            let align = align.max(16);
+            let Some(start) = self.top.checked_add(align - 1).map(|a| a & !(align - 1)) else {
+                return core::ptr::null_mut();
+            };
+            let Some(new_top) = start.checked_add(size) else {
+                return core::ptr::null_mut();
+            };
+            if new_top > self.end {
+                let pages = (new_top - self.end).div_ceil(65536);
+                if wasm32::memory_grow(0, pages) == usize::MAX {
+                    return core::ptr::null_mut();
+                }
+                self.end += pages * 65536;
+            }
+            self.top = new_top;
+            start as *mut u8
+        }
+    }
+
+    // SAFETY: blocks are disjoint (carved once from a monotonically growing top, or reused after dealloc of the
+    // same class), aligned to at least the layout's alignment, and at least the layout's size.
+    unsafe impl GlobalAlloc for Allocator {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let Some(class) = class(&layout) else {
+                return core::ptr::null_mut();
+            };
+            let heap = HEAP.get();
+            let head = heap.free[class];
+            if head != 0 && head % layout.align() == 0 {
+                // SAFETY: a free block of this class holds the next free block's address in its first word.
+                heap.free[class] = unsafe { *(head as *const usize) };
+                return head as *mut u8;
+            }
+            heap.carve(class, layout.align())
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            if let Some(class) = class(&layout) {
+                let heap = HEAP.get();
+                // SAFETY: the block is at least 16 bytes and aligned to 16, and it is ours again.
+                unsafe { *(ptr as *mut usize) = heap.free[class] };
+                heap.free[class] = ptr as usize;
+            }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: the caller guarantees `layout.align()` is valid and `new_size` does not overflow with it.
+            let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+            if class(&layout).is_some() && class(&layout) == class(&new_layout) {
+                return ptr;
+            }
+            // SAFETY: as for GlobalAlloc's default realloc.
+            unsafe {
+                let new = self.alloc(new_layout);
+                if !new.is_null() {
+                    core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+                new
+            }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Allocator = Allocator;
 }

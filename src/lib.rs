@@ -30,17 +30,24 @@
 //! floating-point instructions. The command line (`src/main.rs`), the JS bindings ([`js`], feature `js`) and the
 //! core module's C ABI ([`abi`], feature `core-abi`) are thin layers over [`Policy`].
 #![no_std]
-#![forbid(unsafe_code)]
-#![cfg_attr(feature = "core-abi", allow(unsafe_code))]
+// The core module's exports ([`abi`]) need `unsafe` for host pointers and the allocator; everything else stays
+// safe: with `core-abi` the lint is `deny` and only `abi` allows it.
+#![cfg_attr(not(feature = "core-abi"), forbid(unsafe_code))]
+#![cfg_attr(feature = "core-abi", deny(unsafe_code))]
 
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "core-abi")]
+#[allow(unsafe_code)]
+pub mod abi;
 pub mod addr;
 pub mod bytes;
 pub mod decision;
 pub mod engine;
+#[cfg(feature = "js")]
+pub mod js;
 pub mod json;
 pub mod method;
 pub mod path;

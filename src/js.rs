@@ -1,0 +1,256 @@
+//! The JS bindings (feature `js`): the raw wasm-bindgen layer under the npm package in `pkg/`.
+//!
+//! This layer is deliberately thin and not the public JS API: `pkg/core.js` wraps it into `compilePolicy`,
+//! `Policy.decide`, … (see `pkg/index.d.ts`). What it is shaped for is speed of `decide`:
+//!
+//! - The request goes in in the packed form of [`crate::request`]: JS encodes it with `TextEncoder.encodeInto`
+//!   straight into a scratch buffer in wasm memory ([`scratch`]), then makes one call ([`WasmPolicy::decide`]).
+//!   No JSON is built or parsed for the request.
+//! - The decision comes out as a few numbers and two short ASCII strings in an output buffer ([`out_ptr`]):
+//!
+//!   ```text
+//!   u8 action (0 allow, 1 deny, 2 pass) | u8 reason (index in Reason::ALL) | u16 rule (0 none, i+1 = ids()[i])
+//!   | u8 client_ip length (0 = null) | u8 method length (0 = null) | client_ip bytes | method bytes
+//!   ```
+//!
+//!   Rule ids are looked up by index in [`WasmPolicy::ids`], which JS reads once per policy.
+//!
+//! Everything else (explain, show, compile errors) is JSON text: those calls are not hot.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::fmt::Write;
+
+use wasm_bindgen::prelude::*;
+
+use crate::decision::{Decision, Explanation, Reason};
+use crate::policy::{Action, Policy};
+use crate::request::Request;
+
+std::thread_local! {
+    /// Where JS writes a packed request; grown by [`scratch`].
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Where [`WasmPolicy::decide`] writes the decision.
+    static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The last compile or load error as JSON: `{"message","path","line","column"}`.
+    static ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Makes the scratch buffer at least `len` bytes long and returns its address in wasm memory. The address changes
+/// only when the buffer grows; memory growth detaches JS views, so JS re-reads `memory.buffer` after this call.
+#[wasm_bindgen]
+pub fn scratch(len: usize) -> *mut u8 {
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() < len {
+            s.resize(len, 0);
+        }
+        s.as_mut_ptr()
+    })
+}
+
+/// The address of the decision output buffer (capacity reserved once; it never moves).
+#[wasm_bindgen]
+pub fn out_ptr() -> *const u8 {
+    OUT.with(|o| {
+        let mut o = o.borrow_mut();
+        // 6 header bytes + client_ip (at most 45 bytes) + method (at most 32): never reallocates.
+        if o.capacity() < 128 {
+            o.reserve(128);
+        }
+        o.as_ptr()
+    })
+}
+
+/// The last compile or load error as JSON.
+#[wasm_bindgen]
+pub fn last_error() -> String {
+    ERROR.with(|e| e.borrow().clone())
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    String::from(env!("CARGO_PKG_VERSION"))
+}
+
+/// The preset files with their provenance, as a JSON object keyed by preset name.
+#[wasm_bindgen]
+pub fn presets_json() -> String {
+    let mut out = String::from("{");
+    let names = crate::presets::PARTNER_PRESETS
+        .iter()
+        .chain(crate::presets::PROXY_PRESETS);
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::json::write_str(&mut out, name);
+        out.push(':');
+        out.push_str(crate::presets::raw(name).unwrap_or("null"));
+    }
+    out.push('}');
+    out
+}
+
+/// `fmt::Write` into a byte buffer, for the client IP.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn set_error(message: &str, path: &str, line: u32, column: u32) {
+    ERROR.with(|e| {
+        let mut e = e.borrow_mut();
+        e.clear();
+        e.push_str("{\"message\":");
+        crate::json::write_str(&mut e, message);
+        e.push_str(",\"path\":");
+        crate::json::write_str(&mut e, path);
+        let _ = write!(e, ",\"line\":{line},\"column\":{column}}}");
+    });
+}
+
+/// A compiled policy held in wasm memory.
+#[wasm_bindgen]
+pub struct WasmPolicy {
+    policy: Policy,
+}
+
+#[wasm_bindgen]
+impl WasmPolicy {
+    /// Compiles a policy's JSON text; `undefined` on error, with the error in [`last_error`].
+    pub fn compile(text: &str) -> Option<WasmPolicy> {
+        match Policy::from_json(text.as_bytes()) {
+            Ok(policy) => Some(WasmPolicy { policy }),
+            Err(e) => {
+                set_error(&alloc::format!("{e}"), &e.path, e.line, e.column);
+                None
+            }
+        }
+    }
+
+    /// Loads a compiled policy; `undefined` on error, with the error in [`last_error`].
+    pub fn load(bytes: &[u8]) -> Option<WasmPolicy> {
+        match Policy::from_bytes(bytes) {
+            Ok(policy) => Some(WasmPolicy { policy }),
+            Err(e) => {
+                set_error(&alloc::format!("{e}"), "", 0, 0);
+                None
+            }
+        }
+    }
+
+    /// The default policy: the Sendcloud preset, nothing else.
+    pub fn default_policy() -> WasmPolicy {
+        WasmPolicy {
+            policy: Policy::default_policy(),
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.policy.to_bytes()
+    }
+
+    /// The effective policy as JSON ([`Policy::show_json`]).
+    pub fn show(&self) -> String {
+        self.policy.show_json()
+    }
+
+    /// The rule ids then the partner ids, as a JSON array: what the decision's rule index points into.
+    pub fn ids(&self) -> String {
+        let mut out = String::from("[");
+        let ids = self
+            .policy
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(self.policy.partners.iter().map(|p| p.id.as_str()));
+        for (i, id) in ids.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::json::write_str(&mut out, id);
+        }
+        out.push(']');
+        out
+    }
+
+    /// Decides the packed request in the first `len` bytes of the scratch buffer and writes the decision to the
+    /// output buffer (layout in the module docs). Returns the number of bytes written.
+    pub fn decide(&self, len: usize) -> usize {
+        let decision = SCRATCH.with(|s| {
+            let s = s.borrow();
+            match s.get(..len).and_then(Request::from_packed) {
+                Some(req) => self.policy.decide(&req),
+                None => Decision::malformed(None, None),
+            }
+        });
+        OUT.with(|o| {
+            let mut o = o.borrow_mut();
+            o.clear();
+            let action = match decision.action {
+                Action::Allow => 0u8,
+                Action::Deny => 1,
+                Action::Pass => 2,
+            };
+            let reason = Reason::ALL
+                .iter()
+                .position(|r| *r == decision.reason)
+                .unwrap_or(0) as u8;
+            let rule = decision.rule.map_or(0, |id| self.rule_index(id)) as u16;
+            // The two lengths are filled in once known.
+            o.extend_from_slice(&[action, reason, rule as u8, (rule >> 8) as u8, 0, 0]);
+            if let Some(ip) = decision.client_ip {
+                let _ = write!(Bytes(&mut o), "{ip}");
+            }
+            let ip_end = o.len();
+            if let Some(m) = decision.method {
+                o.extend_from_slice(m.as_str().as_bytes());
+            }
+            o[4] = (ip_end - 6) as u8;
+            o[5] = (o.len() - ip_end) as u8;
+            o.len()
+        })
+    }
+
+    fn rule_index(&self, id: &str) -> usize {
+        let rules = self.policy.rules.iter().map(|r| r.id.as_str());
+        let partners = self.policy.partners.iter().map(|p| p.id.as_str());
+        rules
+            .chain(partners)
+            .position(|x| x == id)
+            .map_or(0, |i| (i + 1).min(usize::from(u16::MAX)))
+    }
+
+    /// Explains the packed request in the scratch buffer: the explanation's JSON.
+    pub fn explain(&self, len: usize) -> String {
+        SCRATCH.with(|s| {
+            let s = s.borrow();
+            match s.get(..len).and_then(Request::from_packed) {
+                Some(req) => self.policy.explain(&req).to_json(),
+                None => Explanation {
+                    decision: Decision::malformed(None, None),
+                    trace: alloc::vec![String::from("not a request: the packed form is invalid")],
+                    provenance: None,
+                }
+                .to_json(),
+            }
+        })
+    }
+
+    /// Decides a request given as the contract's JSON; the decision's JSON.
+    pub fn decide_json(&self, request: &str) -> String {
+        self.policy.decide_json(request.as_bytes())
+    }
+
+    /// Explains a request given as the contract's JSON; the explanation's JSON.
+    pub fn explain_json(&self, request: &str) -> String {
+        self.policy.explain_json(request.as_bytes())
+    }
+}
