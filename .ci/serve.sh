@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `make serve`: the rule tester page on http://127.0.0.1:8080/www/ with the default policy (the Sendcloud preset).
-# Builds the engine's JS package (pkg/dist) first when it is missing, then serves the repository root in the
-# foreground. PORT=... to use another port.
+# Builds the engine's JS package (make wasm) first when its browser build is missing, then serves the repository
+# root in the foreground (the page imports ../pkg/web.js). PORT=... to use another port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ls pkg/dist/*/*.wasm >/dev/null 2>&1 && ! ls pkg/dist/*.wasm >/dev/null 2>&1; then
-  echo "serve: pkg/dist is missing; building it with make wasm"
+if [ ! -f pkg/dist/web/sendcloud_gate_bg.wasm ] || [ ! -f pkg/dist/web/sendcloud_gate.js ]; then
+  echo "serve: pkg/dist/web is missing; building it with make wasm"
   make wasm
 fi
 command -v node >/dev/null || { echo "serve: node is required" >&2; exit 2; }

@@ -627,10 +627,10 @@ function renderSummary(s, ms) {
   );
   const rows = s.groups.map((g) => {
     const tr = h('tr', { 'data-reason': g.reason, 'data-action': g.action },
-      h('td', null, h('span', { class: `mini ${g.action}` }, g.action.toUpperCase())),
-      h('td', null, h('button', { type: 'button', class: 'linkish', onclick: () => setFilter(`reason:${g.reason}`) }, REASON_TITLES[g.reason] ?? g.reason), ' ', h('code', { class: 'muted' }, g.reason)),
-      h('td', null, h('code', null, g.rule ?? '–')),
-      h('td', { class: 'num' }, fmt(g.count)));
+      h('td', { 'data-label': 'Action' }, h('span', { class: `mini ${g.action}` }, g.action.toUpperCase())),
+      h('td', { 'data-label': 'Reason' }, h('button', { type: 'button', class: 'linkish', onclick: () => setFilter(`reason:${g.reason}`) }, REASON_TITLES[g.reason] ?? g.reason), ' ', h('code', { class: 'muted' }, g.reason)),
+      h('td', { 'data-label': 'Decided by' }, h('code', null, g.rule ?? '–')),
+      h('td', { class: 'num', 'data-label': 'Lines' }, fmt(g.count)));
     return tr;
   });
   $('summary-table').tBodies[0].replaceChildren(...rows);
@@ -672,12 +672,12 @@ function renderPage(msg) {
     const open = h('button', { type: 'button', class: 'btn', 'aria-label': `Open line ${r.n} in the tester` }, 'Open');
     open.addEventListener('click', () => openInTester(r));
     body.append(h('tr', { 'data-line': String(r.n), 'data-action': r.action, 'data-reason': r.reason },
-      h('td', { class: 'num' }, String(r.n)),
-      h('td', null, r.remote, r.xff ? h('div', { class: 'muted' }, `XFF: ${r.xff}`) : null),
-      h('td', { class: 'req' }, `${r.method} ${r.uri}`),
-      h('td', { class: 'ua' }, r.ua ?? '–'),
-      h('td', null, h('span', { class: `mini ${r.action}` }, r.action.toUpperCase()), r.reason, r.rule ? ` (${r.rule})` : ''),
-      h('td', null, open)));
+      h('td', { class: 'num', 'data-label': 'Line' }, String(r.n)),
+      h('td', { 'data-label': 'Client' }, r.remote, r.xff ? h('div', { class: 'muted' }, `XFF: ${r.xff}`) : null),
+      h('td', { class: 'req', 'data-label': 'Request' }, `${r.method} ${r.uri}`),
+      h('td', { class: 'ua', 'data-label': 'User-Agent' }, r.ua ?? '–'),
+      h('td', { 'data-label': 'Decision' }, h('span', { class: `mini ${r.action}` }, r.action.toUpperCase()), r.reason, r.rule ? ` (${r.rule})` : ''),
+      h('td', { class: 'open-cell' }, open)));
   }
   replay.rows += msg.rows.length;
   replay.total = msg.total;
@@ -801,17 +801,13 @@ async function main() {
   const v = typeof engine.version === 'function' ? engine.version() : '';
   $('engine-version').textContent = v ? `engine ${v}` : '';
   $('foot-version').textContent = v ? `Engine version ${v}.` : '';
-  // The package's default policy, as source text for the editor (it must compile as it is).
+  // The editor starts with the default policy's source text (the Sendcloud preset only). It must mean what the
+  // package's defaultPolicy() means: checked once here, and the page says so if it ever does not.
   try {
-    const dp = typeof engine.defaultPolicy === 'function' ? engine.defaultPolicy() : null;
-    if (dp != null) {
-      const text = typeof dp === 'string' ? JSON.stringify(JSON.parse(dp), null, 2) : JSON.stringify(dp, null, 2);
-      engine.compilePolicy(text).free?.();
-      const wasDefault = els.policy.value === defaultPolicyText;
-      defaultPolicyText = text;
-      if (wasDefault && !restored?.policy) els.policy.value = text;
-    }
-  } catch { /* keep the fallback text */ }
+    const a = JSON.stringify(engine.defaultPolicy().show());
+    const b = JSON.stringify(engine.compilePolicy(defaultPolicyText).show());
+    if (a !== b) console.warn('sendcloud-gate: the editor\'s default text differs from the package\'s default policy');
+  } catch { /* an older package without defaultPolicy()/show() */ }
   compileCurrent();
   decideAndRender();
   updateGutter(gutterBad);

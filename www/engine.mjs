@@ -1,7 +1,8 @@
-// Loads the engine: the `sendcloud-gate` package built by `make wasm` into pkg/dist/ (wasm-bindgen, browser build).
+// Loads the engine: the `sendcloud-gate` package's browser entry (pkg/web.js), which loads the wasm that
+// `make wasm` builds into pkg/dist/web/.
 // Every decision on this page comes from it; the page itself decides nothing.
 
-export const PKG_ENTRY = new URL('../pkg/dist/web/index.js', import.meta.url).href;
+export const PKG_ENTRY = new URL('../pkg/web.js', import.meta.url).href;
 
 let loading = null;
 

@@ -10,7 +10,10 @@ import { startServer, REPO_ROOT } from '../serve.mjs';
 export { REPO_ROOT };
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(REPO_ROOT, 'artifacts', 'screenshots');
-export const PKG_BUILT = fs.existsSync(path.join(REPO_ROOT, 'pkg', 'dist'));
+// What the server serves: the repository root (GATE_SERVE_ROOT to try the page against another build of pkg/).
+export const SERVE_ROOT = process.env.GATE_SERVE_ROOT || REPO_ROOT;
+export const PKG_BUILT = fs.existsSync(path.join(SERVE_ROOT, 'pkg', 'web.js'))
+  && fs.existsSync(path.join(SERVE_ROOT, 'pkg', 'dist', 'web', 'sendcloud_gate_bg.wasm'));
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -22,7 +25,7 @@ const ARGS = [
  * Console errors, page errors and failed requests of every page are collected in `errors`.
  */
 export async function openBrowser({ viewport = { width: 1366, height: 900 }, isMobile = false } = {}) {
-  const server = await startServer({ port: 0 });
+  const server = await startServer({ root: SERVE_ROOT, port: 0 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sendcloud-gate-chromium-'));
   let ctx;
   try {
@@ -66,7 +69,10 @@ export async function openBrowser({ viewport = { width: 1366, height: 900 }, isM
 /** Opens the page (optionally with a fragment) and waits until the engine has made its first decision. */
 export async function gotoReady(page, url) {
   await page.goto(url);
-  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 20000 });
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' || !document.getElementById('load-error').hidden,
+    null, { timeout: 20000 });
+  const failed = await page.evaluate(() => (document.documentElement.dataset.ready === 'true' ? null : document.getElementById('load-error').textContent));
+  if (failed) throw new Error(failed);
 }
 
 export async function screenshot(page, name, opts = {}) {
