@@ -87,7 +87,18 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
     let mut bodies = String::new();
     let mut dispatchers: Vec<(u32, Sig)> = Vec::new();
     for (i, body) in m.bodies.iter().enumerate() {
-        let out = translate_function(m, &ctx, i as u32, body)?;
+        let out = match translate_function(m, &ctx, i as u32, body) {
+            Err(Error::Unsupported { what, .. }) if opts.stub_unsupported => {
+                writeln!(
+                    bodies,
+                    "    private function w2p_f{i}(...$args)\n    {{\n        throw new \\LogicException({});\n    }}",
+                    php_str(&format!("wasm2php: refused: {what}"))
+                )
+                .unwrap();
+                continue;
+            }
+            r => r?,
+        };
         bodies.push_str(&out.code);
         bodies.push('\n');
         for d in out.dispatchers {
@@ -99,7 +110,9 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
     // Every exported function's signature must be expressible too.
     for e in &m.exports {
         if let ExportKind::Func(f) = e.kind {
-            m.func_sig(f)?;
+            if !opts.stub_unsupported {
+                m.func_sig(f)?;
+            }
         }
     }
 
@@ -282,7 +295,25 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
         let ExportKind::Func(f) = e.kind else {
             continue;
         };
-        let sig = m.func_sig(f)?;
+        let sig = match m.func_sig(f) {
+            Ok(s) => s,
+            Err(Error::Unsupported { .. }) if opts.stub_unsupported => {
+                // Signature not expressible: export a stub that accepts anything.
+                let mut name = sanitize_ident(&e.name);
+                while used.contains(&name.to_ascii_lowercase()) {
+                    name.push('_');
+                }
+                used.insert(name.to_ascii_lowercase());
+                writeln!(
+                    export_methods,
+                    "\n    public function {name}(...$args)\n    {{\n        return $this->w2p_f{f}();\n    }}"
+                )
+                .unwrap();
+                writeln!(call_cases, "            case {}: return $this->{name}();", php_str(&e.name)).unwrap();
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let mut name = sanitize_ident(&e.name);
         if used.contains(&name.to_ascii_lowercase()) {
             let mut k = 2;
@@ -361,6 +392,9 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
             continue;
         };
         let gl = &m.globals[g as usize];
+        if gl.ok.is_err() {
+            continue;
+        }
         if gl.mutable {
             writeln!(
                 gget,

@@ -202,6 +202,7 @@ struct Gen<'m, 'a> {
     labels: u32,
     locals: Vec<Ty>,
     uses_mem: bool,
+    func_results: usize,
     dispatchers: Vec<(u32, Sig)>,
 }
 
@@ -244,6 +245,7 @@ pub fn translate_function(
         labels: 0,
         locals: locals.clone(),
         uses_mem: false,
+        func_results: sig.results.len(),
         dispatchers: Vec::new(),
     };
     let mut r = body.get_operators_reader().map_err(inv)?;
@@ -510,7 +512,7 @@ impl Gen<'_, '_> {
     }
 
     fn return_code(&self) -> String {
-        let n = self.frames[0].results.len();
+        let n = self.func_results;
         let len = self.stack.len();
         let vals: Vec<String> = self.stack[len - n..].iter().map(|e| e.v()).collect();
         match n {
@@ -863,6 +865,9 @@ impl Gen<'_, '_> {
             }
             O::GlobalGet { global_index } => {
                 let g = &self.m.globals[global_index as usize];
+                if let Err(e) = &g.ok {
+                    return Err(self.m.unsupported(e.clone(), Some(self.fidx)));
+                }
                 if g.mutable {
                     let mut e = Entry::expr(g.ty, format!("$this->g{global_index}"), false, &[]);
                     e.glob = true;
@@ -872,6 +877,9 @@ impl Gen<'_, '_> {
                 }
             }
             O::GlobalSet { global_index } => {
+                if let Err(e) = &self.m.globals[global_index as usize].ok {
+                    return Err(self.m.unsupported(e.clone(), Some(self.fidx)));
+                }
                 let v = self.pop();
                 self.flush_glob();
                 self.emit(&format!("$this->g{global_index} = {};", v.v()));
@@ -1136,7 +1144,11 @@ impl Gen<'_, '_> {
             O::I32Extend16S => self.un(i32, |a| format!("(({} << 48 >> 48) & {M32})", a.v())),
 
             // ---- i64 ----
-            O::I64Eqz => self.un(i32, |a| format!("({} === 0)", a.v())),
+            O::I64Eqz => {
+                let a = self.pop();
+                let e = format!("({} === 0)", a.v());
+                self.push(Entry::expr(i32, e, true, &[&a]));
+            }
             O::I64Add => self.i64_arith("+", "w2p_add64"),
             O::I64Sub => self.i64_arith("-", "w2p_sub64"),
             O::I64Mul => self.i64_arith("*", "w2p_mul64"),

@@ -89,6 +89,12 @@ pub struct Options {
     /// (`$instance->fuel`, trap `fuel exhausted`). Off by default; tests use it
     /// to bound non-terminating code.
     pub fuel: bool,
+    /// Diagnostic/test mode: instead of refusing the whole module, replace each
+    /// function that uses a refused feature by a stub that throws
+    /// `\LogicException('wasm2php: refused: ...')` when called (globals of refused
+    /// types are dropped the same way). Imports and module-level features are
+    /// still refused. Never use this for production output.
+    pub stub_unsupported: bool,
 }
 
 impl Options {
@@ -99,6 +105,7 @@ impl Options {
             max_call_depth: 5000,
             max_memory_pages: 2048,
             fuel: false,
+            stub_unsupported: false,
         }
     }
 }
@@ -167,6 +174,6 @@ pub fn translate(wasm_bytes: &[u8], opts: &Options) -> Result<String, Error> {
             )));
         }
     }
-    let m = module::parse(wasm_bytes)?;
+    let m = module::parse(wasm_bytes, opts.stub_unsupported)?;
     emit::emit(&m, opts)
 }

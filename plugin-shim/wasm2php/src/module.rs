@@ -32,6 +32,8 @@ pub struct Sig {
 pub type MaybeSig = Result<Sig, String>;
 
 pub struct Global {
+    /// `Err` (stub mode only): the global's type is refused; functions using it are stubbed.
+    pub ok: Result<(), String>,
     pub ty: Ty,
     pub mutable: bool,
     pub init: i64,
@@ -158,7 +160,7 @@ fn features() -> WasmFeatures {
     WasmFeatures::all()
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Module<'_>, Error> {
+pub fn parse(bytes: &[u8], stub: bool) -> Result<Module<'_>, Error> {
     Validator::new_with_features(features())
         .validate_all(bytes)
         .map_err(|e| Error::Invalid(e.to_string()))?;
@@ -276,17 +278,22 @@ pub fn parse(bytes: &[u8]) -> Result<Module<'_>, Error> {
             Payload::GlobalSection(r) => {
                 for g in r {
                     let g = g.map_err(inv)?;
-                    let ty = val_ty(g.ty.content_type)
-                        .map_err(|e| m.unsupported(format!("global of {e}"), None))?;
                     if g.ty.shared {
                         return Err(m.unsupported("shared global", None));
                     }
-                    let init = eval_const(&m, &g.init_expr)?;
-                    m.globals.push(Global {
-                        ty,
-                        mutable: g.ty.mutable,
-                        init: norm(ty, init),
-                    });
+                    match val_ty(g.ty.content_type) {
+                        Ok(ty) => {
+                            let init = eval_const(&m, &g.init_expr)?;
+                            m.globals.push(Global { ok: Ok(()), ty, mutable: g.ty.mutable, init: norm(ty, init) });
+                        }
+                        Err(e) if stub => m.globals.push(Global {
+                            ok: Err(format!("global of {e}")),
+                            ty: Ty::I32,
+                            mutable: false,
+                            init: 0,
+                        }),
+                        Err(e) => return Err(m.unsupported(format!("global of {e}"), None)),
+                    }
                 }
             }
             Payload::ExportSection(r) => {

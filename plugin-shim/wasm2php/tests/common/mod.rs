@@ -1,0 +1,98 @@
+//! Shared helpers for the integration tests: running PHP and parsing its output.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A scratch directory under the target dir, emptied first.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasm2php").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn php_bin() -> String {
+    std::env::var("PHP").unwrap_or_else(|_| "php".to_string())
+}
+
+/// Fails loudly (rather than skipping) when PHP is missing: these tests are the
+/// only thing that checks the generated code.
+pub fn require_php() {
+    let ok = Command::new(php_bin()).arg("-v").output().map(|o| o.status.success()).unwrap_or(false);
+    assert!(ok, "`php` (CLI, 64-bit) is required to run these tests; install php-cli or set PHP=/path/to/php");
+}
+
+/// Prologue of every driver script: warnings and notices become exceptions, so
+/// PHP never silently pads a string or reads an undefined variable.
+pub const PHP_PRELUDE: &str = r#"<?php
+error_reporting(E_ALL);
+ini_set('memory_limit', '1G');
+set_error_handler(function ($no, $str, $file, $line) { throw new \ErrorException($str, 0, $no, $file, $line); });
+function w2p_out($id, $r) {
+    if ($r === null) { echo $id, " ret\n"; return; }
+    if (!is_array($r)) $r = [$r];
+    $s = $id . ' ret';
+    foreach ($r as $v) { $s .= ' ' . (is_int($v) ? $v : ('BAD:' . gettype($v) . ':' . var_export($v, true))); }
+    echo $s, "\n";
+}
+function w2p_err($id, \Throwable $e) {
+    $kind = (substr(get_class($e), -4) === 'Trap') ? 'trap' : 'error';
+    echo $id, ' ', $kind, ' ', get_class($e), ': ', str_replace("\n", ' ', $e->getMessage()), "\n";
+}
+"#;
+
+/// What PHP reported for one step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Ret(Vec<String>),
+    Trap(String),
+    Error(String),
+}
+
+/// Runs a driver script; returns id -> outcome, plus stderr/stdout tail for diagnostics.
+pub fn run_php(script: &Path, extra_args: &[&str]) -> (HashMap<String, Outcome>, String) {
+    let out = Command::new(php_bin())
+        .args(extra_args)
+        .arg(script)
+        .output()
+        .expect("run php");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut map = HashMap::new();
+    for line in stdout.lines() {
+        let mut parts = line.splitn(3, ' ');
+        let (Some(id), Some(kind)) = (parts.next(), parts.next()) else { continue };
+        let rest = parts.next().unwrap_or("").to_string();
+        let o = match kind {
+            "ret" => Outcome::Ret(rest.split_whitespace().map(|s| s.to_string()).collect()),
+            "trap" => Outcome::Trap(rest.split_once(": ").map(|x| x.1.to_string()).unwrap_or(rest)),
+            "error" => Outcome::Error(rest),
+            _ => continue,
+        };
+        map.insert(id.to_string(), o);
+    }
+    let tail: String = {
+        let e = String::from_utf8_lossy(&out.stderr);
+        let s = format!("{}\n{}", e, stdout.lines().rev().take(3).collect::<Vec<_>>().join("\n"));
+        s.chars().take(2000).collect()
+    };
+    (map, tail)
+}
+
+pub fn php_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+pub fn php_i64(v: i64) -> String {
+    if v == i64::MIN {
+        "(-9223372036854775807-1)".into()
+    } else {
+        v.to_string()
+    }
+}
+
+/// Canonical PHP rendering of an i32 (unsigned view).
+pub fn php_i32(v: i32) -> String {
+    (v as u32).to_string()
+}
