@@ -31,7 +31,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /** Starts the server; resolves to {server, port, url, close()}. port 0 picks a free port. */
 export function startServer({ root = REPO_ROOT, port = 0, host = '127.0.0.1', log = false } = {}) {
   const base = path.resolve(root);
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ noDelay: true, keepAliveTimeout: 5000 }, (req, res) => {
     const send = (status, body, headers = {}) => {
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -56,15 +56,21 @@ export function startServer({ root = REPO_ROOT, port = 0, host = '127.0.0.1', lo
       }
       if (err || !st || !st.isFile()) return send(404, 'not found\n');
       const type = MIME[path.extname(file).toLowerCase()] || 'application/octet-stream';
-      res.writeHead(200, {
-        'Content-Type': type,
-        'Content-Length': st.size,
-        'Cache-Control': 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
+      // Revalidated on every load (no-cache) but answered 304 when unchanged, so reloads are cheap and edits show.
+      const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+      const headers = { 'Content-Type': type, 'Cache-Control': 'no-cache', ETag: etag, 'X-Content-Type-Options': 'nosniff' };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers);
+        if (log) console.log(`304 ${req.method} ${req.url}`);
+        return res.end();
+      }
+      // One write for headers and body (small files): no extra round trip on a fresh connection.
+      fs.readFile(file, (rerr, data) => {
+        if (rerr) return send(404, 'not found\n');
+        res.writeHead(200, { ...headers, 'Content-Length': data.length });
+        if (log) console.log(`200 ${req.method} ${req.url}`);
+        res.end(req.method === 'HEAD' ? undefined : data);
       });
-      if (log) console.log(`200 ${req.method} ${req.url}`);
-      if (req.method === 'HEAD') return res.end();
-      fs.createReadStream(file).pipe(res);
     });
   });
   return new Promise((resolve, reject) => {

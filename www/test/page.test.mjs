@@ -268,9 +268,13 @@ test('keyboard: labelled fields, sensible focus order, visible focus; data is es
     const evil = '<img src=x onerror="window.__pwned=1">';
     await b.page.fill('#ua', evil);
     await b.page.fill('#uri', '/"><script>window.__pwned=2</script>');
-    await b.page.fill('#policy-text', '{"rules":[{"id":"<b>x</b>","action":"allow","ip":["<img src=y onerror=window.__pwned=3>"]}]}');
-    await b.page.fill('#log-text', `1.2.3.4 - - [d] "GET /<i>x</i> HTTP/1.1" 200 1 "-" "${evil}"\n<svg onload=window.__pwned=4>`);
+    await b.page.fill('#log-text', `1.2.3.4 - - [d] "GET /<i>x</i> HTTP/1.1" 200 1 "-" "<img src=x onerror=window.__pwned=5>"\n<svg onload=window.__pwned=4>`);
     await b.page.waitForSelector('#replay-status[data-state=done]');
+    await b.page.waitForSelector('#lines-table tbody tr');
+    assert.match(await b.page.textContent('#lines-table tbody'), /<img src=x/);
+    assert.match(await b.page.textContent('#unparsed-list'), /<svg onload/);
+    await b.page.fill('#policy-text', '{"rules":[{"id":"<b>x</b>","action":"allow","ip":["<img src=y onerror=window.__pwned=3>"]}]}');
+    assert.match(await b.page.textContent('#policy-status'), /<img src=y/);
     assert.equal(await b.page.evaluate(() => window.__pwned), undefined);
     assert.equal(await b.page.locator('main img, main script, main svg, main b, main i').count(), 0);
     assert.deepEqual(b.errors, []);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openBrowser, gotoReady, median, percentile, PKG_BUILT, screenshot } from '../test-support/browser.mjs';
+import { generateLog } from '../test-support/access-log.mjs';
 
 const skip = PKG_BUILT ? false : 'pkg/dist is not built (make wasm)';
 const f1 = (x) => x.toFixed(1);
@@ -47,42 +48,18 @@ test('speed: each keystroke decided and shown', { skip }, async () => {
     await b.page.fill('#remote-addr', '');
     await b.page.keyboard.type('94.232.247.10', { delay: 15 });
     await b.page.waitForTimeout(100);
-    const ks = await b.page.evaluate(() => window.__gate.metrics.keystrokes.filter((k) => k.eventToFrameMs != null));
+    const ks = await b.page.evaluate(() => window.__gate.metrics.keystrokes.filter((k) => k.eventToPaintMs != null));
     assert.ok(ks.length >= 50, `recorded ${ks.length} keystrokes`);
     const handler = ks.map((k) => k.handlerMs);
     const shown = ks.map((k) => k.eventToShownMs);
-    const frame = ks.map((k) => k.eventToFrameMs);
-    console.log(`FIGURE keystroke (${ks.length} keys): decide+explain+render median ${f2(median(handler))} ms, p95 ${f2(percentile(handler, 95))} ms, max ${f2(Math.max(...handler))} ms; key event to DOM updated median ${f2(median(shown))} ms, p95 ${f2(percentile(shown, 95))} ms; key event to next frame median ${f1(median(frame))} ms, p95 ${f1(percentile(frame, 95))} ms [target <= 16 ms]`);
+    const paint = ks.map((k) => k.eventToPaintMs);
+    console.log(`FIGURE keystroke (${ks.length} keys): decide+explain+render median ${f2(median(handler))} ms, p95 ${f2(percentile(handler, 95))} ms, max ${f2(Math.max(...handler))} ms; key event to DOM updated median ${f2(median(shown))} ms, p95 ${f2(percentile(shown, 95))} ms; key event to next frame painted median ${f1(median(paint))} ms, p95 ${f1(percentile(paint, 95))} ms [target <= 16 ms]`);
     assert.equal(await b.page.getAttribute('#badge', 'data-action'), 'allow');
     assert.ok(median(handler) < 100, 'a keystroke under 100 ms (sanity bound)');
   } finally {
     await b.close();
   }
 });
-
-/** A deterministic access log of n lines with known counts. */
-export function generateLog(n) {
-  const SC = 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)';
-  const kinds = [
-    (i) => `94.232.247.${i % 250} - - [23/Nov/2025:10:00:00 +0100] "GET /wp-json/wc/v3/orders?page=${i} HTTP/1.1" 200 5120 "-" "${SC}"`, // allow
-    (i) => `185.66.200.${i % 250} - - [23/Nov/2025:10:00:00 +0100] "PATCH /wp-json/wc/v3/orders/${i} HTTP/1.1" 200 80 "-" "Sendcloud/1.0.0"`, // allow
-    (i) => `203.0.${i % 250}.7 - - [23/Nov/2025:10:00:00 +0100] "POST /wp-json/wc/v3/orders HTTP/1.1" 403 0 "-" "${SC}"`, // impersonation
-    (i) => `198.51.100.${i % 250} - - [23/Nov/2025:10:00:00 +0100] "GET /product/${i}?utm_source=x HTTP/2.0" 200 20480 "https://example.com/" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"`, // no_match
-    (i) => `10.1.2.3 - - [23/Nov/2025:10:00:00 +0100] "GET /shop/ HTTP/1.1" 200 900 "-" "Mozilla/5.0" "198.51.100.${i % 250}, 10.1.2.3"`, // no_match
-    (i) => `185.66.200.9 - - [23/Nov/2025:10:00:00 +0100] "PUT /rest/V1/orders/${i} HTTP/1.1" 405 0 "-" "SendCloud/1.0 (magento2; https://www.sendcloud.sc)"`, // method_not_allowed
-    (i) => `2001:db8::${(i % 65535).toString(16)} - - [23/Nov/2025:10:00:00 +0100] "GET / HTTP/1.1" 200 1 "-" "curl/8.5.0"`, // no_match
-    (i) => `94.232.247.1 - - [23/Nov/2025:10:00:00 +0100] "GET /wp-login.php HTTP/1.1" 200 1 "-" "Mozilla/5.0"`, // ua_mismatch
-    (i) => `garbage line ${i}`, // unparsed
-    (i) => `198.51.100.9 - - [23/Nov/2025:10:00:00 +0100] "GET /feed HTTP/1.1" 200 1 "-" "Feedly/1.0"`, // no_match
-  ];
-  const lines = [];
-  for (let i = 0; i < n; i++) lines.push(kinds[i % kinds.length](i));
-  const per = n / kinds.length;
-  return {
-    text: lines.join('\n') + '\n',
-    expect: { allow: 2 * per, deny: 0, pass: 7 * per, unparsed: per, sendcloud: 3 * per },
-  };
-}
 
 test('speed: replay of a 100,000-line log off the main thread', { skip }, async () => {
   const N = 100000;
