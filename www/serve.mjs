@@ -46,6 +46,8 @@ export function startServer({ root = REPO_ROOT, port = 0, host = '127.0.0.1', lo
     }
     if (pathname === '/') return send(302, 'see /www/\n', { Location: '/www/' });
     if (pathname.includes('\0')) return send(400, 'bad request\n');
+    // Dotfiles and dot-directories (.git, .ci, ...) are not served.
+    if (pathname.split('/').some((seg) => seg.startsWith('.'))) return send(404, 'not found\n');
     let file = path.resolve(base, '.' + pathname);
     if (file !== base && !file.startsWith(base + path.sep)) return send(403, 'forbidden\n');
     fs.stat(file, (err, st) => {

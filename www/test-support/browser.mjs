@@ -75,6 +75,11 @@ export async function gotoReady(page, url) {
   if (failed) throw new Error(failed);
 }
 
+export async function screenshotPath(name) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return path.join(SCREENSHOTS, `${name}.png`);
+}
+
 export async function screenshot(page, name, opts = {}) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
