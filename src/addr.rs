@@ -61,17 +61,43 @@ pub fn parse_addr(text: &[u8]) -> Option<Ip> {
         [b'[', inner @ .., b']'] => return parse_v6_with_zone(inner),
         _ => text,
     };
-    if inner.contains(&b':') {
-        parse_v6_with_zone(inner)
-    } else {
-        parse_v4(inner).map(Ip::V4)
+    // IPv4 first: it is the common case and fails fast on anything else.
+    match parse_v4(inner) {
+        Some(v4) => Some(Ip::V4(v4)),
+        None if inner.contains(&b':') => parse_v6_with_zone(inner),
+        None => None,
     }
 }
 
+/// A dotted quad: four decimal octets of 1 to 3 digits, no leading zeros, each at most 255. Written out (rather
+/// than `Ipv4Addr::from_str`) because it runs on every request and this is several times faster; the unit
+/// tests below and the property tests compare it with the standard library's parser.
 fn parse_v4(text: &[u8]) -> Option<u32> {
-    // core's parser already rejects leading zeros and octets above 255.
-    let s = core::str::from_utf8(text).ok()?;
-    Ipv4Addr::from_str(s).ok().map(u32::from)
+    if text.len() < 7 || text.len() > 15 {
+        return None;
+    }
+    let (mut value, mut octet, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &b in text {
+        match b {
+            b'0'..=b'9' => {
+                // A second digit after a leading zero is a leading zero.
+                if digits == 1 && octet == 0 {
+                    return None;
+                }
+                octet = octet * 10 + u32::from(b - b'0');
+                digits += 1;
+                if octet > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 && dots < 3 => {
+                value = value << 8 | octet;
+                (octet, digits, dots) = (0, 0, dots + 1);
+            }
+            _ => return None,
+        }
+    }
+    (dots == 3 && digits > 0).then_some(value << 8 | octet)
 }
 
 fn parse_v6_with_zone(text: &[u8]) -> Option<Ip> {
@@ -470,6 +496,31 @@ mod tests {
         }
         assert_eq!(parse_addr(b"1.2.3.\xff"), None);
         assert_eq!(parse_addr(&[b'1'; 10_000]), None);
+    }
+
+    #[test]
+    fn ipv4_parser_agrees_with_core() {
+        let mut inputs: Vec<alloc::string::String> = alloc::vec::Vec::new();
+        for a in [
+            "0", "1", "9", "10", "01", "99", "100", "255", "256", "000", "1000", "", "a", "-1",
+            "+1",
+        ] {
+            for shape in [
+                "{}.2.3.4",
+                "1.{}.3.4",
+                "1.2.3.{}",
+                "{}.{}.{}.{}",
+                "{}.2.3",
+                "1.2.3.4.{}",
+            ] {
+                inputs.push(shape.replace("{}", a));
+            }
+        }
+        for s in &inputs {
+            let ours = parse_v4(s.as_bytes());
+            let core = Ipv4Addr::from_str(s).ok().map(u32::from);
+            assert_eq!(ours, core, "{s:?}");
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::addr::{parse_addr, parse_hop, trim_ows, Ip};
 use crate::decision::{Decision, Explanation, Reason};
 use crate::method::Method;
 use crate::path;
-use crate::pattern::contains_lower;
+use crate::pattern::{contains_lower, eq_lower};
 use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule};
 use crate::presets::Provenance;
 use crate::request::Request;
@@ -113,13 +113,13 @@ impl HeaderIndex {
         let mut index = HeaderIndex::default();
         let forward_name = forward.name().as_bytes();
         for (i, (name, _)) in req.headers.iter().enumerate() {
-            if name.eq_ignore_ascii_case(b"user-agent") {
+            if eq_lower(name, b"user-agent") {
                 index.user_agent.saw(i);
-            } else if name.eq_ignore_ascii_case(forward_name) {
+            } else if eq_lower(name, forward_name) {
                 index.forward.saw(i);
             } else if let Some(k) = OVERRIDE_HEADERS
                 .iter()
-                .position(|h| name.eq_ignore_ascii_case(h.as_bytes()))
+                .position(|h| eq_lower(name, h.as_bytes()))
             {
                 index.overrides[k].saw(i);
             }
@@ -455,6 +455,10 @@ fn effective_method(
     headers: &HeaderIndex,
     t: &mut Trace<'_>,
 ) -> Result<Method, Reason> {
+    if headers.overrides.iter().all(|slot| slot.count == 0) && !req.uri.contains(&b'?') {
+        t.step(|| format!("method {request_method}, no override"));
+        return Ok(request_method);
+    }
     let mut first: Option<Cow<'_, [u8]>> = None;
     let mut conflict = false;
     let mut consider = |source: &dyn Fn() -> String, value: Cow<'_, [u8]>, t: &mut Trace<'_>| {
@@ -582,7 +586,7 @@ fn user_agent<'r>(
                 return Err(());
             }
             let ua = trim_ows(raw);
-            if core::str::from_utf8(ua).is_err() {
+            if !ua.is_ascii() && core::str::from_utf8(ua).is_err() {
                 t.step(|| {
                     format!(
                         "User-Agent {} is not valid UTF-8: malformed input",

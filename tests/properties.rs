@@ -264,3 +264,69 @@ fn structured_policy_mutations_are_validated_on_load() {
         body_len * 3
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// User-Agent patterns and claims equal naive reference matchers.
+
+/// The contract's pattern semantics as a plain backtracking matcher: exponential in the worst case, which is
+/// fine for the short inputs generated here, and obviously right.
+fn reference_match(pattern: &[u8], value: &[u8]) -> bool {
+    if pattern.is_empty() {
+        return value.is_empty();
+    }
+    if let Some(rest) = pattern.strip_prefix(b"{shop}") {
+        let shop = |b: &u8| b.is_ascii_alphanumeric() || b".-_".contains(b);
+        return (1..=32.min(value.len()))
+            .take_while(|&n| shop(&value[n - 1]))
+            .any(|n| reference_match(rest, &value[n..]));
+    }
+    if pattern[0] == b'*' {
+        return (0..=value.len()).any(|n| reference_match(&pattern[1..], &value[n..]));
+    }
+    !value.is_empty()
+        && pattern[0].eq_ignore_ascii_case(&value[0])
+        && reference_match(&pattern[1..], &value[1..])
+}
+
+fn pattern_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("*"),
+            Just("{shop}"),
+            Just("a"),
+            Just("B"),
+            Just("-"),
+            Just(" "),
+            Just("/"),
+            Just("{")
+        ],
+        0..7,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+fn ua_text() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop::sample::select(b"aAbB-_ ./{}\xc3\xa9x".to_vec()),
+        0..40,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn patterns_equal_a_backtracking_reference(pattern in pattern_text(), ua in ua_text()) {
+        // More than four {shop}s is refused by design; the reference has no such limit.
+        prop_assume!(pattern.matches("{shop}").count() <= sendcloud_gate::pattern::MAX_SHOPS);
+        let compiled = sendcloud_gate::pattern::Pattern::parse(&pattern).unwrap();
+        prop_assert_eq!(compiled.matches(&ua), reference_match(pattern.as_bytes(), &ua), "{:?} vs {:?}", pattern, String::from_utf8_lossy(&ua));
+    }
+
+    #[test]
+    fn claims_search_equals_a_naive_search(needle in "[a-dA-D]{1,5}", hay in prop::collection::vec(prop::sample::select(b"abcdABCD \xc1\xe1".to_vec()), 0..80)) {
+        let lower = needle.to_ascii_lowercase();
+        let naive = hay.to_ascii_lowercase().windows(lower.len()).any(|w| w == lower.as_bytes());
+        prop_assert_eq!(sendcloud_gate::pattern::contains_lower(&hay, lower.as_bytes()), naive);
+    }
+}
