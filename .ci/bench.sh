@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make bench`: the speed figures quoted in the README, for every host that exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+bash .ci/setup.sh
+
+echo "==> rust: criterion (decide, compile, hostile input)"
+cargo bench -p sendcloud-gate --bench decide
+
+echo "==> cli: check --requests on 100,000 request lines"
+bash .ci/bench-cli.sh
+
+bash .ci/build-wasm.sh
+echo "==> node: pkg/ decide and compile"
+node pkg/bench/decide.mjs
+
+echo "==> php: decide with and without opcache"
+bash .ci/build-php.sh
+php -d opcache.enable_cli=1 -d opcache.jit=off plugin-shim/php/bench/bench.php
+
+echo "==> browser: the tester page"
+node .ci/bench-browser.mjs

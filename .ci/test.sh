@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make test`: every test of every host, against the one conformance corpus (tests/corpus/).
+# Installs what a fresh machine lacks first (.ci/setup.sh), builds the wasm modules and the PHP engine, then runs
+# each suite; any failure stops the run with a non-zero status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+stage() { printf '\n==> %s\n' "$*"; }
+
+stage "setup: install what is missing"
+bash .ci/setup.sh
+
+stage "build: wasm (core module, decision-only module, pkg/) and the PHP engine"
+bash .ci/build-wasm.sh
+bash .ci/build-php.sh
+
+stage "rust: engine unit, conformance, property, hostile-input and CLI tests; wasm core module under wasmi"
+cargo test --quiet -p sendcloud-gate
+
+stage "rust: wasm-to-PHP translator (spec test suite, differential fuzzing against wasmi)"
+cargo test --quiet --release -p wasm2php
+
+stage "wasm: size limits"
+bash .ci/wasm-size.sh
+
+stage "node: the corpus and the API through pkg/"
+node --test pkg/test/
+
+stage "browser: the tester page in headless Chromium"
+node --test www/test/
+
+stage "php: the corpus and the \$_SERVER mapping through the PHP library"
+phpunit -c plugin-shim/php/phpunit.xml.dist
+
+stage "all suites passed"
