@@ -226,11 +226,20 @@ function decideAndRender() {
   $('json-out').textContent = JSON.stringify({ request: req, decision }, null, 2);
   const t2 = performance.now();
   $('timing').textContent = `Engine: ${(t1 - t0).toFixed(2)} ms for the decision with its trace; shown in ${(t2 - t0).toFixed(2)} ms.`;
+  setMini(d.action, ACTION_TEXT[d.action]?.label ?? d.action, REASON_TITLES[d.reason] ?? d.reason);
   return { engineMs: t1 - t0, renderMs: t2 - t0 };
+}
+
+function setMini(action, label, text) {
+  const b = $('mini-badge');
+  b.className = `mini ${action}`;
+  b.textContent = label;
+  $('mini-reason').textContent = text;
 }
 
 function renderNoDecision(msg) {
   lastDecision = null;
+  setMini('', 'NO DECISION', 'the policy has an error');
   const badge = $('badge');
   badge.className = 'badge badge-error';
   badge.textContent = 'NO DECISION';
@@ -787,6 +796,14 @@ function wire() {
   $('policy-example').addEventListener('click', insertAddIpExample);
   $('copy-link').addEventListener('click', copyLink);
   window.addEventListener('hashchange', onHashChange);
+  // The phone's decision bar hides while the decision panel itself is on screen.
+  const mini = $('decision-mini');
+  mini.addEventListener('click', () => $('decision-panel').scrollIntoView({ behavior: 'smooth', block: 'start' }));
+  if ('IntersectionObserver' in window) {
+    new IntersectionObserver((es) => {
+      for (const e of es) mini.classList.toggle('off-screen-hidden', e.isIntersecting);
+    }).observe($('decision-panel'));
+  }
   setupReplay();
 }
 

@@ -51,6 +51,12 @@ test('loads with no console errors and decides the default Sendcloud request (de
     await m.page.click('#replay-sample');
     await m.page.waitForSelector('#replay-status[data-state=done]');
     await screenshot(m.page, 'phone-default');
+    await m.page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(m.page, 'phone-top', { fullPage: false });
+    await m.page.locator('#decision-panel').scrollIntoViewIfNeeded();
+    await screenshot(m.page, 'phone-decision', { fullPage: false });
+    await m.page.locator('#summary-actions').scrollIntoViewIfNeeded();
+    await screenshot(m.page, 'phone-replay', { fullPage: false });
     // Nothing wider than the screen.
     const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than a phone screen`);
