@@ -162,12 +162,12 @@ test('corpus: every bad policy is rejected in the editor with its error path', {
   }
 });
 
+// The most recently built native CLI (a stale release build must not be compared with a fresh pkg/).
 function nativeCli() {
-  for (const p of ['target/release/sendcloud-gate', 'target/debug/sendcloud-gate']) {
-    const f = path.join(REPO_ROOT, p);
-    if (fs.existsSync(f)) return f;
-  }
-  return null;
+  const found = ['target/release/sendcloud-gate', 'target/debug/sendcloud-gate']
+    .map((p) => path.join(REPO_ROOT, p)).filter((f) => fs.existsSync(f))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  return found[0] ?? null;
 }
 
 test('corpus: page and native CLI agree on every case, the ambiguous ones included', { skip: skip || (!nativeCli() && 'no native build (cargo build)') }, async () => {
