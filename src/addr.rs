@@ -73,31 +73,40 @@ pub fn parse_addr(text: &[u8]) -> Option<Ip> {
 /// than `Ipv4Addr::from_str`) because it runs on every request and this is several times faster; the unit
 /// tests below and the property tests compare it with the standard library's parser.
 fn parse_v4(text: &[u8]) -> Option<u32> {
-    if text.len() < 7 || text.len() > 15 {
+    let n = text.len();
+    if !(7..=15).contains(&n) {
         return None;
     }
-    let (mut value, mut octet, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
-    for &b in text {
-        match b {
-            b'0'..=b'9' => {
-                // A second digit after a leading zero is a leading zero.
-                if digits == 1 && octet == 0 {
-                    return None;
-                }
-                octet = octet * 10 + u32::from(b - b'0');
-                digits += 1;
-                if octet > 255 {
-                    return None;
-                }
+    let digit = |i: usize| {
+        text.get(i)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d <= 9)
+    };
+    let (mut i, mut value) = (0usize, 0u32);
+    for octet_index in 0..4 {
+        if octet_index > 0 {
+            if text.get(i) != Some(&b'.') {
+                return None;
             }
-            b'.' if digits > 0 && dots < 3 => {
-                value = value << 8 | octet;
-                (octet, digits, dots) = (0, 0, dots + 1);
-            }
-            _ => return None,
+            i += 1;
         }
+        let first = digit(i)?;
+        i += 1;
+        let mut octet = u32::from(first);
+        // A leading zero stands alone: "0" is an octet, "01" is not (the next byte must then be a dot or the end).
+        if first != 0 {
+            for _ in 0..2 {
+                let Some(d) = digit(i) else { break };
+                octet = octet * 10 + u32::from(d);
+                i += 1;
+            }
+            if octet > 255 {
+                return None;
+            }
+        }
+        value = value << 8 | octet;
     }
-    (dots == 3 && digits > 0).then_some(value << 8 | octet)
+    (i == n).then_some(value)
 }
 
 fn parse_v6_with_zone(text: &[u8]) -> Option<Ip> {

@@ -150,6 +150,13 @@ impl Pattern {
     /// Does the pattern match the whole of `value` (already trimmed)?
     pub fn matches(&self, value: &[u8]) -> bool {
         let (p, s) = (self.prefix.len(), self.suffix.len());
+        // Lengths first: a literal pattern has exactly one length, a `{shop}` middle a range of 32.
+        if self.middle.is_empty() && value.len() != p + s {
+            return false;
+        }
+        if self.middle_is_shop && !(p + s + 1..=p + s + SHOP_MAX).contains(&value.len()) {
+            return false;
+        }
         if value.len() < p + s
             || !eq_lower(&value[..p], &self.prefix)
             || !eq_lower(&value[value.len() - s..], &self.suffix)
