@@ -437,25 +437,11 @@ impl Compiler {
                     &[]
                 )?]
             }
-            Some(node) => {
-                let items = array(node, "partners")?;
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    out.push(self.partner(item, &format!("partners[{i}]"))?);
-                }
-                out
-            }
+            Some(node) => self.each(node, "partners", Compiler::partner)?,
         };
         let rules = match top.get("rules") {
             None => Vec::new(),
-            Some(node) => {
-                let items = array(node, "rules")?;
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    out.push(self.rule(item, &format!("rules[{i}]"))?);
-                }
-                out
-            }
+            Some(node) => self.each(node, "rules", Compiler::rule)?,
         };
         Ok(Policy {
             impersonation,
@@ -465,6 +451,20 @@ impl Compiler {
             partners,
             rules,
         })
+    }
+
+    /// Compiles each item of the array at `path`, giving each its own path (`rules[3]`).
+    fn each<T>(
+        &mut self,
+        node: &Node,
+        path: &str,
+        mut compile: impl FnMut(&mut Self, &Node, &str) -> Result<T, PolicyError>,
+    ) -> Result<Vec<T>, PolicyError> {
+        array(node, path)?
+            .iter()
+            .enumerate()
+            .map(|(i, item)| compile(self, item, &format!("{path}[{i}]")))
+            .collect()
     }
 
     fn trusted_proxies(
