@@ -186,7 +186,11 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
         .unwrap_or(0);
 
     // ---- constructor ----
-    o.push_str("\n    public function __construct()\n    {\n");
+    if opts.fuel {
+        o.push_str("\n    public function __construct(int $fuel = \\PHP_INT_MAX)\n    {\n        $this->fuel = $fuel;\n");
+    } else {
+        o.push_str("\n    public function __construct()\n    {\n");
+    }
     if m.elem_trap {
         writeln!(o, "        throw new {trap}('out of bounds table access');").unwrap();
     }
@@ -309,7 +313,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
                     "\n    public function {name}(...$args)\n    {{\n        return $this->w2p_f{f}();\n    }}"
                 )
                 .unwrap();
-                writeln!(call_cases, "            case {}: return $this->{name}();", php_str(&e.name)).unwrap();
+                writeln!(call_cases, "        if ($name === {}) return $this->{name}();", php_str(&e.name)).unwrap();
                 continue;
             }
             Err(e) => return Err(e),
@@ -358,7 +362,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
             .collect();
         writeln!(
             call_cases,
-            "            case {}: return $this->{name}({});",
+            "        if ($name === {}) return $this->{name}({});",
             php_str(&e.name),
             spread.join(", ")
         )
@@ -374,9 +378,8 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
      */
     public function call(string $name, array $args = [])
     {{
-        switch ($name) {{
-{call_cases}        }}
-        throw new \InvalidArgumentException('no exported function named ' . $name);
+        // if/=== rather than switch: switch compares loosely ('5' == "\t5").
+{call_cases}        throw new \InvalidArgumentException('no exported function named ' . $name);
     }}
 
     /** Wasm export name => PHP method name, for the exported functions. */
@@ -398,7 +401,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
         if gl.mutable {
             writeln!(
                 gget,
-                "            case {}: return $this->g{g};",
+                "        if ($name === {}) return $this->g{g};",
                 php_str(&e.name)
             )
             .unwrap();
@@ -409,14 +412,14 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
             };
             writeln!(
                 gset,
-                "            case {}: $this->g{g} = {v}; return;",
+                "        if ($name === {}) {{ $this->g{g} = {v}; return; }}",
                 php_str(&e.name)
             )
             .unwrap();
         } else {
             writeln!(
                 gget,
-                "            case {}: return {};",
+                "        if ($name === {}) return {};",
                 php_str(&e.name),
                 php_int(gl.ty, gl.init)
             )
@@ -429,17 +432,13 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
     /** Reads an exported global (i32 globals read as unsigned). */
     public function getGlobal(string $name): int
     {{
-        switch ($name) {{
-{gget}        }}
-        throw new \InvalidArgumentException('no exported global named ' . $name);
+{gget}        throw new \InvalidArgumentException('no exported global named ' . $name);
     }}
 
     /** Writes an exported mutable global. */
     public function setGlobal(string $name, int $value): void
     {{
-        switch ($name) {{
-{gset}        }}
-        throw new \InvalidArgumentException('no exported mutable global named ' . $name);
+{gset}        throw new \InvalidArgumentException('no exported mutable global named ' . $name);
     }}"#
     )
     .unwrap();

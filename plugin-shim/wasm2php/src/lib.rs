@@ -103,7 +103,7 @@ impl Options {
             class_name: class_name.into(),
             namespace: None,
             max_call_depth: 5000,
-            max_memory_pages: 2048,
+            max_memory_pages: 1024,
             fuel: false,
             stub_unsupported: false,
         }

@@ -1,0 +1,368 @@
+//! Differential fuzzing: wasm-smith modules (integer-only) run under wasmi and
+//! under the translated PHP; results, trap/no-trap, memory (CRC-32 and size)
+//! and exported globals must agree after every call.
+//!
+//! Deterministic: seeds come from a fixed splitmix64 stream. Skips happen only
+//! by rule:
+//! * the translator refused the module (counted; should stay rare with the
+//!   generator configuration below);
+//! * after a call where either side ran out of its budget (wasmi fuel, PHP
+//!   fuel, or call depth on either side) the rest of that module is not
+//!   compared, since the two states may have diverged.
+//!
+//! `W2P_FUZZ_SEEDS=N` changes the number of modules (default 1000).
+
+mod common;
+use common::*;
+use std::collections::HashMap;
+use std::fmt::Write;
+use wasmi::Val;
+
+const FUEL: u64 = 20_000;
+const MAX_DEPTH: u32 = 300;
+/// Same memory cap on both sides, so memory.grow fails identically.
+const MAX_PAGES: u32 = 160;
+
+struct SplitMix(u64);
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn arg(&mut self, i64: bool) -> i64 {
+        const SPECIAL: [i64; 10] = [0, 1, -1, 2, 7, 0x7FFF_FFFF, -0x8000_0000, 0xFFFF, i64::MAX, i64::MIN];
+        let r = self.next();
+        let v = if r % 3 == 0 { SPECIAL[(r >> 8) as usize % SPECIAL.len()] } else { self.next() as i64 };
+        if i64 {
+            v
+        } else {
+            v as i32 as i64
+        }
+    }
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
+    let t = TABLE.get_or_init(|| {
+        let mut t = [0u32; 256];
+        for (i, e) in t.iter_mut().enumerate() {
+            let mut c = i as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+            *e = c;
+        }
+        t
+    });
+    let mut c = !0u32;
+    for &b in data {
+        c = t[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+fn smith_config() -> wasm_smith::Config {
+    use wasm_smith::{InstructionKind as K, InstructionKinds};
+    let mut c = wasm_smith::Config::default();
+    c.allow_floats = false;
+    c.max_imports = 0;
+    c.simd_enabled = false;
+    c.relaxed_simd_enabled = false;
+    c.threads_enabled = false;
+    c.reference_types_enabled = false;
+    c.exceptions_enabled = false;
+    c.tail_call_enabled = false;
+    c.gc_enabled = false;
+    c.memory64_enabled = false;
+    c.custom_page_sizes_enabled = false;
+    c.wide_arithmetic_enabled = false;
+    c.saturating_float_to_int_enabled = false;
+    c.bulk_memory_enabled = true;
+    c.multi_value_enabled = true;
+    c.sign_extension_ops_enabled = true;
+    c.extended_const_enabled = true;
+    c.max_memories = 1;
+    c.max_tables = 1;
+    c.max_memory32_bytes = 8 * 65536;
+    c.export_everything = true;
+    c.min_types = 2;
+    c.min_funcs = 3;
+    c.max_funcs = 20;
+    c.max_instructions = 400;
+    c.max_nesting_depth = 8;
+    // Table instructions (table.init/copy, elem.drop) are refused by design.
+    c.allowed_instructions =
+        InstructionKinds::new(&[K::Numeric, K::Parametric, K::Variable, K::Memory, K::Control]);
+    c
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Res {
+    Ret(Vec<String>),
+    Trap,
+    /// Out of fuel or call depth: not comparable.
+    Exhausted,
+}
+
+struct Step {
+    id: String,
+    res: Res,
+    /// crc32, memory size, exported globals, in that order.
+    state: Vec<String>,
+}
+
+struct Case {
+    n: usize,
+    php_file: String,
+    inst: Step,
+    calls: Vec<(String, Vec<String>, Step)>,
+    globals: Vec<String>,
+}
+
+fn val_str(v: &Val) -> String {
+    match v {
+        Val::I32(x) => (*x as u32).to_string(),
+        Val::I64(x) => x.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn classify(e: &wasmi::Error) -> Res {
+    match e.as_trap_code() {
+        Some(wasmi::TrapCode::OutOfFuel) | Some(wasmi::TrapCode::StackOverflow) => Res::Exhausted,
+        Some(_) => Res::Trap,
+        None => Res::Exhausted,
+    }
+}
+
+/// Runs one module under wasmi, recording the reference outcome of every step.
+fn reference(n: usize, bytes: &[u8], rng: &mut SplitMix, php_file: String) -> Option<Case> {
+    let mut cfg = wasmi::Config::default();
+    cfg.consume_fuel(true);
+    cfg.set_max_recursion_depth(MAX_DEPTH as usize);
+    let engine = wasmi::Engine::new(&cfg);
+    let module = wasmi::Module::new(&engine, bytes).ok()?;
+    let limits = wasmi::StoreLimitsBuilder::new().memory_size(MAX_PAGES as usize * 65536).build();
+    let mut store = wasmi::Store::new(&engine, limits);
+    store.limiter(|l| l);
+    store.set_fuel(FUEL).unwrap();
+    let linker = wasmi::Linker::<wasmi::StoreLimits>::new(&engine);
+
+    // Export order and kinds from the binary (wasmi's iteration order is unspecified).
+    let mut funcs = Vec::new();
+    let mut globals = Vec::new();
+    let mut memory = None;
+    for p in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let Ok(wasmparser::Payload::ExportSection(r)) = p {
+            for e in r.into_iter().flatten() {
+                match e.kind {
+                    wasmparser::ExternalKind::Func => funcs.push(e.name.to_string()),
+                    wasmparser::ExternalKind::Global => globals.push(e.name.to_string()),
+                    wasmparser::ExternalKind::Memory => memory = Some(e.name.to_string()),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    let state = |store: &wasmi::Store<wasmi::StoreLimits>, inst: &wasmi::Instance| -> Vec<String> {
+        let mut s = Vec::new();
+        match memory.as_ref().and_then(|m| inst.get_memory(store, m)) {
+            Some(mem) => {
+                let d = mem.data(store);
+                s.push(crc32(d).to_string());
+                s.push(d.len().to_string());
+            }
+            None => {
+                s.push(crc32(&[]).to_string());
+                s.push("0".into());
+            }
+        }
+        for g in &globals {
+            s.push(val_str(&inst.get_global(store, g).unwrap().get(store)));
+        }
+        s
+    };
+
+    let inst = match linker.instantiate_and_start(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) => {
+            return Some(Case {
+                n,
+                php_file,
+                inst: Step { id: format!("m{n}i"), res: classify(&e), state: vec![] },
+                calls: vec![],
+                globals,
+            })
+        }
+    };
+    let inst_step = Step { id: format!("m{n}i"), res: Res::Ret(vec![]), state: state(&store, &inst) };
+    let mut calls = Vec::new();
+    let twice: Vec<&String> = funcs.iter().chain(funcs.iter()).collect();
+    for (k, name) in twice.into_iter().enumerate() {
+        let f = inst.get_func(&store, name).unwrap();
+        let ty = f.ty(&store);
+        let args: Vec<Val> = ty
+            .params()
+            .iter()
+            .map(|t| match t {
+                wasmi::ValType::I64 => Val::I64(rng.arg(true)),
+                _ => Val::I32(rng.arg(false) as i32),
+            })
+            .collect();
+        let mut results: Vec<Val> = ty.results().iter().map(|_| Val::I32(0)).collect();
+        store.set_fuel(FUEL).unwrap();
+        let res = match f.call(&mut store, &args, &mut results) {
+            Ok(()) => Res::Ret(results.iter().map(val_str).collect()),
+            Err(e) => classify(&e),
+        };
+        let exhausted = res == Res::Exhausted;
+        let st = if exhausted { vec![] } else { state(&store, &inst) };
+        calls.push((name.clone(), args.iter().map(val_str).collect(), Step { id: format!("m{n}c{k}"), res, state: st }));
+        if exhausted {
+            break;
+        }
+    }
+    Some(Case { n, php_file, inst: inst_step, calls, globals })
+}
+
+fn php_for(c: &Case, s: &mut String) {
+    let n = c.n;
+    let gl: Vec<String> = c.globals.iter().map(|g| format!("$x->getGlobal({})", php_str(g))).collect();
+    writeln!(
+        s,
+        "$st = function ($x) {{ return [crc32($x->mem), strlen($x->mem), {}]; }};",
+        gl.join(", ")
+    )
+    .unwrap();
+    writeln!(s, "try {{ require {}; $x = new F{n}({FUEL}); w2p_out('m{n}i', null); w2p_out('m{n}is', $st($x)); }} catch (\\Throwable $e) {{ w2p_err('m{n}i', $e); $x = null; }}", php_str(&c.php_file)).unwrap();
+    writeln!(s, "if ($x !== null) {{").unwrap();
+    for (name, args, step) in &c.calls {
+        let id = &step.id;
+        writeln!(
+            s,
+            "try {{ $x->fuel = {FUEL}; w2p_out('{id}', $x->call({}, [{}])); }} catch (\\Throwable $e) {{ w2p_err('{id}', $e); }} w2p_out('{id}s', $st($x));",
+            php_str(name),
+            args.iter().map(|a| if a.parse::<i64>() == Ok(i64::MIN) { php_i64(i64::MIN) } else { a.clone() }).collect::<Vec<_>>().join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(s, "}}").unwrap();
+}
+
+#[test]
+fn differential_fuzz() {
+    require_php();
+    let seeds: usize = std::env::var("W2P_FUZZ_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let dir = scratch("fuzz");
+    let mut rng = SplitMix(0x5EED_CAFE_F00D_0001);
+    let mut refused: HashMap<String, usize> = HashMap::new();
+    let mut cases = Vec::new();
+    let mut invalid_for_wasmi = 0;
+    for n in 0..seeds {
+        let len = 1024 + (rng.next() % 8192) as usize;
+        let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let mut u = arbitrary::Unstructured::new(&data);
+        let Ok(m) = wasm_smith::Module::new(smith_config(), &mut u) else { continue };
+        let bytes = m.to_bytes();
+        let mut opts = wasm2php::Options::new(format!("F{n}"));
+        opts.fuel = true;
+        opts.max_call_depth = MAX_DEPTH;
+        opts.max_memory_pages = MAX_PAGES;
+        match wasm2php::translate(&bytes, &opts) {
+            Ok(php) => {
+                let file = dir.join(format!("f{n}.php"));
+                std::fs::write(&file, php).unwrap();
+                std::fs::write(dir.join(format!("f{n}.wasm")), &bytes).unwrap();
+                match reference(n, &bytes, &mut rng, file.to_str().unwrap().to_string()) {
+                    Some(c) => cases.push(c),
+                    None => invalid_for_wasmi += 1,
+                }
+            }
+            Err(e) => {
+                let key = e.to_string().split(" in function").next().unwrap().to_string();
+                *refused.entry(key).or_default() += 1;
+            }
+        }
+    }
+
+    // Batches of modules per PHP process, two processes at a time.
+    let batches: Vec<&[Case]> = cases.chunks(25).collect();
+    let outputs = std::sync::Mutex::new(HashMap::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(b) = batches.get(i) else { break };
+                let mut script = String::from(PHP_PRELUDE);
+                for c in b.iter() {
+                    php_for(c, &mut script);
+                }
+                let path = dir.join(format!("batch{i}.php"));
+                std::fs::write(&path, script).unwrap();
+                let (map, tail) = run_php(&path, &[]);
+                let mut o = outputs.lock().unwrap();
+                o.extend(map);
+                o.insert(format!("tail{i}"), Outcome::Error(tail));
+            });
+        }
+    });
+    let outputs = outputs.into_inner().unwrap();
+
+    let (mut compared, mut skipped_exhausted, mut failures) = (0usize, 0usize, Vec::new());
+    let (mut returned, mut trapped) = (0usize, 0usize);
+    for c in &cases {
+        let mut steps: Vec<(&Step, String)> = vec![(&c.inst, "instantiate".to_string())];
+        steps.extend(c.calls.iter().map(|(name, args, st)| (st, format!("{name}({})", args.join(", ")))));
+        for (step, what) in steps {
+            let got = outputs.get(&step.id);
+            let php_exhausted = matches!(got, Some(Outcome::Trap(m)) if m.contains("fuel exhausted") || m.contains("call stack exhausted"));
+            if step.res == Res::Exhausted || php_exhausted {
+                skipped_exhausted += 1;
+                break;
+            }
+            let same = match (&step.res, got) {
+                (Res::Ret(v), Some(Outcome::Ret(p))) => v == p,
+                (Res::Trap, Some(Outcome::Trap(_))) => true,
+                _ => false,
+            };
+            let same_state = step.state.is_empty()
+                || matches!(outputs.get(&format!("{}s", step.id)), Some(Outcome::Ret(p)) if *p == step.state);
+            compared += 1;
+            match &step.res {
+                Res::Ret(_) => returned += 1,
+                _ => trapped += 1,
+            }
+            if !same || !same_state {
+                let php_state = outputs.get(&format!("{}s", step.id));
+                failures.push(format!(
+                    "f{}.wasm {what}: wasmi {:?} state {:?}; php {:?} state {:?}",
+                    c.n, step.res, step.state, got, php_state
+                ));
+                break;
+            }
+        }
+    }
+    let nref: usize = refused.values().sum();
+    println!(
+        "fuzz: {seeds} seeds, {} modules translated and run, {nref} refused by the translator, {invalid_for_wasmi} rejected by wasmi",
+        cases.len()
+    );
+    for (k, v) in &refused {
+        println!("  refused {v}: {k}");
+    }
+    println!(
+        "fuzz: {compared} steps compared (instantiations + calls; {returned} returned, {trapped} trapped on both sides), {skipped_exhausted} modules cut short by fuel/depth exhaustion, {} mismatches",
+        failures.len()
+    );
+    println!("{} passed, {} failed", compared - failures.len(), failures.len());
+    for f in failures.iter().take(20) {
+        println!("MISMATCH {f}");
+    }
+    assert!(failures.is_empty(), "{} differential mismatches", failures.len());
+    assert!(cases.len() >= seeds * 3 / 4, "too few modules ran: {}", cases.len());
+}
