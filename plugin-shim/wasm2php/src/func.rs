@@ -855,8 +855,17 @@ impl Gen<'_, '_> {
             }
             O::LocalSet { local_index } | O::LocalTee { local_index } => {
                 let v = self.pop();
+                let before = self.out.len();
                 self.flush_local(local_index);
-                if v.kind != Kind::Local(local_index) {
+                let prefix = format!("        $s{} = ", self.stack.len());
+                let last_start = self.out[..self.out.len().saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+                if v.kind == Kind::Slot(self.stack.len() as u32)
+                    && self.out.len() == before
+                    && self.out[last_start..].starts_with(&prefix)
+                {
+                    // `$sN = <effectful rhs>; $lK = $sN;` -> `$lK = <rhs>;` ($sN is dead now).
+                    self.out.replace_range(last_start..last_start + prefix.len(), &format!("        $l{local_index} = "));
+                } else if v.kind != Kind::Local(local_index) {
                     self.emit(&format!("$l{local_index} = {};", v.v()));
                 }
                 if matches!(op, O::LocalTee { .. }) {
