@@ -83,9 +83,25 @@ fn main() {
     std::fs::write(dir.join("driver.php"), DRIVER).unwrap();
     for (label, args) in [
         ("php (no opcache)", vec!["-d", "opcache.enable_cli=0"]),
-        ("php + opcache, JIT off", vec!["-d", "opcache.enable_cli=1", "-d", "opcache.jit_buffer_size=0"]),
+        (
+            "php + opcache, JIT off",
+            vec![
+                "-d",
+                "opcache.enable_cli=1",
+                "-d",
+                "opcache.jit_buffer_size=0",
+            ],
+        ),
     ] {
-        let out = Command::new("php").args(&args).arg(dir.join("driver.php")).output().expect("php");
-        println!("{label}:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("php")
+            .args(&args)
+            .arg(dir.join("driver.php"))
+            .output()
+            .expect("php");
+        println!(
+            "{label}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -313,7 +313,12 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<String, Error> {
                     "\n    public function {name}(...$args)\n    {{\n        return $this->w2p_f{f}();\n    }}"
                 )
                 .unwrap();
-                writeln!(call_cases, "        if ($name === {}) return $this->{name}();", php_str(&e.name)).unwrap();
+                writeln!(
+                    call_cases,
+                    "        if ($name === {}) return $this->{name}();",
+                    php_str(&e.name)
+                )
+                .unwrap();
                 continue;
             }
             Err(e) => return Err(e),

@@ -858,13 +858,18 @@ impl Gen<'_, '_> {
                 let before = self.out.len();
                 self.flush_local(local_index);
                 let prefix = format!("        $s{} = ", self.stack.len());
-                let last_start = self.out[..self.out.len().saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+                let last_start = self.out[..self.out.len().saturating_sub(1)]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
                 if v.kind == Kind::Slot(self.stack.len() as u32)
                     && self.out.len() == before
                     && self.out[last_start..].starts_with(&prefix)
                 {
                     // `$sN = <effectful rhs>; $lK = $sN;` -> `$lK = <rhs>;` ($sN is dead now).
-                    self.out.replace_range(last_start..last_start + prefix.len(), &format!("        $l{local_index} = "));
+                    self.out.replace_range(
+                        last_start..last_start + prefix.len(),
+                        &format!("        $l{local_index} = "),
+                    );
                 } else if v.kind != Kind::Local(local_index) {
                     self.emit(&format!("$l{local_index} = {};", v.v()));
                 }

@@ -284,7 +284,12 @@ pub fn parse(bytes: &[u8], stub: bool) -> Result<Module<'_>, Error> {
                     match val_ty(g.ty.content_type) {
                         Ok(ty) => {
                             let init = eval_const(&m, &g.init_expr)?;
-                            m.globals.push(Global { ok: Ok(()), ty, mutable: g.ty.mutable, init: norm(ty, init) });
+                            m.globals.push(Global {
+                                ok: Ok(()),
+                                ty,
+                                mutable: g.ty.mutable,
+                                init: norm(ty, init),
+                            });
                         }
                         Err(e) if stub => m.globals.push(Global {
                             ok: Err(format!("global of {e}")),

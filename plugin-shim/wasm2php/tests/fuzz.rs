@@ -33,9 +33,24 @@ impl SplitMix {
         z ^ (z >> 31)
     }
     fn arg(&mut self, i64: bool) -> i64 {
-        const SPECIAL: [i64; 10] = [0, 1, -1, 2, 7, 0x7FFF_FFFF, -0x8000_0000, 0xFFFF, i64::MAX, i64::MIN];
+        const SPECIAL: [i64; 10] = [
+            0,
+            1,
+            -1,
+            2,
+            7,
+            0x7FFF_FFFF,
+            -0x8000_0000,
+            0xFFFF,
+            i64::MAX,
+            i64::MIN,
+        ];
         let r = self.next();
-        let v = if r % 3 == 0 { SPECIAL[(r >> 8) as usize % SPECIAL.len()] } else { self.next() as i64 };
+        let v = if r.is_multiple_of(3) {
+            SPECIAL[(r >> 8) as usize % SPECIAL.len()]
+        } else {
+            self.next() as i64
+        };
         if i64 {
             v
         } else {
@@ -51,7 +66,11 @@ fn crc32(data: &[u8]) -> u32 {
         for (i, e) in t.iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
             *e = c;
         }
@@ -64,6 +83,7 @@ fn crc32(data: &[u8]) -> u32 {
     !c
 }
 
+#[allow(clippy::field_reassign_with_default)]
 fn smith_config() -> wasm_smith::Config {
     use wasm_smith::{InstructionKind as K, InstructionKinds};
     let mut c = wasm_smith::Config::default();
@@ -94,8 +114,13 @@ fn smith_config() -> wasm_smith::Config {
     c.max_instructions = 400;
     c.max_nesting_depth = 8;
     // Table instructions (table.init/copy, elem.drop) are refused by design.
-    c.allowed_instructions =
-        InstructionKinds::new(&[K::Numeric, K::Parametric, K::Variable, K::Memory, K::Control]);
+    c.allowed_instructions = InstructionKinds::new(&[
+        K::Numeric,
+        K::Parametric,
+        K::Variable,
+        K::Memory,
+        K::Control,
+    ]);
     c
 }
 
@@ -145,7 +170,9 @@ fn reference(n: usize, bytes: &[u8], rng: &mut SplitMix, php_file: String) -> Op
     cfg.set_max_recursion_depth(MAX_DEPTH as usize);
     let engine = wasmi::Engine::new(&cfg);
     let module = wasmi::Module::new(&engine, bytes).ok()?;
-    let limits = wasmi::StoreLimitsBuilder::new().memory_size(MAX_PAGES as usize * 65536).build();
+    let limits = wasmi::StoreLimitsBuilder::new()
+        .memory_size(MAX_PAGES as usize * 65536)
+        .build();
     let mut store = wasmi::Store::new(&engine, limits);
     store.limiter(|l| l);
     store.set_fuel(FUEL).unwrap();
@@ -193,13 +220,21 @@ fn reference(n: usize, bytes: &[u8], rng: &mut SplitMix, php_file: String) -> Op
             return Some(Case {
                 n,
                 php_file,
-                inst: Step { id: format!("m{n}i"), res: classify(&e), state: vec![] },
+                inst: Step {
+                    id: format!("m{n}i"),
+                    res: classify(&e),
+                    state: vec![],
+                },
                 calls: vec![],
                 globals,
             })
         }
     };
-    let inst_step = Step { id: format!("m{n}i"), res: Res::Ret(vec![]), state: state(&store, &inst) };
+    let inst_step = Step {
+        id: format!("m{n}i"),
+        res: Res::Ret(vec![]),
+        state: state(&store, &inst),
+    };
     let mut calls = Vec::new();
     let twice: Vec<&String> = funcs.iter().chain(funcs.iter()).collect();
     for (k, name) in twice.into_iter().enumerate() {
@@ -220,18 +255,40 @@ fn reference(n: usize, bytes: &[u8], rng: &mut SplitMix, php_file: String) -> Op
             Err(e) => classify(&e),
         };
         let exhausted = res == Res::Exhausted;
-        let st = if exhausted { vec![] } else { state(&store, &inst) };
-        calls.push((name.clone(), args.iter().map(val_str).collect(), Step { id: format!("m{n}c{k}"), res, state: st }));
+        let st = if exhausted {
+            vec![]
+        } else {
+            state(&store, &inst)
+        };
+        calls.push((
+            name.clone(),
+            args.iter().map(val_str).collect(),
+            Step {
+                id: format!("m{n}c{k}"),
+                res,
+                state: st,
+            },
+        ));
         if exhausted {
             break;
         }
     }
-    Some(Case { n, php_file, inst: inst_step, calls, globals })
+    Some(Case {
+        n,
+        php_file,
+        inst: inst_step,
+        calls,
+        globals,
+    })
 }
 
 fn php_for(c: &Case, s: &mut String) {
     let n = c.n;
-    let gl: Vec<String> = c.globals.iter().map(|g| format!("$x->getGlobal({})", php_str(g))).collect();
+    let gl: Vec<String> = c
+        .globals
+        .iter()
+        .map(|g| format!("$x->getGlobal({})", php_str(g)))
+        .collect();
     writeln!(
         s,
         "$st = function ($x) {{ return [crc32($x->mem), strlen($x->mem), {}]; }};",
@@ -256,7 +313,10 @@ fn php_for(c: &Case, s: &mut String) {
 #[test]
 fn differential_fuzz() {
     require_php();
-    let seeds: usize = std::env::var("W2P_FUZZ_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let seeds: usize = std::env::var("W2P_FUZZ_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     let dir = scratch("fuzz");
     let mut rng = SplitMix(0x5EED_CAFE_F00D_0001);
     let mut refused: HashMap<String, usize> = HashMap::new();
@@ -266,7 +326,9 @@ fn differential_fuzz() {
         let len = 1024 + (rng.next() % 8192) as usize;
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         let mut u = arbitrary::Unstructured::new(&data);
-        let Ok(m) = wasm_smith::Module::new(smith_config(), &mut u) else { continue };
+        let Ok(m) = wasm_smith::Module::new(smith_config(), &mut u) else {
+            continue;
+        };
         let bytes = m.to_bytes();
         let mut opts = wasm2php::Options::new(format!("F{n}"));
         opts.fuel = true;
@@ -283,7 +345,12 @@ fn differential_fuzz() {
                 }
             }
             Err(e) => {
-                let key = e.to_string().split(" in function").next().unwrap().to_string();
+                let key = e
+                    .to_string()
+                    .split(" in function")
+                    .next()
+                    .unwrap()
+                    .to_string();
                 *refused.entry(key).or_default() += 1;
             }
         }
@@ -317,7 +384,11 @@ fn differential_fuzz() {
     let (mut returned, mut trapped) = (0usize, 0usize);
     for c in &cases {
         let mut steps: Vec<(&Step, String)> = vec![(&c.inst, "instantiate".to_string())];
-        steps.extend(c.calls.iter().map(|(name, args, st)| (st, format!("{name}({})", args.join(", ")))));
+        steps.extend(
+            c.calls
+                .iter()
+                .map(|(name, args, st)| (st, format!("{name}({})", args.join(", ")))),
+        );
         for (step, what) in steps {
             let got = outputs.get(&step.id);
             let php_exhausted = matches!(got, Some(Outcome::Trap(m)) if m.contains("fuel exhausted") || m.contains("call stack exhausted"));
@@ -359,10 +430,22 @@ fn differential_fuzz() {
         "fuzz: {compared} steps compared (instantiations + calls; {returned} returned, {trapped} trapped on both sides), {skipped_exhausted} modules cut short by fuel/depth exhaustion, {} mismatches",
         failures.len()
     );
-    println!("{} passed, {} failed", compared - failures.len(), failures.len());
+    println!(
+        "{} passed, {} failed",
+        compared - failures.len(),
+        failures.len()
+    );
     for f in failures.iter().take(20) {
         println!("MISMATCH {f}");
     }
-    assert!(failures.is_empty(), "{} differential mismatches", failures.len());
-    assert!(cases.len() >= seeds * 3 / 4, "too few modules ran: {}", cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} differential mismatches",
+        failures.len()
+    );
+    assert!(
+        cases.len() >= seeds * 3 / 4,
+        "too few modules ran: {}",
+        cases.len()
+    );
 }

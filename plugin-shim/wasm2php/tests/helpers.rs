@@ -31,18 +31,48 @@ fn i32_bin() -> Vec<(&'static str, Bin)> {
         ("add", |x, y| Some(a(x).wrapping_add(a(y)) as i64)),
         ("sub", |x, y| Some(a(x).wrapping_sub(a(y)) as i64)),
         ("mul", |x, y| Some(a(x).wrapping_mul(a(y)) as i64)),
-        ("div_s", |x, y| if a(y) == 0 || (a(x) == i32::MIN && a(y) == -1) { None } else { Some((a(x) / a(y)) as i64) }),
-        ("div_u", |x, y| if a(y) == 0 { None } else { Some(((a(x) as u32) / (a(y) as u32)) as i32 as i64) }),
-        ("rem_s", |x, y| if a(y) == 0 { None } else { Some(a(x).wrapping_rem(a(y)) as i64) }),
-        ("rem_u", |x, y| if a(y) == 0 { None } else { Some(((a(x) as u32) % (a(y) as u32)) as i32 as i64) }),
+        ("div_s", |x, y| {
+            if a(y) == 0 || (a(x) == i32::MIN && a(y) == -1) {
+                None
+            } else {
+                Some((a(x) / a(y)) as i64)
+            }
+        }),
+        ("div_u", |x, y| {
+            if a(y) == 0 {
+                None
+            } else {
+                Some(((a(x) as u32) / (a(y) as u32)) as i32 as i64)
+            }
+        }),
+        ("rem_s", |x, y| {
+            if a(y) == 0 {
+                None
+            } else {
+                Some(a(x).wrapping_rem(a(y)) as i64)
+            }
+        }),
+        ("rem_u", |x, y| {
+            if a(y) == 0 {
+                None
+            } else {
+                Some(((a(x) as u32) % (a(y) as u32)) as i32 as i64)
+            }
+        }),
         ("and", |x, y| Some((a(x) & a(y)) as i64)),
         ("or", |x, y| Some((a(x) | a(y)) as i64)),
         ("xor", |x, y| Some((a(x) ^ a(y)) as i64)),
         ("shl", |x, y| Some(a(x).wrapping_shl(a(y) as u32) as i64)),
         ("shr_s", |x, y| Some(a(x).wrapping_shr(a(y) as u32) as i64)),
-        ("shr_u", |x, y| Some((a(x) as u32).wrapping_shr(a(y) as u32) as i32 as i64)),
-        ("rotl", |x, y| Some((a(x) as u32).rotate_left(a(y) as u32 & 31) as i32 as i64)),
-        ("rotr", |x, y| Some((a(x) as u32).rotate_right(a(y) as u32 & 31) as i32 as i64)),
+        ("shr_u", |x, y| {
+            Some((a(x) as u32).wrapping_shr(a(y) as u32) as i32 as i64)
+        }),
+        ("rotl", |x, y| {
+            Some((a(x) as u32).rotate_left(a(y) as u32 & 31) as i32 as i64)
+        }),
+        ("rotr", |x, y| {
+            Some((a(x) as u32).rotate_right(a(y) as u32 & 31) as i32 as i64)
+        }),
         ("eq", |x, y| Some((a(x) == a(y)) as i64)),
         ("ne", |x, y| Some((a(x) != a(y)) as i64)),
         ("lt_s", |x, y| Some((a(x) < a(y)) as i64)),
@@ -61,18 +91,48 @@ fn i64_bin() -> Vec<(&'static str, Bin)> {
         ("add", |x, y| Some(x.wrapping_add(y))),
         ("sub", |x, y| Some(x.wrapping_sub(y))),
         ("mul", |x, y| Some(x.wrapping_mul(y))),
-        ("div_s", |x, y| if y == 0 || (x == i64::MIN && y == -1) { None } else { Some(x / y) }),
-        ("div_u", |x, y| if y == 0 { None } else { Some(((x as u64) / (y as u64)) as i64) }),
-        ("rem_s", |x, y| if y == 0 { None } else { Some(x.wrapping_rem(y)) }),
-        ("rem_u", |x, y| if y == 0 { None } else { Some(((x as u64) % (y as u64)) as i64) }),
+        ("div_s", |x, y| {
+            if y == 0 || (x == i64::MIN && y == -1) {
+                None
+            } else {
+                Some(x / y)
+            }
+        }),
+        ("div_u", |x, y| {
+            if y == 0 {
+                None
+            } else {
+                Some(((x as u64) / (y as u64)) as i64)
+            }
+        }),
+        ("rem_s", |x, y| {
+            if y == 0 {
+                None
+            } else {
+                Some(x.wrapping_rem(y))
+            }
+        }),
+        ("rem_u", |x, y| {
+            if y == 0 {
+                None
+            } else {
+                Some(((x as u64) % (y as u64)) as i64)
+            }
+        }),
         ("and", |x, y| Some(x & y)),
         ("or", |x, y| Some(x | y)),
         ("xor", |x, y| Some(x ^ y)),
         ("shl", |x, y| Some(x.wrapping_shl(y as u32))),
         ("shr_s", |x, y| Some(x.wrapping_shr(y as u32))),
-        ("shr_u", |x, y| Some((x as u64).wrapping_shr(y as u32) as i64)),
-        ("rotl", |x, y| Some((x as u64).rotate_left((y & 63) as u32) as i64)),
-        ("rotr", |x, y| Some((x as u64).rotate_right((y & 63) as u32) as i64)),
+        ("shr_u", |x, y| {
+            Some((x as u64).wrapping_shr(y as u32) as i64)
+        }),
+        ("rotl", |x, y| {
+            Some((x as u64).rotate_left((y & 63) as u32) as i64)
+        }),
+        ("rotr", |x, y| {
+            Some((x as u64).rotate_right((y & 63) as u32) as i64)
+        }),
         ("eq", |x, y| Some((x == y) as i64)),
         ("ne", |x, y| Some((x != y) as i64)),
         ("lt_s", |x, y| Some((x < y) as i64)),
@@ -88,15 +148,27 @@ fn i64_bin() -> Vec<(&'static str, Bin)> {
 
 fn un_ops() -> Vec<(&'static str, T, T, Un)> {
     vec![
-        ("i32.clz", T::I32, T::I32, |x| (x as u32).leading_zeros() as i64),
-        ("i32.ctz", T::I32, T::I32, |x| (x as u32).trailing_zeros() as i64),
-        ("i32.popcnt", T::I32, T::I32, |x| (x as u32).count_ones() as i64),
+        ("i32.clz", T::I32, T::I32, |x| {
+            (x as u32).leading_zeros() as i64
+        }),
+        ("i32.ctz", T::I32, T::I32, |x| {
+            (x as u32).trailing_zeros() as i64
+        }),
+        ("i32.popcnt", T::I32, T::I32, |x| {
+            (x as u32).count_ones() as i64
+        }),
         ("i32.eqz", T::I32, T::I32, |x| (x as i32 == 0) as i64),
         ("i32.extend8_s", T::I32, T::I32, |x| x as i8 as i32 as i64),
         ("i32.extend16_s", T::I32, T::I32, |x| x as i16 as i32 as i64),
-        ("i64.clz", T::I64, T::I64, |x| (x as u64).leading_zeros() as i64),
-        ("i64.ctz", T::I64, T::I64, |x| (x as u64).trailing_zeros() as i64),
-        ("i64.popcnt", T::I64, T::I64, |x| (x as u64).count_ones() as i64),
+        ("i64.clz", T::I64, T::I64, |x| {
+            (x as u64).leading_zeros() as i64
+        }),
+        ("i64.ctz", T::I64, T::I64, |x| {
+            (x as u64).trailing_zeros() as i64
+        }),
+        ("i64.popcnt", T::I64, T::I64, |x| {
+            (x as u64).count_ones() as i64
+        }),
         ("i64.eqz", T::I64, T::I32, |x| (x == 0) as i64),
         ("i64.extend8_s", T::I64, T::I64, |x| x as i8 as i64),
         ("i64.extend16_s", T::I64, T::I64, |x| x as i16 as i64),
@@ -109,11 +181,48 @@ fn un_ops() -> Vec<(&'static str, T, T, Un)> {
 
 fn values(rng: &mut u64, n: usize) -> Vec<i64> {
     let mut v: Vec<i64> = vec![
-        0, 1, -1, 2, -2, 3, 7, 31, 32, 33, 63, 64, 65, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x10000,
-        0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0001, -0x8000_0000, -0x7FFF_FFFF,
-        i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1, 0x5555_5555_5555_5555, -0x5555_5555_5555_5556,
-        0x0123_4567_89AB_CDEF, 0x7FFF_FFFF_0000_0000, -0x1_0000_0000, 0xFFFF_FFFF_0000, 3037000499, 3037000500,
-        4294967296 * 3 + 5, 1 << 62, -(1 << 62),
+        0,
+        1,
+        -1,
+        2,
+        -2,
+        3,
+        7,
+        31,
+        32,
+        33,
+        63,
+        64,
+        65,
+        0x7F,
+        0x80,
+        0xFF,
+        0x7FFF,
+        0x8000,
+        0xFFFF,
+        0x10000,
+        0x7FFF_FFFF,
+        0x8000_0000,
+        0xFFFF_FFFF,
+        0x1_0000_0000,
+        0x1_0000_0001,
+        -0x8000_0000,
+        -0x7FFF_FFFF,
+        i64::MAX,
+        i64::MIN,
+        i64::MAX - 1,
+        i64::MIN + 1,
+        0x5555_5555_5555_5555,
+        -0x5555_5555_5555_5556,
+        0x0123_4567_89AB_CDEF,
+        0x7FFF_FFFF_0000_0000,
+        -0x1_0000_0000,
+        0xFFFF_FFFF_0000,
+        3037000499,
+        3037000500,
+        4294967296 * 3 + 5,
+        1 << 62,
+        -(1 << 62),
     ];
     for _ in 0..n {
         *rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -159,14 +268,31 @@ fn integer_ops_match_rust() {
     let dir = scratch("helpers");
     let mut rng = 42u64;
     let vals = values(&mut rng, 40);
-    let consts = [0i64, 1, -1, 5, 31, 32, 63, 64, 0x7FFF_FFFF, -0x8000_0000, 0xFFFF_FFFF, i64::MIN, 3037000500];
+    let consts = [
+        0i64,
+        1,
+        -1,
+        5,
+        31,
+        32,
+        63,
+        64,
+        0x7FFF_FFFF,
+        -0x8000_0000,
+        0xFFFF_FFFF,
+        i64::MIN,
+        3037000500,
+    ];
 
     let mut module = String::from("(module\n");
     let mut cases: Vec<(String, Vec<String>, Option<String>)> = Vec::new(); // export, args, expected
     for (t, ops) in [(T::I32, i32_bin()), (T::I64, i64_bin())] {
         let tn = ty(t);
         for (op, f) in &ops {
-            let cmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"].contains(op);
+            let cmp = [
+                "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+            ]
+            .contains(op);
             let res = if cmp { "i32" } else { tn };
             let rt = if res == "i32" { T::I32 } else { T::I64 };
             writeln!(module, "(func (export \"{tn}.{op}\") (param {tn} {tn}) (result {res}) local.get 0 local.get 1 {tn}.{op})").unwrap();
@@ -190,21 +316,43 @@ fn integer_ops_match_rust() {
                 for &y in vals.iter().step_by(2) {
                     let (x, y) = (norm(x), norm(y));
                     let exp = f(x, y).map(|r| shown(rt, r));
-                    cases.push((format!("{tn}.{op}"), vec![render(t, x), render(t, y)], exp.clone()));
+                    cases.push((
+                        format!("{tn}.{op}"),
+                        vec![render(t, x), render(t, y)],
+                        exp.clone(),
+                    ));
                     if cmp {
-                        cases.push((format!("{tn}.{op}/if"), vec![render(t, x), render(t, y)], exp));
+                        cases.push((
+                            format!("{tn}.{op}/if"),
+                            vec![render(t, x), render(t, y)],
+                            exp,
+                        ));
                     }
                 }
                 for (ci, &c) in consts.iter().enumerate() {
                     let (x, c) = (norm(x), norm(c));
-                    cases.push((format!("{tn}.{op}/c{ci}"), vec![render(t, x)], f(x, c).map(|r| shown(rt, r))));
-                    cases.push((format!("{tn}.{op}/k{ci}"), vec![render(t, x)], f(c, x).map(|r| shown(rt, r))));
+                    cases.push((
+                        format!("{tn}.{op}/c{ci}"),
+                        vec![render(t, x)],
+                        f(x, c).map(|r| shown(rt, r)),
+                    ));
+                    cases.push((
+                        format!("{tn}.{op}/k{ci}"),
+                        vec![render(t, x)],
+                        f(c, x).map(|r| shown(rt, r)),
+                    ));
                 }
             }
         }
     }
     for (op, pt, rt, f) in un_ops() {
-        writeln!(module, "(func (export \"{op}\") (param {}) (result {}) local.get 0 {op})", ty(pt), ty(rt)).unwrap();
+        writeln!(
+            module,
+            "(func (export \"{op}\") (param {}) (result {}) local.get 0 {op})",
+            ty(pt),
+            ty(rt)
+        )
+        .unwrap();
         for &x in &vals {
             let x = match pt {
                 T::I32 => x as i32 as i64,
@@ -220,7 +368,12 @@ fn integer_ops_match_rust() {
     let file = dir.join("ops.php");
     std::fs::write(&file, php).unwrap();
     let mut script = String::from(PHP_PRELUDE);
-    writeln!(script, "require {}; $o = new Ops();", php_str(file.to_str().unwrap())).unwrap();
+    writeln!(
+        script,
+        "require {}; $o = new Ops();",
+        php_str(file.to_str().unwrap())
+    )
+    .unwrap();
     for (i, (name, args, _)) in cases.iter().enumerate() {
         writeln!(script, "try {{ w2p_out('{i}', $o->call({}, [{}])); }} catch (\\Throwable $e) {{ w2p_err('{i}', $e); }}", php_str(name), args.join(", ")).unwrap();
     }
@@ -236,49 +389,74 @@ fn integer_ops_match_rust() {
             _ => false,
         };
         if !ok {
-            bad.push(format!("{name}({}) expected {exp:?} got {got:?}", args.join(", ")));
+            bad.push(format!(
+                "{name}({}) expected {exp:?} got {got:?}",
+                args.join(", ")
+            ));
         }
     }
     println!("{} integer-op cases, {} wrong", cases.len(), bad.len());
     for b in bad.iter().take(30) {
         println!("WRONG {b}");
     }
-    assert!(bad.is_empty(), "{} wrong results; php tail: {tail}", bad.len());
+    assert!(
+        bad.is_empty(),
+        "{} wrong results; php tail: {tail}",
+        bad.len()
+    );
 }
 
 #[test]
 fn refusals_name_instruction_and_function() {
-    let bytes = wat(r#"(module (func $ok (result i32) i32.const 1) (func $uses_float (export "f") (result i32) f32.const 1 i32.trunc_f32_s))"#);
+    let bytes = wat(
+        r#"(module (func $ok (result i32) i32.const 1) (func $uses_float (export "f") (result i32) f32.const 1 i32.trunc_f32_s))"#,
+    );
     let err = wasm2php::translate(&bytes, &wasm2php::Options::new("X")).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("f32.const") && msg.contains("function 1") && msg.contains("uses_float"), "{msg}");
+    assert!(
+        msg.contains("f32.const") && msg.contains("function 1") && msg.contains("uses_float"),
+        "{msg}"
+    );
 
     let bytes = wat(r#"(module (import "env" "f" (func)))"#);
-    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X")).unwrap_err().to_string();
+    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X"))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("import"), "{msg}");
 
     let bytes = wat(r#"(module (func (param f64)))"#);
-    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X")).unwrap_err().to_string();
+    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X"))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("f64") && msg.contains("function 0"), "{msg}");
 
     let bytes = wat(r#"(module (memory 1) (func (result v128) (v128.load (i32.const 0))))"#);
-    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X")).unwrap_err().to_string();
+    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X"))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("v128"), "{msg}");
 
     let bytes = wat(r#"(module (table 1 funcref) (func (result i32) (table.size)))"#);
-    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X")).unwrap_err().to_string();
+    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X"))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("table.size"), "{msg}");
 
-    assert!(matches!(wasm2php::translate(b"\0asm\x02", &wasm2php::Options::new("X")), Err(wasm2php::Error::Invalid(_))));
-    assert!(matches!(wasm2php::translate(&wat("(module)"), &wasm2php::Options::new("1bad")), Err(wasm2php::Error::Options(_))));
+    assert!(matches!(
+        wasm2php::translate(b"\0asm\x02", &wasm2php::Options::new("X")),
+        Err(wasm2php::Error::Invalid(_))
+    ));
+    assert!(matches!(
+        wasm2php::translate(&wat("(module)"), &wasm2php::Options::new("1bad")),
+        Err(wasm2php::Error::Options(_))
+    ));
 }
 
 #[test]
 fn output_lints_and_has_the_documented_shape() {
     require_php();
     let dir = scratch("shape");
-    let bytes = wat(
-        r#"(module
+    let bytes = wat(r#"(module
         (memory 1 4)
         (global $sp (mut i32) (i32.const 1024))
         (global (export "answer") i64 (i64.const -42))
@@ -290,15 +468,22 @@ fn output_lints_and_has_the_documented_shape() {
         (func (export "two") (result i32 i64) i32.const -1 i64.const -1)
         (func (export "__construct") (result i32) i32.const 7)
         (func (export "deep") (param i32) (result i32) local.get 0 call 4)
-        )"#,
-    );
+        )"#);
     let mut opts = wasm2php::Options::new("Shape");
     opts.namespace = Some("Sendcloud\\Gate\\Wasm".into());
     let php = wasm2php::translate(&bytes, &opts).unwrap();
     let file = dir.join("shape.php");
     std::fs::write(&file, &php).unwrap();
-    let lint = std::process::Command::new(php_bin()).arg("-l").arg(&file).output().unwrap();
-    assert!(lint.status.success(), "php -l: {}", String::from_utf8_lossy(&lint.stdout));
+    let lint = std::process::Command::new(php_bin())
+        .arg("-l")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        lint.status.success(),
+        "php -l: {}",
+        String::from_utf8_lossy(&lint.stdout)
+    );
 
     let script = format!(
         r#"<?php
@@ -322,9 +507,16 @@ echo json_encode(Shape::EXPORTS), "\n";
     );
     let drv = dir.join("drv.php");
     std::fs::write(&drv, script).unwrap();
-    let out = std::process::Command::new(php_bin()).arg(&drv).output().unwrap();
+    let out = std::process::Command::new(php_bin())
+        .arg(&drv)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let expect = "hello\n65536\n1000 1000 -42\n255 255\n[4294967295,-1]\n7\nout of bounds memory access\ncall stack exhausted\nout of bounds memory access\n";
-    assert!(text.starts_with(expect), "got:\n{text}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.starts_with(expect),
+        "got:\n{text}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("\"load-byte\":\"load_byte\""), "{text}");
 }

