@@ -138,7 +138,12 @@ fn add_policy(policy: Policy) -> i32 {
         return i as i32 + 1;
     }
     if policies.len() >= MAX_POLICIES {
-        set_error("too many policies alive: free some with scg_policy_free", "", 0, 0);
+        set_error(
+            "too many policies alive: free some with scg_policy_free",
+            "",
+            0,
+            0,
+        );
         return 0;
     }
     policies.push(Some(policy));
@@ -353,7 +358,7 @@ mod runtime {
             if self.top == 0 {
                 // A linker-provided symbol; only its address is taken.
                 self.top = core::ptr::addr_of!(__heap_base) as usize;
-                self.end = wasm32::memory_size(0) * 65536;
+                self.end = wasm32::memory_size(0).saturating_mul(65536);
             }
             let size = 1usize << class;
             // Blocks are aligned to 16 (and to a larger requested alignment, rounded into the class).
