@@ -1,0 +1,122 @@
+<?php
+
+declare(strict_types=1);
+
+namespace SendcloudGate\Tests;
+
+use PHPUnit\Framework\TestCase;
+use SendcloudGate\Gate;
+use SendcloudGate\PolicyException;
+
+/**
+ * The conformance corpus (tests/corpus/) through the PHP library: every decision equal to the expected one and to
+ * the native CLI's; every bad policy rejected, naming its path.
+ */
+final class CorpusTest extends TestCase
+{
+    /** @var array<string,Gate> */
+    private static $gates = [];
+
+    private static function gate(string $policy): Gate
+    {
+        if (!isset(self::$gates[$policy])) {
+            self::$gates[$policy] = $policy === 'default'
+                ? Gate::default()
+                : Gate::fromPolicyJson((string) file_get_contents(Corpus::policyFile($policy)));
+        }
+        return self::$gates[$policy];
+    }
+
+    private static function decisionKeys(array $d): array
+    {
+        return [
+            'action' => $d['action'] ?? 'MISSING',
+            'reason' => $d['reason'] ?? 'MISSING',
+            'rule' => $d['rule'] ?? null,
+            'client_ip' => $d['client_ip'] ?? null,
+            'method' => $d['method'] ?? null,
+        ];
+    }
+
+    public function cases(): iterable
+    {
+        foreach (Corpus::lines('cases.jsonl') as $case) {
+            yield $case['id'] => [$case];
+        }
+    }
+
+    /** @dataProvider cases */
+    public function testCaseMatchesExpectationAndNative(array $case): void
+    {
+        $gate = self::gate($case['policy']);
+        $d = $gate->decideRequest($case['request']);
+        $why = $case['id'] . ': ' . json_encode($case['request']) . ' (' . ($case['note'] ?? '') . ')';
+        $this->assertSame(array_keys($case['expect']), array_keys($d), $why);
+        $this->assertSame($case['expect'], $d, $why);
+
+        $native = Corpus::native('cases.jsonl');
+        if ($native === []) {
+            $this->markTestIncomplete('native CLI unavailable: compared with the expectation only');
+        }
+        $this->assertSame($native[$case['id']], $d, $why . ' (native)');
+
+        // explain(): the same decision, with the native CLI's trace and provenance.
+        $e = $gate->explain($case['request']);
+        $this->assertSame($d, self::decisionKeys($e), $why . ' (explain)');
+        $this->assertSame(Corpus::native('cases.jsonl', true)[$case['id']], $e, $why . ' (explain, native)');
+    }
+
+    public function ambiguous(): iterable
+    {
+        foreach (Corpus::lines('ambiguous.jsonl') as $case) {
+            yield $case['id'] => [$case];
+        }
+    }
+
+    /**
+     * The ambiguous cases are not acceptance tests of the contract, but PHP and native must still agree on them.
+     *
+     * @dataProvider ambiguous
+     */
+    public function testAmbiguousCaseMatchesNative(array $case): void
+    {
+        $native = Corpus::native('ambiguous.jsonl');
+        if ($native === []) {
+            $this->markTestSkipped('native CLI unavailable');
+        }
+        $d = self::gate($case['policy'])->decideRequest($case['request']);
+        $this->assertSame($native[$case['id']], $d, $case['id']);
+    }
+
+    public function badPolicies(): iterable
+    {
+        foreach (Corpus::lines('bad-policies.jsonl', false) as $case) {
+            // Decoded with objects as objects, so that `{}` and `[]` keep their meaning when re-encoded.
+            yield $case->id => [[
+                'id' => $case->id,
+                'error_path' => $case->error_path,
+                'policy' => is_string($case->policy)
+                    ? $case->policy
+                    : json_encode($case->policy, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION),
+            ]];
+        }
+    }
+
+    /** @dataProvider badPolicies */
+    public function testBadPolicyIsRejectedNamingItsPath(array $case): void
+    {
+        $text = $case['policy'];
+        try {
+            Gate::fromPolicyJson($text);
+        } catch (PolicyException $e) {
+            $this->assertNotSame('', $e->getMessage());
+            if ($case['error_path'] !== null) {
+                $this->assertStringContainsString($case['error_path'], $e->getMessage(), $case['id']);
+                // The engine may name a deeper path (`partners[0].ip` for a missing `ip` of `partners[0]`).
+                $this->assertStringStartsWith($case['error_path'], $e->getJsonPath(), $case['id']);
+            }
+            return;
+        }
+        $this->fail($case['id'] . ': accepted ' . $text);
+    }
+}
