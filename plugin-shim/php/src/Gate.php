@@ -25,34 +25,26 @@ class Gate
      */
     const ENGINE_ERROR = 'engine_error';
 
-    /** $_SERVER keys of common headers and the header names they stand for (others are derived). */
+    /**
+     * The headers the decision contract (v1) reads, by their $_SERVER key: the User-Agent, the client-address
+     * headers a trusted proxy may set, and the method overrides. decide() passes only these to the engine: every
+     * other header cannot change a decision, and each one passed costs engine time (about 7 us per header here).
+     * decideRequest() and explain() pass whatever they are given.
+     */
     const SERVER_HEADERS = [
         'HTTP_USER_AGENT' => 'User-Agent',
         'HTTP_X_FORWARDED_FOR' => 'X-Forwarded-For',
         'HTTP_FORWARDED' => 'Forwarded',
-        'HTTP_X_REAL_IP' => 'X-Real-Ip',
-        'HTTP_CF_CONNECTING_IP' => 'Cf-Connecting-Ip',
-        'HTTP_TRUE_CLIENT_IP' => 'True-Client-Ip',
-        'HTTP_X_HTTP_METHOD_OVERRIDE' => 'X-Http-Method-Override',
-        'HTTP_X_HTTP_METHOD' => 'X-Http-Method',
+        'HTTP_X_REAL_IP' => 'X-Real-IP',
+        'HTTP_CF_CONNECTING_IP' => 'CF-Connecting-IP',
+        'HTTP_TRUE_CLIENT_IP' => 'True-Client-IP',
+        'HTTP_X_HTTP_METHOD_OVERRIDE' => 'X-HTTP-Method-Override',
+        'HTTP_X_HTTP_METHOD' => 'X-HTTP-Method',
         'HTTP_X_METHOD_OVERRIDE' => 'X-Method-Override',
-        'HTTP_HOST' => 'Host',
-        'HTTP_ACCEPT' => 'Accept',
-        'HTTP_ACCEPT_ENCODING' => 'Accept-Encoding',
-        'HTTP_ACCEPT_LANGUAGE' => 'Accept-Language',
-        'HTTP_CONNECTION' => 'Connection',
-        'HTTP_COOKIE' => 'Cookie',
-        'HTTP_AUTHORIZATION' => 'Authorization',
-        'HTTP_REFERER' => 'Referer',
-        'CONTENT_TYPE' => 'Content-Type',
-        'CONTENT_LENGTH' => 'Content-Length',
     ];
 
     /** @var string the compiled policy */
     private $bytes;
-
-    /** @var array<string,string> derived header names of other $_SERVER keys, bounded */
-    private static $names = [];
 
     final protected function __construct(string $bytes)
     {
@@ -115,9 +107,10 @@ class Gate
 
     /**
      * Decides the current request as PHP presents it: pass $_SERVER. Reads REMOTE_ADDR, REQUEST_METHOD,
-     * REQUEST_URI, every HTTP_* key (HTTP_X_FORWARDED_FOR is the header X-Forwarded-For) and CONTENT_TYPE /
-     * CONTENT_LENGTH. A missing key is an empty value, which the engine judges (`malformed_input` for a missing
-     * address or method). Never throws.
+     * REQUEST_URI and the HTTP_* keys of the headers the contract reads (SERVER_HEADERS: HTTP_X_FORWARDED_FOR is the
+     * header X-Forwarded-For; the key's case does not matter). A value may be a string or a list of strings (one per
+     * occurrence). A missing key is an empty value, which the engine judges (`malformed_input` for a missing
+     * address or method; `/` for a missing URI). Never throws.
      *
      * @return array{action: string, reason: string, rule: ?string, client_ip: ?string, method: ?string}
      */
@@ -207,19 +200,14 @@ class Gate
         $h = '';
         $n = 0;
         foreach ($server as $k => $v) {
-            if (!\is_string($k)) {
+            // PHP names a header HTTP_ + upper case with '_' for '-'; a hand-built array may use another case.
+            if (!\is_string($k) || \strncmp($k, 'HTTP_', 5) !== 0) {
                 continue;
             }
-            if (\strncmp($k, 'HTTP_', 5) === 0) {
-                // Some servers also pass the body headers as HTTP_CONTENT_*: one occurrence, not two.
-                if ($k === 'HTTP_' || ($k === 'HTTP_CONTENT_TYPE' && isset($server['CONTENT_TYPE']))
-                    || ($k === 'HTTP_CONTENT_LENGTH' && isset($server['CONTENT_LENGTH']))) {
-                    continue;
-                }
-            } elseif ($k !== 'CONTENT_TYPE' && $k !== 'CONTENT_LENGTH') {
+            $name = self::SERVER_HEADERS[$k] ?? self::SERVER_HEADERS[\strtoupper($k)] ?? null;
+            if ($name === null) {
                 continue;
             }
-            $name = self::SERVER_HEADERS[$k] ?? self::$names[$k] ?? self::headerName($k);
             if (\is_string($v)) {
                 $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($v)) . $v;
                 $n++;
@@ -237,17 +225,6 @@ class Gate
         }
         return \pack('V', \strlen($addr)) . $addr . \pack('V', \strlen($method)) . $method
             . \pack('V', \strlen($uri)) . $uri . \pack('V', $n) . $h;
-    }
-
-    /** HTTP_X_FORWARDED_FOR => X-Forwarded-For (names are case-insensitive; the case is for traces). */
-    private static function headerName(string $key): string
-    {
-        $raw = \strncmp($key, 'HTTP_', 5) === 0 ? \substr($key, 5) : $key;
-        $name = \strtr(\ucwords(\strtolower($raw), '_'), '_', '-');
-        if (\count(self::$names) < 256) {
-            self::$names[$key] = $name;
-        }
-        return $name;
     }
 
     /** The packed request of a contract-shaped request; '' (malformed_input) when it has another shape. */

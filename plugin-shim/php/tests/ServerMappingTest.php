@@ -86,34 +86,39 @@ final class ServerMappingTest extends TestCase
             'REQUEST_METHOD' => 'get',
             'REQUEST_URI' => '/a?b',
             'HTTP_USER_AGENT' => 'UA',
-            'HTTP_X_FORWARDED_FOR' => '1.2.3.4',
-            'HTTP_X_CUSTOM_THING' => 'c',
-            'HTTP_x_lower_case' => 'l',
-            'HTTP_ODD__NAME_' => 'o',
+            'HTTP_X_FORWARDED_FOR' => ['1.2.3.4', '5.6.7.8'],
+            'HTTP_x_http_method' => 'put',
+            'HTTP_Cf_Connecting_Ip' => '9.9.9.9',
+            'HTTP_X_CUSTOM_THING' => 'not read by the contract: not passed',
+            'HTTP_COOKIE' => 5,
             'HTTP_' => 'no name: ignored',
             'http_user_agent' => 'not a header key: ignored',
             'CONTENT_TYPE' => 'text/plain',
-            'HTTP_CONTENT_TYPE' => 'text/plain',
-            'CONTENT_LENGTH' => '3',
             'PHP_SELF' => '/index.php',
             7 => 'integer key: ignored',
         ]);
         $this->assertSame(['192.0.2.1', 'get', '/a?b', [
             ['User-Agent', 'UA'],
             ['X-Forwarded-For', '1.2.3.4'],
-            ['X-Custom-Thing', 'c'],
-            ['X-Lower-Case', 'l'],
-            ['Odd--Name-', 'o'],
-            ['Content-Type', 'text/plain'],
-            ['Content-Length', '3'],
+            ['X-Forwarded-For', '5.6.7.8'],
+            ['X-HTTP-Method', 'put'],
+            ['CF-Connecting-IP', '9.9.9.9'],
         ]], $g->unpacked());
     }
 
-    public function testHttpContentTypeAloneIsAHeader(): void
+    public function testEveryHeaderTheContractReads(): void
     {
         $g = RecordingGate::default();
-        $g->decide(['REMOTE_ADDR' => '192.0.2.1', 'REQUEST_METHOD' => 'GET', 'HTTP_CONTENT_TYPE' => 'a/b']);
-        $this->assertSame([['Content-Type', 'a/b']], $g->unpacked()[3]);
+        $server = ['REMOTE_ADDR' => '192.0.2.1', 'REQUEST_METHOD' => 'GET'];
+        foreach (Gate::SERVER_HEADERS as $key => $name) {
+            $server[$key] = 'v';
+            $this->assertSame('HTTP_' . strtoupper(strtr($name, '-', '_')), $key);
+        }
+        $g->decide($server);
+        $this->assertCount(9, $g->unpacked()[3]);
+        // A request with only the empty values: nothing else is passed.
+        $g->decide(['REMOTE_ADDR' => '192.0.2.1']);
+        $this->assertSame(['192.0.2.1', '', '', []], $g->unpacked());
     }
 
     public function testLowerCaseHttpKeyStillMatchesCaseInsensitively(): void
