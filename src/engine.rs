@@ -21,9 +21,11 @@ use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use crate::addr::{parse_addr, parse_hop, trim_ows, Ip};
 use crate::decision::{Decision, Explanation, Reason};
+use crate::json;
 use crate::method::Method;
 use crate::path;
 use crate::pattern::{contains_lower, eq_lower};
@@ -68,10 +70,23 @@ impl Trace<'_> {
     }
 }
 
-/// A request value quoted for a trace, shortened if long.
+/// A name or pattern from the policy, in double quotes for a trace. JSON escapes rather than `{:?}`: Rust's `Debug`
+/// for strings brings Unicode printability tables that the size-budgeted core wasm module cannot afford.
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        json::write_str(&mut out, self.0);
+        f.write_str(&out)
+    }
+}
+
+/// A request value quoted for a trace (JSON escapes, invalid UTF-8 as U+FFFD), shortened if long.
 fn quote(bytes: &[u8]) -> String {
     let shown = &bytes[..bytes.len().min(TRACE_EXCERPT)];
-    let mut out = format!("{:?}", String::from_utf8_lossy(shown));
+    let mut out = String::new();
+    json::write_bytes(&mut out, shown);
     if bytes.len() > TRACE_EXCERPT {
         out.push_str(&format!(" (… {} bytes in all)", bytes.len()));
     }
@@ -199,13 +214,19 @@ fn evaluate<'p>(
     let mut normalised_path: Option<Option<Vec<u8>>> = None;
     for rule in policy.rules.iter() {
         if !rule.enabled {
-            t.step(|| format!("rule {:?} is disabled", rule.id));
+            t.step(|| format!("rule {} is disabled", Quoted(&rule.id)));
             continue;
         }
         match rule_matches(rule, client, ua, methods, req, &mut normalised_path, t) {
             Ok(false) => {}
             Ok(true) => {
-                t.step(|| format!("rule {:?} matches: {}", rule.id, rule.action.as_str()));
+                t.step(|| {
+                    format!(
+                        "rule {} matches: {}",
+                        Quoted(&rule.id),
+                        rule.action.as_str()
+                    )
+                });
                 let d = Decision {
                     action: rule.action,
                     reason: Reason::RuleMatch,
@@ -222,7 +243,7 @@ fn evaluate<'p>(
     // 6. Partners.
     for partner in policy.partners.iter() {
         if !partner.enabled {
-            t.step(|| format!("partner {:?} is disabled", partner.id));
+            t.step(|| format!("partner {} is disabled", Quoted(&partner.id)));
             continue;
         }
         let Some((action, reason)) =
@@ -233,9 +254,9 @@ fn evaluate<'p>(
         if let Some(p) = &partner.provenance {
             t.step(|| {
                 format!(
-                    "partner {:?} comes from the preset {:?}: source {}, {}, reviewed {}; add addresses with \"add_ip\" or replace the preset with a custom partner",
-                    partner.id,
-                    p.preset,
+                    "partner {} comes from the preset {}: source {}, {}, reviewed {}; add addresses with \"add_ip\" or replace the preset with a custom partner",
+                    Quoted(&partner.id),
+                    Quoted(&p.preset),
                     p.source,
                     if p.verified { "verified" } else { "not verified" },
                     p.reviewed
@@ -626,7 +647,7 @@ fn rule_matches(
 ) -> Result<bool, ()> {
     if let Some(ranges) = &rule.ip {
         if !ranges.contains(client) {
-            t.step(|| format!("rule {:?}: {client} is not in its ranges", rule.id));
+            t.step(|| format!("rule {}: {client} is not in its ranges", Quoted(&rule.id)));
             return Ok(false);
         }
     }
@@ -634,8 +655,8 @@ fn rule_matches(
         if !ua.is_some_and(|ua| patterns.iter().any(|p| p.matches(ua))) {
             t.step(|| {
                 format!(
-                    "rule {:?}: the User-Agent matches none of its patterns",
-                    rule.id
+                    "rule {}: the User-Agent matches none of its patterns",
+                    Quoted(&rule.id)
                 )
             });
             return Ok(false);
@@ -645,8 +666,10 @@ fn rule_matches(
         if !methods_allowed(set, methods) {
             t.step(|| {
                 format!(
-                    "rule {:?}: method {} / {} is not in its methods",
-                    rule.id, methods.0, methods.1
+                    "rule {}: method {} / {} is not in its methods",
+                    Quoted(&rule.id),
+                    methods.0,
+                    methods.1
                 )
             });
             return Ok(false);
@@ -657,8 +680,8 @@ fn rule_matches(
         let Some(normal) = normal.as_deref() else {
             t.step(|| {
                 format!(
-                    "rule {:?}: the path of {} cannot be normalised: malformed input",
-                    rule.id,
+                    "rule {}: the path of {} cannot be normalised: malformed input",
+                    Quoted(&rule.id),
                     quote(req.uri)
                 )
             });
@@ -667,8 +690,8 @@ fn rule_matches(
         if !prefixes.iter().any(|p| normal.starts_with(p.as_bytes())) {
             t.step(|| {
                 format!(
-                    "rule {:?}: path {} does not start with any of its prefixes",
-                    rule.id,
+                    "rule {}: path {} does not start with any of its prefixes",
+                    Quoted(&rule.id),
                     quote(normal)
                 )
             });
@@ -689,25 +712,25 @@ fn partner_outcome(
 ) -> Option<(Action, Reason)> {
     let in_ranges = partner.ranges.contains(client);
     let pattern = ua.and_then(|ua| partner.user_agents.iter().find(|p| p.matches(ua)));
-    let id = &partner.id;
+    let id = Quoted(&partner.id);
     match (in_ranges, pattern) {
         (true, Some(p)) => {
             if methods_allowed(&partner.methods, methods) {
-                t.step(|| format!("partner {id:?}: {client} is in its ranges, the User-Agent matches {:?}, method {} is allowed: allow", p.as_str(), methods.1));
+                t.step(|| format!("partner {id}: {client} is in its ranges, the User-Agent matches {}, method {} is allowed: allow", Quoted(p.as_str()), methods.1));
                 Some((Action::Allow, Reason::PartnerMatch))
             } else {
                 t.step(|| {
                     let allowed: Vec<&str> = partner.methods.iter().map(Method::as_str).collect();
                     format!(
-                        "partner {id:?}: {client} is in its ranges and the User-Agent matches {:?}, but method {} / {} is not in {}: no opinion",
-                        p.as_str(), methods.0, methods.1, allowed.join(", ")
+                        "partner {id}: {client} is in its ranges and the User-Agent matches {}, but method {} / {} is not in {}: no opinion",
+                        Quoted(p.as_str()), methods.0, methods.1, allowed.join(", ")
                     )
                 });
                 Some((Action::Pass, Reason::MethodNotAllowed))
             }
         }
         (true, None) => {
-            t.step(|| format!("partner {id:?}: {client} is in its ranges but the User-Agent matches none of its patterns: no opinion"));
+            t.step(|| format!("partner {id}: {client} is in its ranges but the User-Agent matches none of its patterns: no opinion"));
             Some((Action::Pass, Reason::UaMismatch))
         }
         (false, matched) => {
@@ -722,7 +745,7 @@ fn partner_outcome(
                 })
             };
             if matched.is_none() && claim.is_none() {
-                t.step(|| format!("partner {id:?}: {client} is not in its ranges and the User-Agent does not claim to be it"));
+                t.step(|| format!("partner {id}: {client} is not in its ranges and the User-Agent does not claim to be it"));
                 return None;
             }
             let action = match impersonation {
@@ -731,12 +754,12 @@ fn partner_outcome(
             };
             t.step(|| {
                 let why = match (matched, claim) {
-                    (Some(p), _) => format!("the User-Agent matches {:?}", p.as_str()),
-                    (None, Some(c)) => format!("the User-Agent contains {c:?}"),
+                    (Some(p), _) => format!("the User-Agent matches {}", Quoted(p.as_str())),
+                    (None, Some(c)) => format!("the User-Agent contains {}", Quoted(c)),
                     (None, None) => String::new(),
                 };
                 format!(
-                    "partner {id:?}: {why} but {client} is not in its ranges: impersonation ({})",
+                    "partner {id}: {why} but {client} is not in its ranges: impersonation ({})",
                     match impersonation {
                         Impersonation::Deny => "deny, as the policy says",
                         Impersonation::Log =>

@@ -380,9 +380,14 @@ fn push_wtf8(out: &mut Vec<u8>, cp: u32) {
     }
 }
 
-/// Appends `s` as a JSON string literal. Invalid UTF-8 is written as U+FFFD so the output is always valid JSON.
+/// Appends `s` as a JSON string literal.
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
+    write_escaped(out, s);
+    out.push('"');
+}
+
+fn write_escaped(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -399,12 +404,25 @@ pub fn write_str(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
-    out.push('"');
 }
 
-/// [`write_str`] for byte strings that may not be UTF-8.
-pub fn write_bytes(out: &mut String, bytes: &[u8]) {
-    write_str(out, &String::from_utf8_lossy(bytes));
+/// [`write_str`] for byte strings that may not be UTF-8: each invalid sequence is written as U+FFFD, as
+/// `String::from_utf8_lossy` does, so the output is always valid JSON. (Not `from_utf8_lossy` itself: it costs the
+/// size-budgeted core wasm module a kilobyte.)
+pub fn write_bytes(out: &mut String, mut bytes: &[u8]) {
+    out.push('"');
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(s) => break write_escaped(out, s),
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                write_escaped(out, core::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                bytes = &rest[e.error_len().unwrap_or(rest.len())..];
+            }
+        }
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -423,6 +441,25 @@ mod tests {
             panic!()
         };
         assert_eq!(items[1].value, Value::Number("-2.5e3".into()));
+    }
+
+    #[test]
+    fn writes_invalid_utf8_as_replacement_characters_like_from_utf8_lossy() {
+        for bytes in [
+            &b"plain"[..],
+            b"a\xffb",
+            b"\xf0\x9f\x98",
+            b"\xf0\x9f\x98\x80\xe9x\xc3",
+            b"\xed\xa0\x80\"\n",
+            b"\xc0\xaf\xe0\x80\xbf\xf8",
+            b"",
+        ] {
+            let mut ours = String::new();
+            write_bytes(&mut ours, bytes);
+            let mut reference = String::new();
+            write_str(&mut reference, &String::from_utf8_lossy(bytes));
+            assert_eq!(ours, reference, "{bytes:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Exit status: 0 when every request was evaluated (whatever the decisions), 2 for a usage error, an unreadable
 //! or invalid policy, or an input line that is not a request (the message names the line and the field).
 
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::process::ExitCode;
@@ -37,7 +38,9 @@ impl<E: std::fmt::Display> From<E> for Fail {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `args_os`: a request field given on the command line may be any bytes (testing what the engine does with
+    // invalid UTF-8 is a reason to use the command line at all), and `args` would panic on them.
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Fail(message)) => {
@@ -47,8 +50,27 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(), Fail> {
-    match args.first().map(String::as_str) {
+/// An argument's bytes: on Unix exactly as given; elsewhere arguments are Unicode already.
+fn arg_bytes(arg: &OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        arg.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        arg.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+/// A command, flag or file name: text that must be Unicode to mean anything here.
+fn arg_text(arg: &OsStr) -> Result<&str, Fail> {
+    arg.to_str()
+        .ok_or_else(|| Fail(format!("argument {arg:?} is not valid UTF-8")))
+}
+
+fn run(args: &[OsString]) -> Result<(), Fail> {
+    match args.first().map(|a| arg_text(a)).transpose()? {
         None | Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -87,8 +109,12 @@ fn load_policy(path: Option<&str>) -> Result<Policy, Fail> {
     Policy::from_json(&bytes).map_err(|e| Fail(format!("{path}:{}:{}: {e}", e.line, e.column)))
 }
 
-fn policy_command(args: &[String]) -> Result<(), Fail> {
-    match (args.first().map(String::as_str), &args[1.min(args.len())..]) {
+fn policy_command(args: &[OsString]) -> Result<(), Fail> {
+    let args = args
+        .iter()
+        .map(|a| arg_text(a))
+        .collect::<Result<Vec<&str>, Fail>>()?;
+    match (args.first().copied(), &args[1.min(args.len())..]) {
         (Some("check"), [file]) => {
             let policy = load_policy(Some(file))?;
             let enabled = policy.partners.iter().filter(|p| p.enabled).count();
@@ -104,7 +130,7 @@ fn policy_command(args: &[String]) -> Result<(), Fail> {
             print!("{}", load_policy(Some(file))?.show_json());
             Ok(())
         }
-        (Some("compile"), [file, flag, out]) if flag == "-o" => {
+        (Some("compile"), [file, flag, out]) if *flag == "-o" => {
             let bytes = load_policy(Some(file))?.to_bytes();
             fs::write(out, &bytes).map_err(|e| Fail(format!("cannot write {out}: {e}")))?;
             println!("{out}: {} bytes", bytes.len());
@@ -121,39 +147,37 @@ struct CheckArgs {
     policy: Option<String>,
     json: bool,
     requests: Option<String>,
-    remote_addr: Option<String>,
-    method: Option<String>,
-    uri: Option<String>,
-    headers: Vec<(String, String)>,
+    // Request fields are bytes, as they arrive over HTTP.
+    remote_addr: Option<Vec<u8>>,
+    method: Option<Vec<u8>>,
+    uri: Option<Vec<u8>>,
+    headers: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
-fn parse_check_args(args: &[String]) -> Result<CheckArgs, Fail> {
+fn parse_check_args(args: &[OsString]) -> Result<CheckArgs, Fail> {
     let mut out = CheckArgs::default();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = |name: &str| {
             it.next()
-                .cloned()
+                .map(|v| v.as_os_str())
                 .ok_or_else(|| Fail(format!("{name} needs a value")))
         };
-        match flag.as_str() {
-            "--policy" => out.policy = Some(value("--policy")?),
+        match arg_text(flag)? {
+            "--policy" => out.policy = Some(arg_text(value("--policy")?)?.into()),
             "--json" => out.json = true,
-            "--requests" => out.requests = Some(value("--requests")?),
-            "--remote-addr" => out.remote_addr = Some(value("--remote-addr")?),
-            "--method" => out.method = Some(value("--method")?),
-            "--uri" => out.uri = Some(value("--uri")?),
-            "--ua" => out.headers.push(("User-Agent".into(), value("--ua")?)),
+            "--requests" => out.requests = Some(arg_text(value("--requests")?)?.into()),
+            "--remote-addr" => out.remote_addr = Some(arg_bytes(value("--remote-addr")?)),
+            "--method" => out.method = Some(arg_bytes(value("--method")?)),
+            "--uri" => out.uri = Some(arg_bytes(value("--uri")?)),
+            "--ua" => out
+                .headers
+                .push((b"User-Agent".to_vec(), arg_bytes(value("--ua")?))),
             "--header" => {
                 let h = value("--header")?;
-                let (name, v) = h
-                    .split_once(':')
-                    .filter(|(n, _)| !n.trim().is_empty())
-                    .ok_or_else(|| {
-                        Fail(format!("--header {h:?} is not of the form 'Name: value'"))
-                    })?;
-                out.headers
-                    .push((name.trim().into(), v.trim_start_matches([' ', '\t']).into()));
+                out.headers.push(split_header(&arg_bytes(h)).ok_or_else(|| {
+                    Fail(format!("--header {h:?} is not of the form 'Name: value'"))
+                })?);
             }
             other => return Err(Fail(format!("unknown argument {other:?}\n\n{USAGE}"))),
         }
@@ -168,19 +192,31 @@ fn parse_check_args(args: &[String]) -> Result<CheckArgs, Fail> {
     }
 }
 
-fn evaluate(args: &[String], explain: bool) -> Result<(), Fail> {
+/// `Name: value` into the name without surrounding white space and the value without leading white space.
+fn split_header(h: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let colon = h.iter().position(|&b| b == b':')?;
+    let name = h[..colon].trim_ascii();
+    let value = &h[colon + 1..];
+    let start = value
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(value.len());
+    (!name.is_empty()).then(|| (name.to_vec(), value[start..].to_vec()))
+}
+
+fn evaluate(args: &[OsString], explain: bool) -> Result<(), Fail> {
     let a = parse_check_args(args)?;
     let policy = load_policy(a.policy.as_deref())?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if let Some(addr) = &a.remote_addr {
         let mut req = Request::new(
-            addr.as_bytes(),
-            a.method.as_deref().unwrap_or("GET").as_bytes(),
-            a.uri.as_deref().unwrap_or("/").as_bytes(),
+            addr,
+            a.method.as_deref().unwrap_or(b"GET"),
+            a.uri.as_deref().unwrap_or(b"/"),
         );
         for (n, v) in &a.headers {
-            req = req.header(n.as_bytes(), v.as_bytes());
+            req = req.header(n, v);
         }
         print_one(&mut out, &policy, &req, a.json, explain)?;
         return Ok(out.flush()?);

@@ -268,3 +268,50 @@ fn usage_errors_exit_two() {
     }
     assert_eq!(run(&["--help"]).status.code(), Some(0));
 }
+
+#[cfg(unix)]
+#[test]
+fn arguments_that_are_not_utf8_are_request_bytes_or_a_clear_error() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let bad = OsStr::from_bytes(b"SendCloud/1.0 (woo\xff; https://www.sendcloud.sc)");
+    let o = Command::new(BIN)
+        .args(["check", "--json", "--remote-addr", "94.232.247.10", "--ua"])
+        .arg(bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(r#""reason":"malformed_input""#),
+        "{}",
+        stdout(&o)
+    );
+
+    // Invalid bytes in a header value reach the engine as they are, too.
+    let o = Command::new(BIN)
+        .args([
+            "check",
+            "--json",
+            "--remote-addr",
+            "94.232.247.10",
+            "--header",
+        ])
+        .arg(OsStr::from_bytes(b"X-Forwarded-For: 1.2.3.4\xc3"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // A flag or command that is not UTF-8 is a usage error naming it, never a panic.
+    for args in [
+        vec![OsStr::from_bytes(b"che\xffck")],
+        vec![OsStr::new("check"), OsStr::from_bytes(b"--j\xffson")],
+    ] {
+        let o = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            e.contains("is not valid UTF-8") && !e.contains("panicked"),
+            "{e}"
+        );
+    }
+}

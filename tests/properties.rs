@@ -330,3 +330,62 @@ proptest! {
         prop_assert_eq!(sendcloud_gate::pattern::contains_lower(&hay, lower.as_bytes()), naive);
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The hand-written address parsers and printers equal the standard library's (the core wasm module cannot afford
+// `core::net`'s code size, so the engine has its own).
+
+fn v6_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        // Real addresses in every spelling std prints or accepts: compressed, full, upper case, dotted tail.
+        (any::<[u16; 8]>(), 0usize..4, any::<bool>()).prop_map(|(g, zeros, upper)| {
+            let mut g = g;
+            for slot in g.iter_mut().skip(2).take(zeros) {
+                *slot = 0;
+            }
+            let a = std::net::Ipv6Addr::from(g);
+            let text = if upper {
+                format!("{a}").to_uppercase()
+            } else {
+                format!("{a}")
+            };
+            text
+        }),
+        (any::<[u16; 6]>(), any::<[u8; 4]>()).prop_map(|(g, o)| {
+            format!(
+                "{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{}.{}.{}.{}",
+                g[0], g[1], g[2], g[3], g[4], g[5], o[0], o[1], o[2], o[3]
+            )
+        }),
+        // Near misses: short strings over the alphabet of addresses.
+        prop::collection::vec(
+            prop::sample::select(b"0123456789abcdefABCDEFg:.".to_vec()),
+            1..24
+        )
+        .prop_map(|b| String::from_utf8(b).unwrap()),
+        "(::)?([0-9a-f]{0,5}:){0,9}[0-9a-f]{0,5}(\\.[0-9]{1,4}){0,4}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn ipv6_parsing_equals_std(text in v6_text()) {
+        prop_assume!(text.contains(':'));
+        let ours = sendcloud_gate::addr::parse_addr(text.as_bytes());
+        let std = std::net::Ipv6Addr::from_str(&text).ok().map(|a| match a.to_ipv4_mapped() {
+            Some(v4) => Ip::V4(u32::from(v4)),
+            None => Ip::V6(u128::from(a)),
+        });
+        prop_assert_eq!(ours, std, "{:?}", text);
+    }
+
+    #[test]
+    fn address_printing_equals_std(v6 in any::<u128>(), v4 in any::<u32>(), zeros in 0u32..128) {
+        // Clearing a run of bits makes zero groups (and so `::`) common.
+        let v6 = v6 & !(u128::MAX.checked_shr(zeros).unwrap_or(0) & (u128::MAX << (zeros / 2)));
+        prop_assert_eq!(Ip::V6(v6).to_string(), std::net::Ipv6Addr::from(v6).to_string());
+        prop_assert_eq!(Ip::V4(v4).to_string(), std::net::Ipv4Addr::from(v4).to_string());
+    }
+}
