@@ -45,13 +45,13 @@ const TRACE_EXCERPT: usize = 120;
 
 /// Decides one request.
 pub fn decide<'p>(policy: &'p Policy, request: &Request<'_>) -> Decision<'p> {
-    evaluate(policy, request, &mut Trace(None)).0
+    evaluate(policy, request, &mut DecideTracer::default()).0
 }
 
 /// Decides one request and says why, step by step.
 pub fn explain<'p>(policy: &'p Policy, request: &Request<'_>) -> Explanation<'p> {
     let mut steps = Vec::new();
-    let (decision, provenance) = evaluate(policy, request, &mut Trace(Some(&mut steps)));
+    let (decision, provenance) = evaluate(policy, request, &mut ExplainTracer::from(&mut steps));
     Explanation {
         decision,
         trace: steps,
@@ -59,14 +59,77 @@ pub fn explain<'p>(policy: &'p Policy, request: &Request<'_>) -> Explanation<'p>
     }
 }
 
-/// Trace sink: formats nothing unless explaining.
-struct Trace<'t>(Option<&'t mut Vec<String>>);
+/// Where the steps of an explanation go. `evaluate` is generic over it so that `decide` is compiled with a sink that
+/// does nothing: no step's text is ever formatted, no branch is taken per step, and a host that only decides (the
+/// core decision module) carries none of the formatting code.
+trait Tracer {
+    fn step(&mut self, text: impl FnOnce() -> String);
+}
 
-impl Trace<'_> {
+/// The tracers `decide` and `explain` use. Everywhere but in the core decision module these are two types, so
+/// `evaluate` is compiled twice and `decide`'s copy has no trace code at all (faster). The decision module exports
+/// both calls and has a 64 KiB budget, so there one copy of `evaluate` serves both, with a run-time check per step.
+/// Same rules either way: only the trace differs, and the wasm tests run the corpus through both modules.
+#[cfg(not(all(feature = "core-abi", not(feature = "core-compile"))))]
+type DecideTracer = NoTrace;
+#[cfg(not(all(feature = "core-abi", not(feature = "core-compile"))))]
+type ExplainTracer<'t> = Steps<'t>;
+#[cfg(all(feature = "core-abi", not(feature = "core-compile")))]
+type DecideTracer = MaybeSteps<'static>;
+#[cfg(all(feature = "core-abi", not(feature = "core-compile")))]
+type ExplainTracer<'t> = MaybeSteps<'t>;
+
+/// `decide`: no trace.
+#[derive(Default)]
+#[cfg_attr(
+    all(feature = "core-abi", not(feature = "core-compile")),
+    allow(dead_code)
+)]
+struct NoTrace;
+
+impl Tracer for NoTrace {
+    #[inline(always)]
+    fn step(&mut self, _: impl FnOnce() -> String) {}
+}
+
+/// `explain`: every step, in order.
+#[cfg_attr(
+    all(feature = "core-abi", not(feature = "core-compile")),
+    allow(dead_code)
+)]
+struct Steps<'t>(&'t mut Vec<String>);
+
+impl Tracer for Steps<'_> {
+    fn step(&mut self, text: impl FnOnce() -> String) {
+        self.0.push(text());
+    }
+}
+
+impl<'t> From<&'t mut Vec<String>> for Steps<'t> {
+    fn from(steps: &'t mut Vec<String>) -> Self {
+        Steps(steps)
+    }
+}
+
+/// Either of the two, decided at run time (the core decision module, see [`DecideTracer`]).
+#[derive(Default)]
+#[cfg_attr(
+    not(all(feature = "core-abi", not(feature = "core-compile"))),
+    allow(dead_code)
+)]
+struct MaybeSteps<'t>(Option<&'t mut Vec<String>>);
+
+impl Tracer for MaybeSteps<'_> {
     fn step(&mut self, text: impl FnOnce() -> String) {
         if let Some(steps) = self.0.as_deref_mut() {
             steps.push(text());
         }
+    }
+}
+
+impl<'t> From<&'t mut Vec<String>> for MaybeSteps<'t> {
+    fn from(steps: &'t mut Vec<String>) -> Self {
+        MaybeSteps(Some(steps))
     }
 }
 
@@ -159,7 +222,7 @@ impl HeaderIndex {
 fn evaluate<'p>(
     policy: &'p Policy,
     req: &Request<'_>,
-    t: &mut Trace<'_>,
+    t: &mut impl Tracer,
 ) -> (Decision<'p>, Option<&'p Provenance>) {
     // 1. Addresses.
     let Some(peer) = parse_addr(req.remote_addr) else {
@@ -291,7 +354,7 @@ fn resolve_client(
     peer: Ip,
     req: &Request<'_>,
     slot: Slot,
-    t: &mut Trace<'_>,
+    t: &mut impl Tracer,
 ) -> Option<Ip> {
     let header = policy.proxy_header;
     if !policy.trusted_proxies.contains(peer) {
@@ -470,11 +533,11 @@ fn unquote(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
 }
 
 /// Step 3: the effective method after overrides.
-fn effective_method(
+fn effective_method<T: Tracer>(
     request_method: Method,
     req: &Request<'_>,
     headers: &HeaderIndex,
-    t: &mut Trace<'_>,
+    t: &mut T,
 ) -> Result<Method, Reason> {
     if headers.overrides.iter().all(|slot| slot.count == 0) && !req.uri.contains(&b'?') {
         t.step(|| format!("method {request_method}, no override"));
@@ -482,7 +545,7 @@ fn effective_method(
     }
     let mut first: Option<Cow<'_, [u8]>> = None;
     let mut conflict = false;
-    let mut consider = |source: &dyn Fn() -> String, value: Cow<'_, [u8]>, t: &mut Trace<'_>| {
+    let mut consider = |source: &dyn Fn() -> String, value: Cow<'_, [u8]>, t: &mut T| {
         t.step(|| format!("method override {} = {}", source(), quote(&value)));
         match &first {
             None => first = Some(Cow::Owned(value.into_owned())),
@@ -590,7 +653,7 @@ fn url_decode(s: &[u8]) -> Vec<u8> {
 fn user_agent<'r>(
     req: &'r Request<'_>,
     slot: Slot,
-    t: &mut Trace<'_>,
+    t: &mut impl Tracer,
 ) -> Result<Option<&'r [u8]>, ()> {
     match slot.count {
         0 => {
@@ -643,7 +706,7 @@ fn rule_matches(
     methods: (Method, Method),
     req: &Request<'_>,
     normalised_path: &mut Option<Option<Vec<u8>>>,
-    t: &mut Trace<'_>,
+    t: &mut impl Tracer,
 ) -> Result<bool, ()> {
     if let Some(ranges) = &rule.ip {
         if !ranges.contains(client) {
@@ -708,7 +771,7 @@ fn partner_outcome(
     client: Ip,
     ua: Option<&[u8]>,
     methods: (Method, Method),
-    t: &mut Trace<'_>,
+    t: &mut impl Tracer,
 ) -> Option<(Action, Reason)> {
     let in_ranges = partner.ranges.contains(client);
     let pattern = ua.and_then(|ua| partner.user_agents.iter().find(|p| p.matches(ua)));

@@ -97,7 +97,7 @@ impl MethodSet {
     }
 
     pub fn contains(&self, m: Method) -> bool {
-        self.methods.iter().any(|x| *x == m)
+        self.methods.contains(&m)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Method> {

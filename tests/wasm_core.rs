@@ -196,7 +196,11 @@ fn core_module_has_no_imports_no_floats_and_every_export() {
 #[test]
 fn decision_only_module_has_no_imports_no_floats_and_no_compile_exports() {
     let problems = shape_problems(&module_bytes(CORE_DECIDE), false);
-    assert!(problems.is_empty(), "{CORE_DECIDE}:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{CORE_DECIDE}:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -286,14 +290,18 @@ impl Host {
         if packed == 0 {
             return None;
         }
-        let (ptr, len) = ((packed as u64 >> 32) as usize, (packed as u64 as u32) as usize);
+        let (ptr, len) = (
+            (packed as u64 >> 32) as usize,
+            (packed as u64 as u32) as usize,
+        );
         let bytes = self.memory.data(&self.store)[ptr..ptr + len].to_vec();
         Some(String::from_utf8(bytes).expect("results are UTF-8"))
     }
 
     fn last_error(&mut self) -> String {
         let r = self.last_error.call(&mut self.store, ()).unwrap();
-        self.result(r).expect("scg_last_error always returns a result")
+        self.result(r)
+            .expect("scg_last_error always returns a result")
     }
 
     /// Calls `f(ptr, len)` with `data` in a module buffer, then frees the buffer.
@@ -390,7 +398,10 @@ fn corpus_through_the_core_module_equals_the_native_engine() {
             let want = policy.decide(&request).to_json();
             let got = host.decide(handles[&case.policy], &request.to_packed());
             if got != want {
-                failures.push(format!("{} ({file}:{}): wasm {got}\n   native {want}", case.id, case.line));
+                failures.push(format!(
+                    "{} ({file}:{}): wasm {got}\n   native {want}",
+                    case.id, case.line
+                ));
             }
             if file == "cases.jsonl" && want != case.expect_json {
                 // Reported by tests/conformance.rs; here it only must not differ from native.
@@ -398,13 +409,21 @@ fn corpus_through_the_core_module_equals_the_native_engine() {
             let want_explain = policy.explain(&request).to_json();
             let got_explain = host.explain(handles[&case.policy], &request.to_packed());
             if got_explain != want_explain {
-                failures.push(format!("{}: explain differs\n   wasm {got_explain}\n   native {want_explain}", case.id));
+                failures.push(format!(
+                    "{}: explain differs\n   wasm {got_explain}\n   native {want_explain}",
+                    case.id
+                ));
             }
             checked += 1;
         }
     }
     assert!(checked > 500, "only {checked} corpus cases found");
-    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -417,20 +436,38 @@ fn corpus_through_the_decision_only_module_via_compiled_bytes() {
             None => Policy::default_policy(),
             Some(t) => Policy::from_json(t.as_bytes()).unwrap(),
         };
-        let h = host.load(&p.to_bytes()).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        let h = host
+            .load(&p.to_bytes())
+            .unwrap_or_else(|e| panic!("{stem}: {e}"));
         native.insert(stem.clone(), p);
         handles.insert(stem, h);
     }
     let mut failures = Vec::new();
-    for case in common::load_cases("cases.jsonl") {
-        let node = json::parse(case.request_json.as_bytes()).unwrap();
-        let request = Request::from_json(&node).unwrap();
-        let want = native[&case.policy].decide(&request).to_json();
-        let got = host.decide(handles[&case.policy], &request.to_packed());
-        if got != want {
-            failures.push(format!("{}: wasm {got} native {want}", case.id));
+    let mut checked = 0;
+    // The decision module compiles one copy of the evaluation for decide and explain (see `DecideTracer` in
+    // src/engine.rs), the other builds two: both answers are compared.
+    for file in ["cases.jsonl", "ambiguous.jsonl"] {
+        for case in common::load_cases(file) {
+            let node = json::parse(case.request_json.as_bytes()).unwrap();
+            let request = Request::from_json(&node).unwrap();
+            let policy = &native[&case.policy];
+            let want = policy.decide(&request).to_json();
+            let got = host.decide(handles[&case.policy], &request.to_packed());
+            if got != want {
+                failures.push(format!("{}: wasm {got} native {want}", case.id));
+            }
+            let want_explain = policy.explain(&request).to_json();
+            let got_explain = host.explain(handles[&case.policy], &request.to_packed());
+            if got_explain != want_explain {
+                failures.push(format!(
+                    "{}: explain differs\n   wasm {got_explain}\n   native {want_explain}",
+                    case.id
+                ));
+            }
+            checked += 1;
         }
     }
+    assert!(checked > 500, "only {checked} corpus cases found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -459,7 +496,10 @@ fn bad_policies_are_refused_with_their_path() {
                 let want_message = format!("\"message\":{}", json_str(&native.to_string()));
                 let want_pos = format!("\"line\":{},\"column\":{}", native.line, native.column);
                 if !text.contains(&want_message) || !text.contains(&want_pos) {
-                    failures.push(format!("{}: error {e} differs from native {native:?}", b.id));
+                    failures.push(format!(
+                        "{}: error {e} differs from native {native:?}",
+                        b.id
+                    ));
                 }
             }
         }
@@ -516,11 +556,17 @@ fn invalid_packed_buffers_give_malformed_input() {
     for b in &bad {
         assert_eq!(host.decide(policy, b), malformed, "{b:?}");
         let explained = host.explain(policy, b);
-        assert!(explained.starts_with(&malformed[..malformed.len() - 1]), "{explained}");
+        assert!(
+            explained.starts_with(&malformed[..malformed.len() - 1]),
+            "{explained}"
+        );
     }
     // A null pointer or a pointer past the end of memory reads as an empty buffer.
     for (ptr, len) in [(0, 0), (0, 100), (-16, 64), (i32::MAX, 1)] {
-        let r = host.decide.call(&mut host.store, (policy, ptr, len)).unwrap();
+        let r = host
+            .decide
+            .call(&mut host.store, (policy, ptr, len))
+            .unwrap();
         assert_eq!(host.result(r).unwrap(), malformed);
     }
     // Invalid UTF-8 everywhere is never an allow.
@@ -537,7 +583,9 @@ fn unknown_policy_handles_are_errors_not_traps() {
     let good = Request::new(b"1.2.3.4", b"GET", b"/").to_packed();
     for handle in [0, 7, -1, i32::MAX] {
         let decide = host.decide;
-        let r = host.with_input(&good, |h, p, l| decide.call(&mut h.store, (handle, p, l)).unwrap());
+        let r = host.with_input(&good, |h, p, l| {
+            decide.call(&mut h.store, (handle, p, l)).unwrap()
+        });
         assert_eq!(r, 0);
         assert!(host.last_error().contains("not a live policy handle"));
     }
@@ -558,7 +606,10 @@ fn huge_inputs_do_not_trap() {
     let mib = vec![b'a'; 1 << 20];
     let mut claim = b"SendCloud/1.0 (".to_vec();
     claim.extend_from_slice(&mib);
-    let xff: Vec<u8> = std::iter::repeat_n(&b"10.0.0.1, "[..], 100_000).flatten().copied().collect();
+    let xff: Vec<u8> = std::iter::repeat_n(&b"10.0.0.1, "[..], 100_000)
+        .flatten()
+        .copied()
+        .collect();
     let cases = [
         Request::new(b"94.232.247.10", b"GET", b"/").header(b"User-Agent", &mib),
         Request::new(b"198.51.100.1", b"GET", b"/").header(b"User-Agent", &claim),
@@ -579,7 +630,10 @@ fn huge_inputs_do_not_trap() {
     for _ in 0..50_000 {
         many = many.header(b"X-A", b"b");
     }
-    assert_eq!(host.decide(policy, &many.to_packed()), native.decide(&many).to_json());
+    assert_eq!(
+        host.decide(policy, &many.to_packed()),
+        native.decide(&many).to_json()
+    );
     // A 1 MiB policy text that is not JSON, and one that is, are errors, not traps.
     assert!(host.compile(&mib).is_err());
     let mut big = b"{\"rules\":[".to_vec();
@@ -587,7 +641,14 @@ fn huge_inputs_do_not_trap() {
         if i > 0 {
             big.push(b',');
         }
-        big.extend_from_slice(format!("{{\"id\":\"r{i}\",\"action\":\"deny\",\"ip\":[\"10.{}.{}.0/24\"]}}", (i >> 8) & 255, i & 255).as_bytes());
+        big.extend_from_slice(
+            format!(
+                "{{\"id\":\"r{i}\",\"action\":\"deny\",\"ip\":[\"10.{}.{}.0/24\"]}}",
+                (i >> 8) & 255,
+                i & 255
+            )
+            .as_bytes(),
+        );
     }
     big.extend_from_slice(b"]}");
     let h = host.compile(&big);
@@ -609,7 +670,11 @@ fn compiled_bytes_round_trip_between_module_and_native() {
             Some(t) => host.compile(t.as_bytes()).unwrap(),
         };
         let bytes = host.to_bytes(h);
-        assert_eq!(bytes, native.to_bytes(), "{stem}: module and native bytes differ");
+        assert_eq!(
+            bytes,
+            native.to_bytes(),
+            "{stem}: module and native bytes differ"
+        );
         assert_eq!(Policy::from_bytes(&bytes).unwrap(), native, "{stem}");
         let again = host.load(&native.to_bytes()).unwrap();
         assert_eq!(host.to_bytes(again), bytes, "{stem}");
@@ -641,6 +706,13 @@ fn memory_stays_bounded_over_many_decisions() {
         host.decide(policy, &req);
         host.explain(policy, &req);
     }
-    assert_eq!(host.memory.data(&host.store).len(), size, "memory grew: a leak");
-    assert!(size <= 4 * 65536, "memory is {size} bytes after 10,000 calls");
+    assert_eq!(
+        host.memory.data(&host.store).len(),
+        size,
+        "memory grew: a leak"
+    );
+    assert!(
+        size <= 4 * 65536,
+        "memory is {size} bytes after 10,000 calls"
+    );
 }
