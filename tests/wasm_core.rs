@@ -388,6 +388,15 @@ fn corpus_through_the_core_module_equals_the_native_engine() {
         native.insert(stem.clone(), p);
         handles.insert(stem, h);
     }
+    assert_corpus_equals_native(&mut host, &native, &handles);
+}
+
+/// Every corpus case (expected and ambiguous) decided and explained by the module, compared with the native engine.
+fn assert_corpus_equals_native(
+    host: &mut Host,
+    native: &BTreeMap<String, Policy>,
+    handles: &BTreeMap<String, i32>,
+) {
     let mut checked = 0;
     let mut failures = Vec::new();
     for file in ["cases.jsonl", "ambiguous.jsonl"] {
@@ -402,9 +411,6 @@ fn corpus_through_the_core_module_equals_the_native_engine() {
                     "{} ({file}:{}): wasm {got}\n   native {want}",
                     case.id, case.line
                 ));
-            }
-            if file == "cases.jsonl" && want != case.expect_json {
-                // Reported by tests/conformance.rs; here it only must not differ from native.
             }
             let want_explain = policy.explain(&request).to_json();
             let got_explain = host.explain(handles[&case.policy], &request.to_packed());
@@ -442,33 +448,9 @@ fn corpus_through_the_decision_only_module_via_compiled_bytes() {
         native.insert(stem.clone(), p);
         handles.insert(stem, h);
     }
-    let mut failures = Vec::new();
-    let mut checked = 0;
     // The decision module compiles one copy of the evaluation for decide and explain (see `DecideTracer` in
     // src/engine.rs), the other builds two: both answers are compared.
-    for file in ["cases.jsonl", "ambiguous.jsonl"] {
-        for case in common::load_cases(file) {
-            let node = json::parse(case.request_json.as_bytes()).unwrap();
-            let request = Request::from_json(&node).unwrap();
-            let policy = &native[&case.policy];
-            let want = policy.decide(&request).to_json();
-            let got = host.decide(handles[&case.policy], &request.to_packed());
-            if got != want {
-                failures.push(format!("{}: wasm {got} native {want}", case.id));
-            }
-            let want_explain = policy.explain(&request).to_json();
-            let got_explain = host.explain(handles[&case.policy], &request.to_packed());
-            if got_explain != want_explain {
-                failures.push(format!(
-                    "{}: explain differs\n   wasm {got_explain}\n   native {want_explain}",
-                    case.id
-                ));
-            }
-            checked += 1;
-        }
-    }
-    assert!(checked > 500, "only {checked} corpus cases found");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_corpus_equals_native(&mut host, &native, &handles);
 }
 
 #[test]
