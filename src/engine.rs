@@ -280,7 +280,14 @@ fn evaluate<'p>(
             t.step(|| format!("rule {} is disabled", Quoted(&rule.id)));
             continue;
         }
-        match rule_matches(rule, client, ua, methods, req, &mut normalised_path, t) {
+        // The address first, here in the loop: most rules fail on it, and then nothing else is looked at.
+        if let Some(ranges) = &rule.ip {
+            if !ranges.contains(client) {
+                t.step(|| format!("rule {}: {client} is not in its ranges", Quoted(&rule.id)));
+                continue;
+            }
+        }
+        match rule_matches(rule, ua, methods, req, &mut normalised_path, t) {
             Ok(false) => {}
             Ok(true) => {
                 t.step(|| {
@@ -697,23 +704,17 @@ fn methods_allowed(set: &crate::method::MethodSet, (request, effective): (Method
     set.contains(request) && set.contains(effective)
 }
 
-/// Step 5 for one rule. Conditions are checked in the order ip, user_agents, methods, paths; the first that fails
-/// ends the check, so a path is only normalised (and can only be malformed) when everything else held.
+/// Step 5 for one rule whose `ip` condition (checked by the caller) held. Conditions are checked in the order ip,
+/// user_agents, methods, paths; the first that fails ends the check, so a path is only normalised (and can only be
+/// malformed) when everything else held.
 fn rule_matches(
     rule: &Rule,
-    client: Ip,
     ua: Option<&[u8]>,
     methods: (Method, Method),
     req: &Request<'_>,
     normalised_path: &mut Option<Option<Vec<u8>>>,
     t: &mut impl Tracer,
 ) -> Result<bool, ()> {
-    if let Some(ranges) = &rule.ip {
-        if !ranges.contains(client) {
-            t.step(|| format!("rule {}: {client} is not in its ranges", Quoted(&rule.id)));
-            return Ok(false);
-        }
-    }
     if let Some(patterns) = &rule.user_agents {
         if !ua.is_some_and(|ua| patterns.iter().any(|p| p.matches(ua))) {
             t.step(|| {
