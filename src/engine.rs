@@ -28,7 +28,7 @@ use crate::decision::{Decision, Explanation, Reason};
 use crate::json;
 use crate::method::Method;
 use crate::path;
-use crate::pattern::{contains_lower, eq_lower};
+use crate::pattern::{contains_lower, eq_lower, is_ascii};
 use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule};
 use crate::presets::Provenance;
 use crate::request::Request;
@@ -677,7 +677,7 @@ fn user_agent<'r>(
                 return Err(());
             }
             let ua = trim_ows(raw);
-            if !ua.is_ascii() && core::str::from_utf8(ua).is_err() {
+            if !is_ascii(ua) && core::str::from_utf8(ua).is_err() {
                 t.step(|| {
                     format!(
                         "User-Agent {} is not valid UTF-8: malformed input",

@@ -315,7 +315,9 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
     }
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f * ONES;
-    let last_start = haystack.len() - needle.len();
+    // Start positions 0..starts; words are read wherever eight bytes remain, which for a needle of eight bytes or
+    // more covers every start, and candidates past the last start are masked off.
+    let starts = haystack.len() - needle.len() + 1;
     let matches_at = |i: usize| eq_lower(&haystack[i..i + needle.len()], needle);
     // As in `Literal`: OR-ing 0x20 into a byte gives `first` exactly when the byte is `first` in either case, if
     // `first` is a letter; any other first byte is compared as it is.
@@ -324,11 +326,15 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
     } else {
         0
     };
+    let firsts = u64::from(first) * ONES;
     let mut i = 0;
-    while i + 8 <= last_start + 1 {
-        let diff = (word(haystack, i) | fold) ^ (u64::from(first) * ONES);
+    while i < starts && i + 8 <= haystack.len() {
+        let diff = (word(haystack, i) | fold) ^ firsts;
         // Exactly the zero bytes of `diff` (the bytes equal to the needle's first) get their high bit set.
         let mut zeros = !(((diff & LOW7) + LOW7) | diff | LOW7);
+        if starts - i < 8 {
+            zeros &= (1u64 << (8 * (starts - i))) - 1;
+        }
         while zeros != 0 {
             if matches_at(i + zeros.trailing_zeros() as usize / 8) {
                 return true;
@@ -337,7 +343,31 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
         }
         i += 8;
     }
-    (i..=last_start).any(matches_at)
+    // Short needles leave a few starts in the last seven bytes: one by one, where the first byte is right.
+    while i < starts {
+        if (haystack[i] | fold as u8) == first && matches_at(i) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `bytes.is_ascii()`, eight bytes at a time with no early exit: User-Agents are short and almost always ASCII, and
+/// this is several times fewer instructions than the standard library's version on them.
+pub(crate) fn is_ascii(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    if n < 8 {
+        return bytes.iter().all(u8::is_ascii);
+    }
+    // The last word overlaps bytes already looked at, instead of a loop over the tail.
+    let mut any = word(bytes, n - 8);
+    let mut i = 0;
+    while i + 8 <= n {
+        any |= word(bytes, i);
+        i += 8;
+    }
+    any & 0x8080_8080_8080_8080 == 0
 }
 
 #[cfg(test)]
@@ -479,6 +509,21 @@ mod tests {
                         .windows(text.len())
                         .any(|w| w.eq_ignore_ascii_case(text));
                     assert_eq!(contains_lower(&hay, text), naive, "{hay:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn word_wise_ascii_check_agrees_with_core() {
+        for len in 0..40 {
+            let clean = alloc::vec![b'a'; len];
+            assert!(is_ascii(&clean));
+            for at in 0..len {
+                for b in [0x7f, 0x80, 0xc3, 0xff] {
+                    let mut v = clean.clone();
+                    v[at] = b;
+                    assert_eq!(is_ascii(&v), v.is_ascii(), "{v:?}");
                 }
             }
         }
