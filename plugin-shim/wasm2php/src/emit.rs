@@ -517,6 +517,16 @@ fn runtime(trap: &str, max_pages: u64) -> String {
     format!(
         r#"    // ---- runtime helpers ----
 
+    private static function w2p_oob()
+    {{
+        throw new {trap}('out of bounds memory access');
+    }}
+
+    private static function w2p_trap($message)
+    {{
+        throw new {trap}($message);
+    }}
+
     private function w2p_grow($n)
     {{
         $old = \strlen($this->mem) >> 16;

@@ -274,8 +274,8 @@ pub fn translate_function(
     code.push_str("    {\n");
     writeln!(
         code,
-        "        if ($dep > {}) throw new {}('call stack exhausted');",
-        ctx.max_depth, ctx.trap
+        "        if ($dep > {}) self::w2p_trap('call stack exhausted');",
+        ctx.max_depth
     )
     .unwrap();
     if ctx.fuel {
@@ -354,8 +354,14 @@ impl Gen<'_, '_> {
         self.out.push('\n');
     }
 
+    /// A trap as one short call: the throw itself lives once in the runtime helpers (`w2p_oob`, `w2p_trap`), not
+    /// at each of the thousands of places that may trap, which keeps the file a request loads smaller.
     fn trap_stmt(&self, msg: &str) -> String {
-        format!("throw new {}('{msg}');", self.ctx.trap)
+        if msg == "out of bounds memory access" {
+            String::from("self::w2p_oob();")
+        } else {
+            format!("self::w2p_trap('{msg}');")
+        }
     }
 
     fn emit_trap_if(&mut self, cond: &str, msg: &str) {
