@@ -51,7 +51,7 @@ pub fn decide<'p>(policy: &'p Policy, request: &Request<'_>) -> Decision<'p> {
 /// Decides one request and says why, step by step.
 pub fn explain<'p>(policy: &'p Policy, request: &Request<'_>) -> Explanation<'p> {
     let mut steps = Vec::new();
-    let (decision, provenance) = evaluate(policy, request, &mut ExplainTracer::from(&mut steps));
+    let (decision, provenance) = evaluate(policy, request, &mut MaybeSteps(Some(&mut steps)));
     Explanation {
         decision,
         trace: steps,
@@ -59,25 +59,20 @@ pub fn explain<'p>(policy: &'p Policy, request: &Request<'_>) -> Explanation<'p>
     }
 }
 
-/// Where the steps of an explanation go. `evaluate` is generic over it so that `decide` is compiled with a sink that
-/// does nothing: no step's text is ever formatted, no branch is taken per step, and a host that only decides (the
-/// core decision module) carries none of the formatting code.
+/// Where the steps of an explanation go. `evaluate` is generic over it so that `decide` can be compiled with a sink
+/// that does nothing: no step's text is ever formatted and no branch is taken per step.
 trait Tracer {
     fn step(&mut self, text: impl FnOnce() -> String);
 }
 
-/// The tracers `decide` and `explain` use. Everywhere but in the core decision module these are two types, so
-/// `evaluate` is compiled twice and `decide`'s copy has no trace code at all (faster). The decision module exports
-/// both calls and has a 64 KiB budget, so there one copy of `evaluate` serves both, with a run-time check per step.
-/// Same rules either way: only the trace differs, and the wasm tests run the corpus through both modules.
+/// The tracer `decide` uses. Everywhere but in the core decision module it is [`NoTrace`], so `evaluate` is
+/// compiled twice and `decide`'s copy has no trace code at all (faster). The decision module exports both calls and
+/// has a 64 KiB budget, so there one copy of `evaluate` (over [`MaybeSteps`]) serves both, with a run-time check per
+/// step. Same rules either way: only the trace differs, and the wasm tests run the corpus through both modules.
 #[cfg(not(all(feature = "core-abi", not(feature = "core-compile"))))]
 type DecideTracer = NoTrace;
-#[cfg(not(all(feature = "core-abi", not(feature = "core-compile"))))]
-type ExplainTracer<'t> = Steps<'t>;
 #[cfg(all(feature = "core-abi", not(feature = "core-compile")))]
 type DecideTracer = MaybeSteps<'static>;
-#[cfg(all(feature = "core-abi", not(feature = "core-compile")))]
-type ExplainTracer<'t> = MaybeSteps<'t>;
 
 /// `decide`: no trace.
 #[derive(Default)]
@@ -92,31 +87,8 @@ impl Tracer for NoTrace {
     fn step(&mut self, _: impl FnOnce() -> String) {}
 }
 
-/// `explain`: every step, in order.
-#[cfg_attr(
-    all(feature = "core-abi", not(feature = "core-compile")),
-    allow(dead_code)
-)]
-struct Steps<'t>(&'t mut Vec<String>);
-
-impl Tracer for Steps<'_> {
-    fn step(&mut self, text: impl FnOnce() -> String) {
-        self.0.push(text());
-    }
-}
-
-impl<'t> From<&'t mut Vec<String>> for Steps<'t> {
-    fn from(steps: &'t mut Vec<String>) -> Self {
-        Steps(steps)
-    }
-}
-
-/// Either of the two, decided at run time (the core decision module, see [`DecideTracer`]).
+/// `explain` (every step, in order), and in the core decision module `decide` too (no steps).
 #[derive(Default)]
-#[cfg_attr(
-    not(all(feature = "core-abi", not(feature = "core-compile"))),
-    allow(dead_code)
-)]
 struct MaybeSteps<'t>(Option<&'t mut Vec<String>>);
 
 impl Tracer for MaybeSteps<'_> {
@@ -124,12 +96,6 @@ impl Tracer for MaybeSteps<'_> {
         if let Some(steps) = self.0.as_deref_mut() {
             steps.push(text());
         }
-    }
-}
-
-impl<'t> From<&'t mut Vec<String>> for MaybeSteps<'t> {
-    fn from(steps: &'t mut Vec<String>) -> Self {
-        MaybeSteps(Some(steps))
     }
 }
 
