@@ -204,6 +204,11 @@ struct Gen<'m, 'a> {
     uses_mem: bool,
     func_results: usize,
     dispatchers: Vec<(u32, Sig)>,
+    /// Bounds already checked on the current straight-line stretch of code: (base variable, or "" for a constant
+    /// address; highest end checked). Memory never shrinks, so while the base keeps its value a check with a
+    /// smaller end cannot fail: it is left out. Cleared at every label (control flow can arrive there from
+    /// elsewhere) and per variable whenever a statement assigns it.
+    checked: Vec<(String, u64)>,
 }
 
 const MAX_EXPR: usize = 240;
@@ -242,6 +247,7 @@ pub fn translate_function(
         }],
         reachable: true,
         dead_depth: 0,
+        checked: Vec::new(),
         labels: 0,
         locals: locals.clone(),
         uses_mem: false,
@@ -349,6 +355,9 @@ impl Gen<'_, '_> {
     }
 
     fn emit(&mut self, s: &str) {
+        if !self.checked.is_empty() {
+            self.forget_assigned(s);
+        }
         self.out.push_str("        ");
         self.out.push_str(s);
         self.out.push('\n');
@@ -374,7 +383,28 @@ impl Gen<'_, '_> {
         self.labels
     }
 
+    /// Drops the checked bounds of every variable that `stmt` assigns (`$x = `, `[$a, $b] = `).
+    fn forget_assigned(&mut self, stmt: &str) {
+        let bytes = stmt.as_bytes();
+        self.checked.retain(|(base, _)| {
+            base.is_empty()
+                || !stmt.match_indices(base.as_str()).any(|(i, _)| {
+                    let rest = &bytes[i + base.len()..];
+                    // Not a longer name (`$l1` in `$l12`); then `=` that is not `==`, possibly after `]`, `,` etc.
+                    let continues = rest
+                        .first()
+                        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+                    let after = rest.iter().skip_while(|b| {
+                        matches!(b, b' ' | b']' | b',' | b'$' | b's' | b'l' | b'0'..=b'9')
+                    });
+                    let mut after = after.copied();
+                    !continues && after.next() == Some(b'=') && after.next() != Some(b'=')
+                })
+        });
+    }
+
     fn place_label(&mut self, l: u32) {
+        self.checked.clear();
         writeln!(self.out, "    L{l}: ;").unwrap();
     }
 
@@ -562,6 +592,18 @@ impl Gen<'_, '_> {
             _ => (Some(a.e.clone()), off),
         };
         let end = off + size;
+        // A base that is a local or a stack slot keeps its value until a statement assigns it; anything else (a
+        // global) may change in a call, and is checked every time.
+        let key = match &base {
+            None => Some(String::new()),
+            Some(b) if b.starts_with("$l") || b.starts_with("$s") => Some(b.clone()),
+            Some(_) => None,
+        };
+        if let Some(k) = &key {
+            if self.checked.iter().any(|(b, e)| b == k && *e >= end) {
+                return Ok((base.unwrap_or_default(), off));
+            }
+        }
         match &base {
             Some(b) => self.emit_trap_if(
                 &format!("{b} > \\strlen($m) - {end}"),
@@ -571,6 +613,12 @@ impl Gen<'_, '_> {
                 &format!("\\strlen($m) < {end}"),
                 "out of bounds memory access",
             ),
+        }
+        if let Some(k) = key {
+            match self.checked.iter_mut().find(|(b, _)| *b == k) {
+                Some(entry) => entry.1 = entry.1.max(end),
+                None => self.checked.push((k, end)),
+            }
         }
         Ok((base.unwrap_or_default(), off))
     }
@@ -872,6 +920,8 @@ impl Gen<'_, '_> {
                     && self.out[last_start..].starts_with(&prefix)
                 {
                     // `$sN = <effectful rhs>; $lK = $sN;` -> `$lK = <rhs>;` ($sN is dead now).
+                    let target = format!("$l{local_index}");
+                    self.checked.retain(|(base, _)| *base != target);
                     self.out.replace_range(
                         last_start..last_start + prefix.len(),
                         &format!("        $l{local_index} = "),

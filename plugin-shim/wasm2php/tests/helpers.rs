@@ -520,3 +520,82 @@ echo json_encode(Shape::EXPORTS), "\n";
     );
     assert!(text.contains("\"load-byte\":\"load_byte\""), "{text}");
 }
+
+/// The translator leaves out a bounds check that an earlier one on the same base already covers (memory never
+/// shrinks). These cases are where leaving it out would be wrong: the base changed, or control flow arrived from a
+/// path that never made the earlier check.
+#[test]
+fn bounds_checks_left_out_only_where_an_earlier_one_covers_them() {
+    require_php();
+    let dir = scratch("bounds");
+    let module = r#"(module
+      (memory 1)
+      (func (export "same") (param i32) (result i32)
+        (drop (i32.load offset=100 (local.get 0)))
+        (i32.load offset=4 (local.get 0)))
+      (func (export "reassigned") (param i32 i32) (result i32)
+        (drop (i32.load offset=8 (local.get 0)))
+        (local.set 0 (local.get 1))
+        (i32.load offset=4 (local.get 0)))
+      (func (export "merge") (param i32 i32) (result i32)
+        (block
+          (br_if 0 (local.get 1))
+          (drop (i32.load offset=100 (local.get 0))))
+        (i32.load offset=4 (local.get 0)))
+      (func (export "loop") (param i32) (result i32)
+        (local i32)
+        (loop
+          (local.set 1 (i32.add (local.get 1) (i32.load offset=8 (local.get 0))))
+          (local.set 0 (i32.add (local.get 0) (i32.const 16384)))
+          (br_if 0 (i32.lt_u (local.get 0) (i32.const 100000))))
+        (local.get 1))
+      (func (export "tee") (param i32) (result i32)
+        (drop (i32.load offset=100 (local.get 0)))
+        (i32.load offset=4 (local.tee 0 (i32.add (local.get 0) (i32.const 65500))))))"#;
+    // (export, args, trap expected)
+    let cases: &[(&str, &[i64], bool)] = &[
+        ("same", &[0], false),
+        ("same", &[65430], false),
+        ("same", &[65433], true),
+        ("reassigned", &[0, 0], false),
+        ("reassigned", &[0, 65528], false),
+        ("reassigned", &[0, 65529], true),
+        ("merge", &[65528, 0], true),
+        ("merge", &[65528, 1], false),
+        ("merge", &[65529, 1], true),
+        ("merge", &[0, 0], false),
+        ("loop", &[0], true),
+        ("tee", &[0], false),
+        ("tee", &[33], true),
+    ];
+    let php = wasm2php::translate(&wat(module), &wasm2php::Options::new("Bounds")).unwrap();
+    let file = dir.join("bounds.php");
+    std::fs::write(&file, php).unwrap();
+    let mut script = String::from(PHP_PRELUDE);
+    writeln!(
+        script,
+        "require {}; $o = new Bounds();",
+        php_str(file.to_str().unwrap())
+    )
+    .unwrap();
+    for (i, (name, args, _)) in cases.iter().enumerate() {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        writeln!(script, "try {{ w2p_out('{i}', $o->call({}, [{}])); }} catch (\\Throwable $e) {{ w2p_err('{i}', $e); }}", php_str(name), args.join(", ")).unwrap();
+    }
+    let path = dir.join("driver.php");
+    std::fs::write(&path, script).unwrap();
+    let (out, tail) = run_php(&path, &[]);
+    for (i, (name, args, trap)) in cases.iter().enumerate() {
+        let got = out.get(&i.to_string());
+        let ok = match got {
+            Some(Outcome::Trap(_)) => *trap,
+            Some(Outcome::Ret(_)) => !*trap,
+            _ => false,
+        };
+        assert!(
+            ok,
+            "{name}{args:?}: expected {}, got {got:?}; php tail: {tail}",
+            if *trap { "a trap" } else { "a value" }
+        );
+    }
+}
