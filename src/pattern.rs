@@ -327,30 +327,42 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
         0
     };
     let firsts = u64::from(first) * ONES;
-    let mut i = 0;
-    while i < starts && i + 8 <= haystack.len() {
-        let diff = (word(haystack, i) | fold) ^ firsts;
-        // Exactly the zero bytes of `diff` (the bytes equal to the needle's first) get their high bit set.
-        let mut zeros = !(((diff & LOW7) + LOW7) | diff | LOW7);
-        if starts - i < 8 {
-            zeros &= (1u64 << (8 * (starts - i))) - 1;
-        }
+    // The high bit of each byte of the result is set exactly where the word has the needle's first byte.
+    let candidates = |w: u64| {
+        let diff = (w | fold) ^ firsts;
+        !(((diff & LOW7) + LOW7) | diff | LOW7)
+    };
+    let check = |base: usize, mut zeros: u64| {
         while zeros != 0 {
-            if matches_at(i + zeros.trailing_zeros() as usize / 8) {
+            if matches_at(base + zeros.trailing_zeros() as usize / 8) {
                 return true;
             }
             zeros &= zeros - 1;
         }
-        i += 8;
-    }
-    // Short needles leave a few starts in the last seven bytes: one by one, where the first byte is right.
-    while i < starts {
-        if (haystack[i] | fold as u8) == first && matches_at(i) {
+        false
+    };
+    // Whole words of starts: no masking, no bounds checks in the loop.
+    let whole = starts / 8 * 8;
+    for (k, chunk) in haystack[..whole].chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        if check(8 * k, candidates(w)) {
             return true;
         }
-        i += 1;
     }
-    false
+    // The last starts (fewer than eight): one more word if eight bytes remain, masked to those starts.
+    let rest = starts - whole;
+    if rest == 0 {
+        return false;
+    }
+    if whole + 8 <= haystack.len() {
+        return check(
+            whole,
+            candidates(word(haystack, whole)) & ((1u64 << (8 * rest)) - 1),
+        );
+    }
+    (whole..starts).any(|i| (haystack[i] | fold as u8) == first && matches_at(i))
 }
 
 /// `bytes.is_ascii()`, eight bytes at a time with no early exit: User-Agents are short and almost always ASCII, and
