@@ -512,7 +512,8 @@ fn effective_method<T: Tracer>(
     headers: &HeaderIndex,
     t: &mut T,
 ) -> Result<Method, Reason> {
-    if headers.overrides.iter().all(|slot| slot.count == 0) && !req.uri.contains(&b'?') {
+    let query = query_of(req.uri);
+    if headers.overrides.iter().all(|slot| slot.count == 0) && !may_name_an_override(query) {
         t.step(|| format!("method {request_method}, no override"));
         return Ok(request_method);
     }
@@ -531,7 +532,7 @@ fn effective_method<T: Tracer>(
             consider(&|| format!("header {name}"), Cow::Borrowed(trim_ows(v)), t);
         }
     }
-    for (name, value) in query_overrides(req.uri) {
+    for (name, value) in query_overrides(query) {
         consider(&|| format!("query parameter {name}"), Cow::Owned(value), t);
     }
     match first {
@@ -565,11 +566,22 @@ fn effective_method<T: Tracer>(
 /// PrestaShop read): `+` is a space, `%XX` a byte, and in the name leading spaces are dropped and `.` and ` `
 /// become `_` — so `?.method=DELETE` is an override too. Array forms (`_method[]=…`) are not strings and are
 /// ignored, as the shop would not use them as a method.
-fn query_overrides(uri: &[u8]) -> impl Iterator<Item = (&'static str, Vec<u8>)> + '_ {
-    let query = uri.iter().position(|&b| b == b'?').map_or(&b""[..], |i| {
+/// The query of a request target: after the first `?`, before any `#`; empty when there is none.
+fn query_of(uri: &[u8]) -> &[u8] {
+    uri.iter().position(|&b| b == b'?').map_or(&b""[..], |i| {
         let q = &uri[i + 1..];
         &q[..q.iter().position(|&b| b == b'#').unwrap_or(q.len())]
-    });
+    })
+}
+
+/// Whether any parameter of `query` can decode to `_method` or `ps_method`: only if the query says `method`
+/// literally or percent-encodes something. Most queries (`?page=2`) are ruled out here, in one pass, without
+/// splitting and decoding them.
+fn may_name_an_override(query: &[u8]) -> bool {
+    query.contains(&b'%') || query.windows(6).any(|w| w == b"method")
+}
+
+fn query_overrides(query: &[u8]) -> impl Iterator<Item = (&'static str, Vec<u8>)> + '_ {
     query.split(|&b| b == b'&').filter_map(|pair| {
         let eq = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
         let raw_name = &pair[..eq];
@@ -798,6 +810,56 @@ fn partner_outcome(
                 )
             });
             Some((action, Reason::Impersonation))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn effective(uri: &str) -> (Reason, Option<String>) {
+        let policy = Policy::default_policy();
+        let d = decide(
+            &policy,
+            &Request::new(b"198.51.100.7", b"POST", uri.as_bytes()),
+        );
+        (d.reason, d.method.map(|m| String::from(m.as_str())))
+    }
+
+    #[test]
+    fn query_overrides_are_found_however_their_names_are_spelled() {
+        // PHP decodes names, drops leading spaces and turns `.` and ` ` into `_`: all of these are `_method` or
+        // `ps_method`, and the shortcut that skips queries without `method` or `%` must not hide them.
+        for uri in [
+            "/?_method=PATCH",
+            "/?%5Fmethod=PATCH",
+            "/?%5fmethod=PATCH",
+            "/?_%6Dethod=PATCH",
+            "/?.method=PATCH",
+            "/?ps%5Fmethod=PATCH",
+            "/?ps.method=PATCH",
+            "/?a=1&_method=patch#x",
+        ] {
+            assert_eq!(
+                effective(uri),
+                (Reason::NoMatch, Some(String::from("PATCH"))),
+                "{uri}"
+            );
+        }
+        for uri in [
+            "/?page=2",
+            "/?",
+            "/",
+            "/?methods=PATCH",
+            "/?_METHOD=PATCH",
+            "/?%41=PATCH",
+        ] {
+            assert_eq!(
+                effective(uri),
+                (Reason::NoMatch, Some(String::from("POST"))),
+                "{uri}"
+            );
         }
     }
 }
