@@ -568,6 +568,10 @@ fn effective_method<T: Tracer>(
 /// ignored, as the shop would not use them as a method.
 /// The query of a request target: after the first `?`, before any `#`; empty when there is none.
 fn query_of(uri: &[u8]) -> &[u8] {
+    // `contains` first: it is memchr, several times faster than `position` on the many targets with no query.
+    if !uri.contains(&b'?') {
+        return b"";
+    }
     uri.iter().position(|&b| b == b'?').map_or(&b""[..], |i| {
         let q = &uri[i + 1..];
         &q[..q.iter().position(|&b| b == b'#').unwrap_or(q.len())]
