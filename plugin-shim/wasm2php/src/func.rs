@@ -213,6 +213,31 @@ struct Gen<'m, 'a> {
 
 const MAX_EXPR: usize = 240;
 
+/// The variables a statement of ours assigns: what stands before each ` = `. Every assignment is written that way
+/// (`$s1 = …`, `$l2 = …`, `[$s1, $s2] = …`, `$m[…] = …` for memory), and no comparison contains ` = ` (they are
+/// `===`, `!==`, `<=`, `>=`). A memory store assigns no variable of interest.
+fn assigned_vars(stmt: &str) -> Vec<&str> {
+    let mut vars = Vec::new();
+    for (i, _) in stmt.match_indices(" = ") {
+        let lhs = &stmt[..i];
+        if let Some(inner) = lhs.strip_suffix(']') {
+            let open = inner.rfind('[').unwrap_or(0);
+            let indexed = inner[..open].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            if !indexed {
+                vars.extend(inner[open + 1..].split(", "));
+            }
+        } else {
+            let name_start = lhs
+                .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                .len();
+            if lhs[..name_start].ends_with('$') {
+                vars.push(&lhs[name_start - 1..]);
+            }
+        }
+    }
+    vars
+}
+
 pub fn translate_function(
     m: &Module<'_>,
     ctx: &Ctx<'_>,
@@ -383,24 +408,11 @@ impl Gen<'_, '_> {
         self.labels
     }
 
-    /// Drops the checked bounds of every variable that `stmt` assigns (`$x = `, `[$a, $b] = `).
+    /// Drops the checked bounds of every variable that `stmt` assigns.
     fn forget_assigned(&mut self, stmt: &str) {
-        let bytes = stmt.as_bytes();
-        self.checked.retain(|(base, _)| {
-            base.is_empty()
-                || !stmt.match_indices(base.as_str()).any(|(i, _)| {
-                    let rest = &bytes[i + base.len()..];
-                    // Not a longer name (`$l1` in `$l12`); then `=` that is not `==`, possibly after `]`, `,` etc.
-                    let continues = rest
-                        .first()
-                        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-                    let after = rest.iter().skip_while(|b| {
-                        matches!(b, b' ' | b']' | b',' | b'$' | b's' | b'l' | b'0'..=b'9')
-                    });
-                    let mut after = after.copied();
-                    !continues && after.next() == Some(b'=') && after.next() != Some(b'=')
-                })
-        });
+        for var in assigned_vars(stmt) {
+            self.checked.retain(|(base, _)| base != var);
+        }
     }
 
     fn place_label(&mut self, l: u32) {
@@ -1333,4 +1345,35 @@ pub fn dispatcher_name(table: u32, sig: &Sig) -> String {
             .collect::<String>()
     };
     format!("w2p_ci{table}_{}_{}", l(&sig.params), l(&sig.results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assigned_vars;
+
+    #[test]
+    fn assigned_variables_are_read_off_the_statements_we_emit() {
+        assert_eq!(assigned_vars("$s1 = ($l2 + 4);"), ["$s1"]);
+        assert_eq!(
+            assigned_vars("[$s1, $s2] = $this->w2p_f3($l0, $dep + 1);"),
+            ["$s1", "$s2"]
+        );
+        assert_eq!(
+            assigned_vars("if (($l3 === 0)) { $s1 = $l4; goto L2; }"),
+            ["$s1"]
+        );
+        assert_eq!(
+            assigned_vars("$m[$l1 + 8] = \\chr($s1); $m[$l1 + 9] = \\chr($s1 >> 8);"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            assigned_vars("$this->g0 = (($l3 + 16) & 0xFFFFFFFF);"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            assigned_vars("if ($l12 !== $l1 && $l1 <= 3) self::w2p_oob();"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(assigned_vars("$l12 = $l1;"), ["$l12"]);
+    }
 }
