@@ -25,9 +25,14 @@ const MAPPED_PREFIX: u128 = 0xffff_0000_0000;
 const MAPPED_START: u128 = MAPPED_PREFIX;
 const MAPPED_END: u128 = MAPPED_PREFIX | 0xffff_ffff;
 
+/// `::ffff:a.b.c.d`: an IPv4 address written as IPv6.
+fn is_mapped(v: u128) -> bool {
+    (MAPPED_START..=MAPPED_END).contains(&v)
+}
+
 impl Ip {
     fn from_v6(v: u128) -> Ip {
-        if (MAPPED_START..=MAPPED_END).contains(&v) {
+        if is_mapped(v) {
             Ip::V4(v as u32)
         } else {
             Ip::V6(v)
@@ -77,7 +82,7 @@ fn write_v4(out: &mut [u8], v: u32) -> usize {
 /// Writes the RFC 5952 text of an IPv6 address at the start of `out` (at least 39 bytes); returns the length. The
 /// first longest run of two or more zero groups becomes `::`; an IPv4-mapped address is `::ffff:a.b.c.d`.
 fn write_v6(out: &mut [u8], v: u128) -> usize {
-    if (MAPPED_START..=MAPPED_END).contains(&v) {
+    if is_mapped(v) {
         out[..7].copy_from_slice(b"::ffff:");
         return 7 + write_v4(&mut out[7..], v as u32);
     }
@@ -348,7 +353,7 @@ impl Cidr {
                 prefix,
             },
             Some(v) => {
-                if prefix >= 96 && (MAPPED_START..=MAPPED_END).contains(&v) {
+                if prefix >= 96 && is_mapped(v) {
                     Cidr {
                         addr: Ip::V4(v as u32),
                         prefix: prefix - 96,

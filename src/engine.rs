@@ -562,10 +562,6 @@ fn effective_method<T: Tracer>(
     }
 }
 
-/// `_method` and `ps_method` query parameters, decoded the way PHP fills `$_GET` (which is what WordPress and
-/// PrestaShop read): `+` is a space, `%XX` a byte, and in the name leading spaces are dropped and `.` and ` `
-/// become `_` — so `?.method=DELETE` is an override too. Array forms (`_method[]=…`) are not strings and are
-/// ignored, as the shop would not use them as a method.
 /// The query of a request target: after the first `?`, before any `#`; empty when there is none.
 fn query_of(uri: &[u8]) -> &[u8] {
     // `contains` first: it is memchr, several times faster than `position` on the many targets with no query.
@@ -585,6 +581,10 @@ fn may_name_an_override(query: &[u8]) -> bool {
     query.contains(&b'%') || query.windows(6).any(|w| w == b"method")
 }
 
+/// `_method` and `ps_method` query parameters, decoded the way PHP fills `$_GET` (which is what WordPress and
+/// PrestaShop read): `+` is a space, `%XX` a byte, and in the name leading spaces are dropped and `.` and ` `
+/// become `_` — so `?.method=DELETE` is an override too. Array forms (`_method[]=…`) are not strings and are
+/// ignored, as the shop would not use them as a method.
 fn query_overrides(query: &[u8]) -> impl Iterator<Item = (&'static str, Vec<u8>)> + '_ {
     query.split(|&b| b == b'&').filter_map(|pair| {
         let eq = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());

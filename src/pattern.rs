@@ -101,7 +101,6 @@ impl Literal {
         if n != self.lower.len() {
             return false;
         }
-        let equal_at = |i: usize| word(value, i) | word(&self.fold, i) == word(&self.lower, i);
         if n < 8 {
             return value
                 .iter()
@@ -109,15 +108,9 @@ impl Literal {
                 .zip(&self.lower)
                 .all(|((&v, &f), &l)| v | f == l);
         }
-        let mut i = 0;
-        while i + 8 <= n {
-            if !equal_at(i) {
-                return false;
-            }
-            i += 8;
-        }
-        // The tail as one word that overlaps bytes already compared.
-        i == n || equal_at(n - 8)
+        all_words(n, |i| {
+            word(value, i) | word(&self.fold, i) == word(&self.lower, i)
+        })
     }
 }
 
@@ -275,15 +268,20 @@ pub(crate) fn eq_lower(value: &[u8], lower: &[u8]) -> bool {
             .zip(lower)
             .all(|(&a, &b)| a.to_ascii_lowercase() == b);
     }
+    all_words(n, |i| lower8(word(value, i)) == word(lower, i))
+}
+
+/// Whether `word_ok` holds at every eight-byte word of `n >= 8` bytes: the words at 0, 8, 16, … and, for the
+/// tail, one word ending at `n` that overlaps bytes already seen (cheaper than a byte loop).
+fn all_words(n: usize, word_ok: impl Fn(usize) -> bool) -> bool {
     let mut i = 0;
     while i + 8 <= n {
-        if lower8(word(value, i)) != word(lower, i) {
+        if !word_ok(i) {
             return false;
         }
         i += 8;
     }
-    // The tail as one word that overlaps bytes already compared.
-    i == n || lower8(word(value, n - 8)) == word(lower, n - 8)
+    i == n || word_ok(n - 8)
 }
 
 fn word(bytes: &[u8], at: usize) -> u64 {
@@ -365,21 +363,14 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
     (whole..starts).any(|i| (haystack[i] | fold as u8) == first && matches_at(i))
 }
 
-/// `bytes.is_ascii()`, eight bytes at a time with no early exit: User-Agents are short and almost always ASCII, and
-/// this is several times fewer instructions than the standard library's version on them.
+/// `bytes.is_ascii()`, eight bytes at a time: User-Agents are short and almost always ASCII, and this is several
+/// times fewer instructions than the standard library's version on them.
 pub(crate) fn is_ascii(bytes: &[u8]) -> bool {
     let n = bytes.len();
     if n < 8 {
         return bytes.iter().all(u8::is_ascii);
     }
-    // The last word overlaps bytes already looked at, instead of a loop over the tail.
-    let mut any = word(bytes, n - 8);
-    let mut i = 0;
-    while i + 8 <= n {
-        any |= word(bytes, i);
-        i += 8;
-    }
-    any & 0x8080_8080_8080_8080 == 0
+    all_words(n, |i| word(bytes, i) & 0x8080_8080_8080_8080 == 0)
 }
 
 #[cfg(test)]
