@@ -20,8 +20,10 @@
 //! # Compile exports
 //!
 //! `scg_policy_compile`, `scg_policy_default` and `scg_policy_show` need the JSON policy compiler and the preset
-//! data; they exist only with the sub-feature `core-compile` (on in the standard core build). Without it the module
-//! is decision-only: load compiled bytes, decide, explain, export bytes.
+//! data; `scg_explain` the trace texts and `scg_policy_to_bytes` the bytes writer. They exist only with the
+//! sub-feature `core-compile` (on in the standard core build). Without it the module is decision-only: load
+//! compiled bytes, decide. That is all a request needs, and every byte of the module costs a PHP host parse time on
+//! each request (the PHP library translates this module; see docs/core-abi.md).
 //!
 //! # Safety
 //!
@@ -65,6 +67,9 @@ impl<T> Global<T> {
 static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()));
 /// The last result handed out (decision, explanation, bytes, show), kept alive until the next one.
 static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
+/// The last decision's JSON: one buffer, cleared and reused, so deciding allocates nothing for its answer. Kept
+/// apart from RESULT because a result is bytes, not always text; either is "the last result".
+static DECISION: Global<String> = Global(UnsafeCell::new(String::new()));
 /// The last error, as JSON.
 static ERROR: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
 
@@ -208,7 +213,12 @@ pub extern "C" fn scg_policy_load(ptr: i32, len: i32) -> i32 {
     match Policy::from_bytes(input(ptr, len)) {
         Ok(p) => add_policy(p),
         Err(e) => {
-            set_error(&alloc::format!("{e}"), "", 0, 0);
+            // LoadError's Display text, written without core::fmt, which the decision module does not carry.
+            let mut message = String::from("not a valid compiled policy (at byte ");
+            push_u32(&mut message, e.offset as u32);
+            message.push_str("): ");
+            message.push_str(e.message);
+            set_error(&message, "", 0, 0);
             0
         }
     }
@@ -226,6 +236,7 @@ pub extern "C" fn scg_policy_free(handle: i32) {
 }
 
 /// The compiled policy as bytes (a result), for [`scg_policy_load`] later.
+#[cfg(feature = "core-compile")]
 #[no_mangle]
 pub extern "C" fn scg_policy_to_bytes(handle: i32) -> i64 {
     match policy(handle) {
@@ -244,14 +255,18 @@ pub extern "C" fn scg_decide(handle: i32, ptr: i32, len: i32) -> i64 {
     let Some(p) = policy(handle) else {
         return no_policy();
     };
-    let json = match Request::from_packed(input(ptr, len)) {
-        Some(req) => p.decide(&req).to_json(),
-        None => Decision::malformed(None, None).to_json(),
+    let decision = match Request::from_packed(input(ptr, len)) {
+        Some(req) => p.decide(&req),
+        None => Decision::malformed(None, None),
     };
-    result(json.into_bytes())
+    let out = DECISION.get();
+    out.clear();
+    decision.write_json(out);
+    pack(out.as_ptr() as usize, out.len())
 }
 
 /// [`scg_decide`] with the trace (and the deciding preset's provenance): the explanation's JSON.
+#[cfg(feature = "core-compile")]
 #[no_mangle]
 pub extern "C" fn scg_explain(handle: i32, ptr: i32, len: i32) -> i64 {
     let Some(p) = policy(handle) else {

@@ -47,12 +47,20 @@ impl fmt::Display for Ip {
     /// property tests compare both directions with `std::net`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; 40];
-        let n = match *self {
-            Ip::V4(v) => write_v4(&mut buf, v),
-            Ip::V6(v) => write_v6(&mut buf, v),
-        };
+        let n = self.write_ascii(&mut buf);
         // Only ASCII digits, hex letters, dots and colons were written.
         f.write_str(core::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl Ip {
+    /// Writes the address as [`Display`](fmt::Display) does, in ASCII at the start of `out`; returns the length.
+    /// For the decision's JSON, which is written without `core::fmt` (the decision module has no formatting code).
+    pub fn write_ascii(&self, out: &mut [u8; 40]) -> usize {
+        match *self {
+            Ip::V4(v) => write_v4(out, v),
+            Ip::V6(v) => write_v6(out, v),
+        }
     }
 }
 

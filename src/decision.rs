@@ -2,7 +2,6 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write;
 
 use crate::addr::Ip;
 use crate::json;
@@ -74,9 +73,14 @@ impl Decision<'_> {
     /// The decision's JSON object, keys in the contract's order.
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(128);
-        self.write_json_fields(&mut out);
-        out.push('}');
+        self.write_json(&mut out);
         out
+    }
+
+    /// Appends [`to_json`](Self::to_json)'s text to `out` (the core module reuses one buffer for every decision).
+    pub fn write_json(&self, out: &mut String) {
+        self.write_json_fields(out);
+        out.push('}');
     }
 
     /// Writes `{"action":…,"method":…` without the closing brace, so the explain form can add its keys.
@@ -93,14 +97,21 @@ impl Decision<'_> {
         out.push_str(",\"client_ip\":");
         match self.client_ip {
             Some(ip) => {
-                let _ = write!(out, "\"{ip}\"");
+                // Digits, hex letters, dots and colons: ASCII, nothing to escape.
+                let mut buf = [0u8; 40];
+                let n = ip.write_ascii(&mut buf);
+                out.push('"');
+                out.push_str(core::str::from_utf8(&buf[..n]).unwrap_or_default());
+                out.push_str("\",\"method\":");
             }
-            None => out.push_str("null"),
+            None => out.push_str("null,\"method\":"),
         }
-        out.push_str(",\"method\":");
         match self.method {
             Some(m) => {
-                let _ = write!(out, "\"{m}\"");
+                // A method is RFC 9110 token characters only: nothing to escape.
+                out.push('"');
+                out.push_str(m.as_str());
+                out.push('"');
             }
             None => out.push_str("null"),
         }

@@ -45,13 +45,13 @@ const TRACE_EXCERPT: usize = 120;
 
 /// Decides one request.
 pub fn decide<'p>(policy: &'p Policy, request: &Request<'_>) -> Decision<'p> {
-    evaluate(policy, request, &mut DecideTracer::default()).0
+    evaluate(policy, request, &mut NoTrace).0
 }
 
 /// Decides one request and says why, step by step.
 pub fn explain<'p>(policy: &'p Policy, request: &Request<'_>) -> Explanation<'p> {
     let mut steps = Vec::new();
-    let (decision, provenance) = evaluate(policy, request, &mut MaybeSteps(Some(&mut steps)));
+    let (decision, provenance) = evaluate(policy, request, &mut Steps(&mut steps));
     Explanation {
         decision,
         trace: steps,
@@ -65,21 +65,7 @@ trait Tracer {
     fn step(&mut self, text: impl FnOnce() -> String);
 }
 
-/// The tracer `decide` uses. Everywhere but in the core decision module it is [`NoTrace`], so `evaluate` is
-/// compiled twice and `decide`'s copy has no trace code at all (faster). The decision module exports both calls and
-/// has a 64 KiB budget, so there one copy of `evaluate` (over [`MaybeSteps`]) serves both, with a run-time check per
-/// step. Same rules either way: only the trace differs, and the wasm tests run the corpus through both modules.
-#[cfg(not(all(feature = "core-abi", not(feature = "core-compile"))))]
-type DecideTracer = NoTrace;
-#[cfg(all(feature = "core-abi", not(feature = "core-compile")))]
-type DecideTracer = MaybeSteps<'static>;
-
-/// `decide`: no trace.
-#[derive(Default)]
-#[cfg_attr(
-    all(feature = "core-abi", not(feature = "core-compile")),
-    allow(dead_code)
-)]
+/// `decide`: no trace. `evaluate` is compiled twice, and `decide`'s copy has no trace code at all.
 struct NoTrace;
 
 impl Tracer for NoTrace {
@@ -87,15 +73,12 @@ impl Tracer for NoTrace {
     fn step(&mut self, _: impl FnOnce() -> String) {}
 }
 
-/// `explain` (every step, in order), and in the core decision module `decide` too (no steps).
-#[derive(Default)]
-struct MaybeSteps<'t>(Option<&'t mut Vec<String>>);
+/// `explain`: every step, in order.
+struct Steps<'t>(&'t mut Vec<String>);
 
-impl Tracer for MaybeSteps<'_> {
+impl Tracer for Steps<'_> {
     fn step(&mut self, text: impl FnOnce() -> String) {
-        if let Some(steps) = self.0.as_deref_mut() {
-            steps.push(text());
-        }
+        self.0.push(text());
     }
 }
 
@@ -519,21 +502,31 @@ fn effective_method<T: Tracer>(
     }
     let mut first: Option<Cow<'_, [u8]>> = None;
     let mut conflict = false;
-    let mut consider = |source: &dyn Fn() -> String, value: Cow<'_, [u8]>, t: &mut T| {
-        t.step(|| format!("method override {} = {}", source(), quote(&value)));
-        match &first {
-            None => first = Some(Cow::Owned(value.into_owned())),
-            Some(f) if f.eq_ignore_ascii_case(&value) => {}
-            Some(_) => conflict = true,
+    // A generic function, not a closure taking `&dyn Fn`: a trait object would keep the trace's formatting code in
+    // decide's copy of the evaluation (and so in the size-budgeted decision module) although it never runs there.
+    fn consider<T: Tracer>(
+        first: &mut Option<Cow<'_, [u8]>>,
+        conflict: &mut bool,
+        source: impl FnOnce() -> String,
+        value: &[u8],
+        t: &mut T,
+    ) {
+        t.step(|| format!("method override {} = {}", source(), quote(value)));
+        match first {
+            None => *first = Some(Cow::Owned(value.to_vec())),
+            Some(f) if f.eq_ignore_ascii_case(value) => {}
+            Some(_) => *conflict = true,
         }
-    };
+    }
     for (k, name) in OVERRIDE_HEADERS.iter().enumerate() {
         for v in HeaderIndex::values(headers.overrides[k], req, name.as_bytes()) {
-            consider(&|| format!("header {name}"), Cow::Borrowed(trim_ows(v)), t);
+            let source = || format!("header {name}");
+            consider(&mut first, &mut conflict, source, trim_ows(v), t);
         }
     }
     for (name, value) in query_overrides(query) {
-        consider(&|| format!("query parameter {name}"), Cow::Owned(value), t);
+        let source = || format!("query parameter {name}");
+        consider(&mut first, &mut conflict, source, &value, t);
     }
     match first {
         None => {

@@ -388,22 +388,31 @@ pub fn write_str(out: &mut String, s: &str) {
 }
 
 fn write_escaped(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let n = c as u32;
-                out.push_str("\\u00");
-                out.push(char::from(b"0123456789abcdef"[(n >> 4) as usize]));
-                out.push(char::from(b"0123456789abcdef"[(n & 15) as usize]));
-            }
-            c => out.push(c),
+    // Runs of bytes that need no escape are copied whole: a rule id or a trace step usually is one run.
+    let mut run = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // Every byte escaped is ASCII, so `run..i` lies on character boundaries: `get` cannot fail. (Not `&s[..]`:
+        // its panic path formats the string with `Debug`, whose Unicode tables the core wasm module cannot afford.)
+        out.push_str(s.get(run..i).unwrap_or_default());
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+        } else {
+            out.push_str(escape);
         }
+        run = i + 1;
     }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// [`write_str`] for byte strings that may not be UTF-8: each invalid sequence is written as U+FFFD, as
@@ -513,5 +522,26 @@ mod tests {
         let mut s = String::new();
         write_str(&mut s, "a\"b\\c\u{1}");
         assert_eq!(s, r#""a\"b\\c\u0001""#);
+    }
+
+    /// Every ASCII character, alone and between multi-byte characters, is written so that the parser reads the
+    /// same text back, and exactly the characters JSON requires are escaped.
+    #[test]
+    fn written_strings_parse_back_to_themselves() {
+        for c in (0u8..0x80).map(char::from) {
+            for text in [alloc::format!("{c}"), alloc::format!("é{c}€{c}{c}x😀")] {
+                let mut out = String::new();
+                write_str(&mut out, &text);
+                let node = parse(out.as_bytes()).unwrap_or_else(|e| panic!("{out}: {e:?}"));
+                assert_eq!(node.value, Value::String(text.clone().into_bytes()), "{out}");
+                let escaped = out.len() - 2 - text.len();
+                let expected = match c {
+                    '"' | '\\' | '\n' | '\r' | '\t' => 1,
+                    c if (c as u32) < 0x20 => 5,
+                    _ => 0,
+                } * text.matches(c).count();
+                assert_eq!(escaped, expected, "{out}");
+            }
+        }
     }
 }

@@ -152,7 +152,7 @@ $warm = "$opcache -d opcache.enable_cli=1 -d opcache.jit=off -d opcache.jit_buff
 
 printf("sendcloud-gate PHP library benchmark (PHP %s, %s)\n\n", PHP_VERSION, php_uname('m'));
 
-$request = ['generated/DecideCore.php', 'generated/default-snapshot.php', 'src/Gate.php', 'src/Internal/Runtime.php', 'autoload.php'];
+$request = ['generated/DecideCore.php', 'generated/default-snapshot.php', 'src/Gate.php', 'src/Internal/Runtime.php', 'src/Internal/Instance.php', 'autoload.php'];
 $total = 0;
 echo "PHP a request loads (Gate::default() + decide()):\n";
 foreach ($request as $f) {

@@ -8,13 +8,13 @@ use SendcloudGate\Generated\DecideCore;
 use SendcloudGate\PolicyException;
 
 /**
- * The engine instances behind every Gate of this PHP process (one request under PHP-FPM): one instance of the
- * decision module, created on first use and reused by every decide() call; the policy compiler (the full module)
- * only when a Gate is built from JSON. Policies live in the decision instance as handles keyed by their compiled
- * bytes, so Gates built from the same bytes share one handle and the policy is loaded once.
+ * The engine instances behind every Gate of this PHP process (one request under PHP-FPM):
  *
- * The first instance starts from the snapshot the build took right after loading the default policy
- * (generated/default-snapshot.php), so Gate::default() costs no policy load at run time.
+ * - the decision module (DecideCore: load compiled policies, decide), the only engine a request loads. Its first
+ *   instance starts from the snapshot the build took right after loading the default policy
+ *   (generated/default-snapshot.php), so Gate::default() costs no policy load at run time;
+ * - the full module (CompileCore: also compile from JSON, explain, compiled bytes), a file twice the size, loaded
+ *   only by Gate::fromPolicyJson() and explain(), which a plugin uses when a policy is saved or in its admin pages.
  *
  * Any failure inside an instance (a trap, an \Error) drops it: the next call starts a fresh one and loads the
  * policies it needs again, so one bad call cannot leave a half-updated instance behind.
@@ -23,23 +23,17 @@ use SendcloudGate\PolicyException;
  */
 final class Runtime
 {
-    /** A call that leaves the instance's memory larger than this (a huge request) drops the instance after it. */
+    /** A call that leaves an instance's memory larger than this (a huge request) drops the instance after it. */
     const MAX_MEMORY = 8 << 20;
     /** Distinct policies alive in one instance before it is started afresh (the module allows 1024). */
     const MAX_POLICIES = 256;
 
-    /** @var DecideCore|null */
-    public static $core;
-    /** @var array<string,int> compiled policy bytes => handle in $core */
-    private static $handles = [];
-    /** @var int the request buffer in $core's memory, and its capacity */
-    private static $buf = 0;
-    /** @var int */
-    private static $cap = 0;
+    /** @var Instance|null the decision module's instance */
+    private static $decision;
+    /** @var Instance|null the full module's instance */
+    private static $tools;
     /** @var string|null */
     private static $defaultBytes;
-    /** @var CompileCore|null */
-    private static $compiler;
     /** @var array<string,string> policy JSON => compiled bytes, for the last few compiled in this process */
     private static $compiled = [];
 
@@ -56,77 +50,103 @@ final class Runtime
     /** The decision module's instance, created on first use. */
     public static function core(): DecideCore
     {
-        return self::$core ?? self::boot();
+        return (self::$decision ?? self::boot())->core;
     }
 
-    private static function boot(): DecideCore
+    private static function check64(): void
     {
         if (\PHP_INT_SIZE !== 8) {
             throw new EngineException(
                 'sendcloud-gate needs a 64-bit PHP build (PHP_INT_SIZE is ' . \PHP_INT_SIZE . ')'
             );
         }
-        $dir = self::dir();
-        if (!\class_exists(DecideCore::class, false)) {
-            if (!\is_file($dir . 'DecideCore.php')) {
-                throw new EngineException(
-                    'sendcloud-gate: ' . $dir . 'DecideCore.php is missing: build it with `make php`'
-                );
+    }
+
+    /** Loads a generated class's file unless it is loaded already. */
+    private static function requireGenerated(string $class, string $file): void
+    {
+        if (!\class_exists($class, false)) {
+            $path = self::dir() . $file;
+            if (!\is_file($path)) {
+                throw new EngineException('sendcloud-gate: ' . $path . ' is missing: build it with `make php`');
             }
-            require_once $dir . 'DecideCore.php';
+            require_once $path;
         }
+    }
+
+    private static function boot(): Instance
+    {
+        self::check64();
+        self::requireGenerated(DecideCore::class, 'DecideCore.php');
+        $dir = self::dir();
         try {
             $core = new DecideCore();
-            if ($core->scg_abi_version() !== 1) {
-                throw new EngineException('sendcloud-gate: the engine has core ABI ' . $core->scg_abi_version()
-                    . ', this library speaks 1');
-            }
-            $handles = [];
             $snapshot = \is_file($dir . 'default-snapshot.php') ? require $dir . 'default-snapshot.php' : null;
-            if (\is_array($snapshot)) {
-                $mem = $core->mem;
-                if (\strlen($mem) < $snapshot['size']) {
-                    $mem .= \str_repeat("\0", $snapshot['size'] - \strlen($mem));
-                }
-                $pieces = [];
-                $at = 0;
-                foreach ($snapshot['patches'] as $p) {
-                    $pieces[] = \substr($mem, $at, $p[0] - $at);
-                    $pieces[] = $p[1];
-                    $at = $p[0] + \strlen($p[1]);
-                }
-                $pieces[] = \substr($mem, $at);
-                $core->mem = \implode('', $pieces);
-                foreach ($snapshot['globals'] as $name => $value) {
-                    $core->$name = $value;
-                }
-                $handles[$snapshot['bytes']] = $snapshot['handle'];
-                self::$buf = $snapshot['buf'];
-                self::$cap = $snapshot['cap'];
-                self::$defaultBytes = $snapshot['bytes'];
-            } else {
-                self::$cap = 4096;
-                self::$buf = $core->scg_alloc(self::$cap);
-                if (self::$buf === 0) {
-                    throw new EngineException('sendcloud-gate: the engine could not allocate its request buffer');
-                }
+            if (!\is_array($snapshot)) {
+                return self::$decision = new Instance($core);
             }
+            $mem = $core->mem;
+            if (\strlen($mem) < $snapshot['size']) {
+                $mem .= \str_repeat("\0", $snapshot['size'] - \strlen($mem));
+            }
+            $pieces = [];
+            $at = 0;
+            foreach ($snapshot['patches'] as $p) {
+                $pieces[] = \substr($mem, $at, $p[0] - $at);
+                $pieces[] = $p[1];
+                $at = $p[0] + \strlen($p[1]);
+            }
+            $pieces[] = \substr($mem, $at);
+            $core->mem = \implode('', $pieces);
+            foreach ($snapshot['globals'] as $name => $value) {
+                $core->$name = $value;
+            }
+            self::$defaultBytes = $snapshot['bytes'];
+            return self::$decision = new Instance(
+                $core,
+                [$snapshot['bytes'] => $snapshot['handle']],
+                $snapshot['buf'],
+                $snapshot['cap']
+            );
         } catch (EngineException $e) {
             throw $e;
         } catch (\Throwable $e) {
             throw new EngineException('sendcloud-gate: the engine failed to start: ' . $e->getMessage(), 0, $e);
         }
-        self::$handles = $handles;
-        return self::$core = $core;
+    }
+
+    /** The full module's instance, created on first use. */
+    private static function tools(): Instance
+    {
+        if (self::$tools === null) {
+            self::check64();
+            try {
+                self::requireGenerated(CompileCore::class, 'CompileCore.php');
+                self::$tools = new Instance(new CompileCore());
+            } catch (EngineException $e) {
+                throw $e;
+            } catch (\Throwable $e) {
+                throw new EngineException('sendcloud-gate: the policy compiler failed to start: ' . $e->getMessage(), 0, $e);
+            }
+        }
+        return self::$tools;
     }
 
     /** Drops the instances; the next call starts afresh. */
     public static function reset(): void
     {
-        self::$core = null;
-        self::$handles = [];
-        self::$buf = 0;
-        self::$cap = 0;
+        self::$decision = null;
+        self::$tools = null;
+    }
+
+    /** Drops one instance (after a failure, or when it grew too large). */
+    private static function drop(Instance $i): void
+    {
+        if ($i === self::$decision) {
+            self::$decision = null;
+        } elseif ($i === self::$tools) {
+            self::$tools = null;
+        }
     }
 
     /** The default policy's compiled bytes (the Sendcloud preset, nothing else). */
@@ -147,73 +167,55 @@ final class Runtime
     }
 
     /**
-     * The handle of a compiled policy in the decision instance, loading it if needed.
+     * Loads a compiled policy into the decision instance (checking it) unless it is there already.
      *
      * @throws PolicyException when the bytes are not a compiled policy
      */
     public static function handle(string $bytes): int
     {
-        $core = self::$core ?? self::boot();
-        $h = self::$handles[$bytes] ?? 0;
+        return self::load(self::$decision ?? self::boot(), $bytes);
+    }
+
+    /** The handle of $bytes in instance $i, loading them if needed; drops $i on an engine failure. */
+    private static function load(Instance $i, string $bytes): int
+    {
+        $h = $i->handles[$bytes] ?? 0;
         if ($h !== 0) {
             return $h;
         }
-        if (\count(self::$handles) >= self::MAX_POLICIES) {
-            self::reset();
-            $core = self::boot();
+        if (\count($i->handles) >= self::MAX_POLICIES) {
+            $tools = $i === self::$tools;
+            self::drop($i);
+            $i = $tools ? self::tools() : self::boot();
         }
         try {
-            $len = \strlen($bytes);
-            $p = $core->scg_alloc($len);
-            if ($p === 0) {
-                throw new EngineException('sendcloud-gate: the engine could not allocate ' . $len . ' bytes');
-            }
-            $core->writeMemory($p, $bytes);
-            $h = $core->scg_policy_load($p, $len);
-            $core->scg_free($p, $len);
-            if ($h === 0) {
-                $e = self::lastError($core);
-                throw new PolicyException('not a valid compiled policy: ' . $e['message']);
-            }
+            return $i->handle($bytes);
         } catch (PolicyException $e) {
-            throw $e;
+            throw $e; // the bytes are bad, not the instance
         } catch (\Throwable $e) {
-            self::reset();
+            self::drop($i);
             throw $e;
         }
-        return self::$handles[$bytes] = $h;
     }
 
     /**
-     * One decision (or explanation) of a packed request under a compiled policy: the engine's JSON, decoded.
-     * Throws on any engine failure; Gate turns that into `engine_error`.
+     * One decision (decision module) or explanation (full module) of a packed request under a compiled policy: the
+     * engine's JSON, decoded. Throws on any engine failure; Gate turns that into `engine_error`.
      */
     public static function call(string $bytes, string $packed, bool $explain): array
     {
-        $core = self::$core ?? self::boot();
-        $h = self::$handles[$bytes] ?? self::handle($bytes);
+        $i = $explain ? self::tools() : (self::$decision ?? self::boot());
+        $h = $i->handles[$bytes] ?? self::load($i, $bytes);
         try {
-            $len = \strlen($packed);
-            if ($len > self::$cap) {
-                $core->scg_free(self::$buf, self::$cap);
-                $cap = \max($len, 2 * self::$cap);
-                self::$buf = $core->scg_alloc($cap);
-                self::$cap = self::$buf === 0 ? 0 : $cap;
-                if (self::$buf === 0) {
-                    throw new EngineException('the engine could not allocate ' . $cap . ' bytes');
-                }
-            }
-            $core->writeMemory(self::$buf, $packed);
-            $r = $explain ? $core->scg_explain($h, self::$buf, $len) : $core->scg_decide($h, self::$buf, $len);
-            if ($r === 0) {
-                throw new EngineException('the engine gave no decision: ' . self::lastError($core)['message']);
-            }
-            $json = $core->readMemory(($r >> 32) & 0xFFFFFFFF, $r & 0xFFFFFFFF);
+            $p = $i->input($packed);
+            $core = $i->core;
+            $r = $explain ? $core->scg_explain($h, $p, \strlen($packed)) : $core->scg_decide($h, $p, \strlen($packed));
+            $json = $i->result($r);
             if (\strlen($core->mem) > self::MAX_MEMORY) {
-                self::reset();
+                self::drop($i);
             }
         } catch (\Throwable $e) {
-            self::reset();
+            self::drop($i);
             throw $e;
         }
         $d = \json_decode($json, true, 32, \JSON_INVALID_UTF8_SUBSTITUTE);
@@ -224,7 +226,7 @@ final class Runtime
     }
 
     /**
-     * Compiles a policy from JSON with the full module (loaded on first use, then kept for this process).
+     * Compiles a policy from JSON with the full module. The compiled policy stays loaded there, for explain().
      *
      * @throws PolicyException naming the JSON path of the first error
      * @throws EngineException when the compiler itself fails
@@ -234,69 +236,35 @@ final class Runtime
         if (isset(self::$compiled[$json])) {
             return self::$compiled[$json];
         }
-        if (\PHP_INT_SIZE !== 8) {
-            throw new EngineException(
-                'sendcloud-gate needs a 64-bit PHP build (PHP_INT_SIZE is ' . \PHP_INT_SIZE . ')'
-            );
-        }
+        $i = self::tools();
         try {
-            $c = self::$compiler;
-            if ($c === null) {
-                if (!\class_exists(CompileCore::class, false)) {
-                    $file = self::dir() . 'CompileCore.php';
-                    if (!\is_file($file)) {
-                        throw new EngineException('sendcloud-gate: ' . $file . ' is missing: build it with `make php`');
-                    }
-                    require_once $file;
-                }
-                $c = self::$compiler = new CompileCore();
-            }
-            $len = \strlen($json);
-            $p = $c->scg_alloc($len);
-            if ($p === 0) {
-                throw new EngineException('the policy compiler could not allocate ' . $len . ' bytes');
-            }
-            $c->writeMemory($p, $json);
-            $h = $c->scg_policy_compile($p, $len);
-            $c->scg_free($p, $len);
+            $c = $i->core;
+            $h = $c->scg_policy_compile($i->input($json), \strlen($json));
             if ($h === 0) {
-                $e = self::lastError($c);
+                $e = $i->lastError();
                 throw new PolicyException($e['message'], $e['path'], $e['line'], $e['column']);
             }
-            $r = $c->scg_policy_to_bytes($h);
-            $bytes = $r === 0 ? null : $c->readMemory(($r >> 32) & 0xFFFFFFFF, $r & 0xFFFFFFFF);
-            $c->scg_policy_free($h);
-            if ($bytes === null) {
-                throw new EngineException('the policy compiler gave no bytes: ' . self::lastError($c)['message']);
+            $bytes = $i->result($c->scg_policy_to_bytes($h));
+            if (isset($i->handles[$bytes]) || \count($i->handles) >= self::MAX_POLICIES) {
+                $c->scg_policy_free($h);
+            } else {
+                $i->handles[$bytes] = $h;
             }
             if (\strlen($c->mem) > self::MAX_MEMORY) {
-                self::$compiler = null;
+                self::drop($i);
             }
         } catch (PolicyException $e) {
             throw $e;
         } catch (EngineException $e) {
-            self::$compiler = null;
+            self::drop($i);
             throw $e;
         } catch (\Throwable $e) {
-            self::$compiler = null;
+            self::drop($i);
             throw new EngineException('sendcloud-gate: the policy compiler failed: ' . $e->getMessage(), 0, $e);
         }
         if (\count(self::$compiled) >= 16) {
             self::$compiled = [];
         }
         return self::$compiled[$json] = $bytes;
-    }
-
-    /** @return array{message: string, path: string, line: int, column: int} */
-    private static function lastError($core): array
-    {
-        $r = $core->scg_last_error();
-        $e = \json_decode($core->readMemory(($r >> 32) & 0xFFFFFFFF, $r & 0xFFFFFFFF), true, 4, \JSON_INVALID_UTF8_SUBSTITUTE);
-        return [
-            'message' => (string) ($e['message'] ?? 'unknown error'),
-            'path' => (string) ($e['path'] ?? ''),
-            'line' => (int) ($e['line'] ?? 0),
-            'column' => (int) ($e['column'] ?? 0),
-        ];
     }
 }
