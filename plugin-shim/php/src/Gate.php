@@ -2,6 +2,7 @@
 
 namespace SendcloudGate;
 
+use SendcloudGate\Internal\Compiler;
 use SendcloudGate\Internal\Runtime;
 
 /**
@@ -63,7 +64,7 @@ class Gate
      */
     public static function fromPolicyJson(string $json): self
     {
-        return static::fromCompiled(Runtime::compile($json));
+        return static::fromCompiled(Compiler::compile($json));
     }
 
     /**
@@ -166,7 +167,7 @@ class Gate
      */
     protected function run(string $packed, bool $explain): array
     {
-        return Runtime::call($this->bytes, $packed, $explain);
+        return $explain ? Compiler::explain($this->bytes, $packed) : Runtime::decide($this->bytes, $packed);
     }
 
     private static function engineError(\Throwable $e, bool $explain): array

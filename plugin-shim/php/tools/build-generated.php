@@ -22,13 +22,29 @@ function result($core, int $r): string
     return $core->readMemory(($r >> 32) & 0xFFFFFFFF, $r & 0xFFFFFFFF);
 }
 
-/** A double-quoted PHP literal for arbitrary bytes. */
+/**
+ * A double-quoted PHP literal for arbitrary bytes: printable ASCII as it is, anything else as an octal escape with as
+ * few digits as the next character allows (the snapshot is mostly zeros and small numbers, parsed on each request).
+ */
 function literal(string $b): string
 {
-    return '"' . preg_replace_callback('/[^\x20-\x7e]|["\\\\$]/', function ($m) {
-        $c = $m[0];
-        return ($c === '"' || $c === '\\' || $c === '$') ? '\\' . $c : sprintf('\\x%02x', ord($c));
-    }, $b) . '"';
+    $out = '"';
+    $n = strlen($b);
+    for ($i = 0; $i < $n; $i++) {
+        $c = $b[$i];
+        $o = ord($c);
+        if ($c === '"' || $c === '\\' || $c === '$') {
+            $out .= '\\' . $c;
+        } elseif ($c === '{') {
+            $out .= '\\173';
+        } elseif ($o >= 0x20 && $o <= 0x7e) {
+            $out .= $c;
+        } else {
+            $next = $i + 1 < $n ? $b[$i + 1] : '';
+            $out .= '\\' . ($next >= '0' && $next <= '7' && $next !== '' ? sprintf('%03o', $o) : decoct($o));
+        }
+    }
+    return $out . '"';
 }
 
 // 1. The default policy, compiled by the full core module.
@@ -94,6 +110,11 @@ foreach ($patches as [$off, $b]) {
 }
 $php .= "]];\n";
 file_put_contents("$out/default-snapshot.php", $php);
+// The literals must read back as the bytes they were made from.
+$check = require "$out/default-snapshot.php";
+if ($check['bytes'] !== $bytes || array_column($check['patches'], 1) !== array_column($patches, 1)) {
+    throw new RuntimeException('default-snapshot.php does not read back as the snapshot');
+}
 
 // 3. The manifest.
 $manifest = [

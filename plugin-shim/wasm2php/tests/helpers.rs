@@ -521,6 +521,55 @@ echo json_encode(Shape::EXPORTS), "\n";
     assert!(text.contains("\"load-byte\":\"load_byte\""), "{text}");
 }
 
+/// Data segments and constant stores are written as PHP string literals with short octal escapes (`\0` unless a
+/// digit follows): every byte value, followed by an octal digit, by a non-octal digit and by another escape, must
+/// reach memory unchanged; so must the bytes of constant and non-constant i32/i64 stores.
+#[test]
+fn every_byte_survives_data_segments_and_stores() {
+    require_php();
+    let dir = scratch("bytes");
+    let mut data = Vec::new();
+    for c in 0..=255u8 {
+        data.extend_from_slice(&[c, b'7', c, b'8', c, c, b'$', c, b'{', c, b'"', c, b'\\']);
+    }
+    let escaped: String = data.iter().map(|b| format!("\\{b:02x}")).collect();
+    let bytes = wat(&format!(
+        r#"(module
+        (memory (export "memory") 1)
+        (data (i32.const 0) "{escaped}")
+        (func (export "stores") (param i64)
+          (i32.store (i32.const 8000) (i32.const 0x07003038))
+          (i64.store (i32.const 8004) (i64.const 0x0a0037ff00080009))
+          (i64.store (i32.const 8012) (local.get 0))
+          (i32.store (i32.const 8020) (i32.wrap_i64 (local.get 0)))))"#
+    ));
+    let php = wasm2php::translate(&bytes, &wasm2php::Options::new("Bytes")).unwrap();
+    let file = dir.join("bytes.php");
+    std::fs::write(&file, &php).unwrap();
+    let drv = dir.join("drv.php");
+    let script = format!(
+        "<?php\nrequire {f};\n$b = new Bytes();\n$b->stores(-0x0123456789abcdf0);\n\
+         echo bin2hex($b->readMemory(0, {n})), \"\\n\", bin2hex($b->readMemory(8000, 24)), \"\\n\";\n",
+        f = php_str(file.to_str().unwrap()),
+        n = data.len()
+    );
+    std::fs::write(&drv, script).unwrap();
+    let out = std::process::Command::new(php_bin()).arg(&drv).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut stored = Vec::new();
+    stored.extend_from_slice(&0x07003038u32.to_le_bytes());
+    stored.extend_from_slice(&0x0a0037ff00080009u64.to_le_bytes());
+    stored.extend_from_slice(&(-0x0123456789abcdf0i64).to_le_bytes());
+    stored.extend_from_slice(&((-0x0123456789abcdf0i64) as u32).to_le_bytes());
+    let want = format!("{}\n{}\n", hex(&data), hex(&stored));
+    assert!(
+        text == want,
+        "got:\n{text}\nwant:\n{want}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The translator leaves out a bounds check that an earlier one on the same base already covers (memory never
 /// shrinks). These cases are where leaving it out would be wrong: the base changed, or control flow arrived from a
 /// path that never made the earlier check.

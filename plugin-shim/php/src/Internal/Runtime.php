@@ -3,7 +3,6 @@
 namespace SendcloudGate\Internal;
 
 use SendcloudGate\EngineException;
-use SendcloudGate\Generated\CompileCore;
 use SendcloudGate\Generated\DecideCore;
 use SendcloudGate\PolicyException;
 
@@ -13,8 +12,9 @@ use SendcloudGate\PolicyException;
  * - the decision module (DecideCore: load compiled policies, decide), the only engine a request loads. Its first
  *   instance starts from the snapshot the build took right after loading the default policy
  *   (generated/default-snapshot.php), so Gate::default() costs no policy load at run time;
- * - the full module (CompileCore: also compile from JSON, explain, compiled bytes), a file twice the size, loaded
- *   only by Gate::fromPolicyJson() and explain(), which a plugin uses when a policy is saved or in its admin pages.
+ * - the full module (CompileCore: also compile from JSON, explain), a file three times the size, is Compiler's:
+ *   loaded only by Gate::fromPolicyJson() and explain(), which a plugin uses when a policy is saved or in its
+ *   admin pages, never on an ordinary request.
  *
  * Any failure inside an instance (a trap, an \Error) drops it: the next call starts a fresh one and loads the
  * policies it needs again, so one bad call cannot leave a half-updated instance behind.
@@ -30,12 +30,8 @@ final class Runtime
 
     /** @var Instance|null the decision module's instance */
     private static $decision;
-    /** @var Instance|null the full module's instance */
-    private static $tools;
     /** @var string|null */
     private static $defaultBytes;
-    /** @var array<string,string> policy JSON => compiled bytes, for the last few compiled in this process */
-    private static $compiled = [];
 
     /** @var string|null the last engine error of this process, "Class: message" */
     public static $lastError;
@@ -51,27 +47,6 @@ final class Runtime
     public static function core(): DecideCore
     {
         return (self::$decision ?? self::boot())->core;
-    }
-
-    private static function check64(): void
-    {
-        if (\PHP_INT_SIZE !== 8) {
-            throw new EngineException(
-                'sendcloud-gate needs a 64-bit PHP build (PHP_INT_SIZE is ' . \PHP_INT_SIZE . ')'
-            );
-        }
-    }
-
-    /** Loads a generated class's file unless it is loaded already. */
-    private static function requireGenerated(string $class, string $file): void
-    {
-        if (!\class_exists($class, false)) {
-            $path = self::dir() . $file;
-            if (!\is_file($path)) {
-                throw new EngineException('sendcloud-gate: ' . $path . ' is missing: build it with `make php`');
-            }
-            require_once $path;
-        }
     }
 
     private static function boot(): Instance
@@ -115,38 +90,11 @@ final class Runtime
         }
     }
 
-    /** The full module's instance, created on first use. */
-    private static function tools(): Instance
-    {
-        if (self::$tools === null) {
-            self::check64();
-            try {
-                self::requireGenerated(CompileCore::class, 'CompileCore.php');
-                self::$tools = new Instance(new CompileCore());
-            } catch (EngineException $e) {
-                throw $e;
-            } catch (\Throwable $e) {
-                throw new EngineException('sendcloud-gate: the policy compiler failed to start: ' . $e->getMessage(), 0, $e);
-            }
-        }
-        return self::$tools;
-    }
-
-    /** Drops the instances; the next call starts afresh. */
+    /** Drops the instances (this one and the policy compiler's); the next call starts afresh. */
     public static function reset(): void
     {
         self::$decision = null;
-        self::$tools = null;
-    }
-
-    /** Drops one instance (after a failure, or when it grew too large). */
-    private static function drop(Instance $i): void
-    {
-        if ($i === self::$decision) {
-            self::$decision = null;
-        } elseif ($i === self::$tools) {
-            self::$tools = null;
-        }
+        Compiler::reset();
     }
 
     /** The default policy's compiled bytes (the Sendcloud preset, nothing else). */
@@ -173,51 +121,44 @@ final class Runtime
      */
     public static function handle(string $bytes): int
     {
-        return self::load(self::$decision ?? self::boot(), $bytes);
-    }
-
-    /** The handle of $bytes in instance $i, loading them if needed; drops $i on an engine failure. */
-    private static function load(Instance $i, string $bytes): int
-    {
-        $h = $i->handles[$bytes] ?? 0;
-        if ($h !== 0) {
-            return $h;
-        }
-        if (\count($i->handles) >= self::MAX_POLICIES) {
-            $tools = $i === self::$tools;
-            self::drop($i);
-            $i = $tools ? self::tools() : self::boot();
+        $i = self::$decision ?? self::boot();
+        if (!isset($i->handles[$bytes]) && \count($i->handles) >= self::MAX_POLICIES) {
+            $i = self::boot();
         }
         try {
             return $i->handle($bytes);
         } catch (PolicyException $e) {
             throw $e; // the bytes are bad, not the instance
         } catch (\Throwable $e) {
-            self::drop($i);
+            self::$decision = null;
             throw $e;
         }
     }
 
     /**
-     * One decision (decision module) or explanation (full module) of a packed request under a compiled policy: the
-     * engine's JSON, decoded. Throws on any engine failure; Gate turns that into `engine_error`.
+     * One decision of a packed request under a compiled policy: the engine's JSON, decoded. Throws on any engine
+     * failure; Gate turns that into `engine_error`.
      */
-    public static function call(string $bytes, string $packed, bool $explain): array
+    public static function decide(string $bytes, string $packed): array
     {
-        $i = $explain ? self::tools() : (self::$decision ?? self::boot());
-        $h = $i->handles[$bytes] ?? self::load($i, $bytes);
+        $i = self::$decision ?? self::boot();
+        $h = $i->handles[$bytes] ?? self::handle($bytes);
+        $i = self::$decision;
         try {
-            $p = $i->input($packed);
-            $core = $i->core;
-            $r = $explain ? $core->scg_explain($h, $p, \strlen($packed)) : $core->scg_decide($h, $p, \strlen($packed));
-            $json = $i->result($r);
-            if (\strlen($core->mem) > self::MAX_MEMORY) {
-                self::drop($i);
-            }
+            $json = $i->result($i->core->scg_decide($h, $i->input($packed), \strlen($packed)));
         } catch (\Throwable $e) {
-            self::drop($i);
+            self::$decision = null;
             throw $e;
         }
+        if (\strlen($i->core->mem) > self::MAX_MEMORY) {
+            self::$decision = null;
+        }
+        return self::decision($json);
+    }
+
+    /** A decision's (or explanation's) JSON as an array; throws if it is not one. */
+    public static function decision(string $json): array
+    {
         $d = \json_decode($json, true, 32, \JSON_INVALID_UTF8_SUBSTITUTE);
         if (!\is_array($d) || !isset($d['action'], $d['reason'])) {
             throw new EngineException('the engine returned something that is not a decision: ' . \substr($json, 0, 200));
@@ -225,46 +166,25 @@ final class Runtime
         return $d;
     }
 
-    /**
-     * Compiles a policy from JSON with the full module. The compiled policy stays loaded there, for explain().
-     *
-     * @throws PolicyException naming the JSON path of the first error
-     * @throws EngineException when the compiler itself fails
-     */
-    public static function compile(string $json): string
+    /** Fails unless PHP integers are 64 bits wide (the translated engine needs them). */
+    public static function check64(): void
     {
-        if (isset(self::$compiled[$json])) {
-            return self::$compiled[$json];
+        if (\PHP_INT_SIZE !== 8) {
+            throw new EngineException(
+                'sendcloud-gate needs a 64-bit PHP build (PHP_INT_SIZE is ' . \PHP_INT_SIZE . ')'
+            );
         }
-        $i = self::tools();
-        try {
-            $c = $i->core;
-            $h = $c->scg_policy_compile($i->input($json), \strlen($json));
-            if ($h === 0) {
-                $e = $i->lastError();
-                throw new PolicyException($e['message'], $e['path'], $e['line'], $e['column']);
+    }
+
+    /** Loads a generated class's file (generated/$file) unless the class is loaded already. */
+    public static function requireGenerated(string $class, string $file): void
+    {
+        if (!\class_exists($class, false)) {
+            $path = self::dir() . $file;
+            if (!\is_file($path)) {
+                throw new EngineException('sendcloud-gate: ' . $path . ' is missing: build it with `make php`');
             }
-            $bytes = $i->result($c->scg_policy_to_bytes($h));
-            if (isset($i->handles[$bytes]) || \count($i->handles) >= self::MAX_POLICIES) {
-                $c->scg_policy_free($h);
-            } else {
-                $i->handles[$bytes] = $h;
-            }
-            if (\strlen($c->mem) > self::MAX_MEMORY) {
-                self::drop($i);
-            }
-        } catch (PolicyException $e) {
-            throw $e;
-        } catch (EngineException $e) {
-            self::drop($i);
-            throw $e;
-        } catch (\Throwable $e) {
-            self::drop($i);
-            throw new EngineException('sendcloud-gate: the policy compiler failed: ' . $e->getMessage(), 0, $e);
+            require_once $path;
         }
-        if (\count(self::$compiled) >= 16) {
-            self::$compiled = [];
-        }
-        return self::$compiled[$json] = $bytes;
     }
 }

@@ -1,0 +1,120 @@
+<?php
+
+namespace SendcloudGate\Internal;
+
+use SendcloudGate\EngineException;
+use SendcloudGate\Generated\CompileCore;
+use SendcloudGate\PolicyException;
+
+/**
+ * The full core module (CompileCore: the decision engine plus the JSON policy compiler and explain), for
+ * Gate::fromPolicyJson() and Gate::explain(). Its translation is three times the decision module's size, so it
+ * is a class of its own that an ordinary request never loads. One instance per process, created on first use and
+ * dropped after any failure, like Runtime's.
+ *
+ * @internal Not part of the API; Gate is.
+ */
+final class Compiler
+{
+    /** @var Instance|null */
+    private static $instance;
+    /** @var array<string,string> policy JSON => compiled bytes, for the last few compiled in this process */
+    private static $compiled = [];
+
+    private static function instance(): Instance
+    {
+        if (self::$instance === null) {
+            Runtime::check64();
+            try {
+                Runtime::requireGenerated(CompileCore::class, 'CompileCore.php');
+                self::$instance = new Instance(new CompileCore());
+            } catch (EngineException $e) {
+                throw $e;
+            } catch (\Throwable $e) {
+                throw new EngineException('sendcloud-gate: the policy compiler failed to start: ' . $e->getMessage(), 0, $e);
+            }
+        }
+        return self::$instance;
+    }
+
+    /** Drops the instance; the next call starts afresh. */
+    public static function reset(): void
+    {
+        self::$instance = null;
+    }
+
+    /**
+     * Compiles a policy from JSON. The compiled policy stays loaded in the instance, for explain().
+     *
+     * @throws PolicyException naming the JSON path of the first error
+     * @throws EngineException when the compiler itself fails
+     */
+    public static function compile(string $json): string
+    {
+        if (isset(self::$compiled[$json])) {
+            return self::$compiled[$json];
+        }
+        $i = self::instance();
+        try {
+            $c = $i->core;
+            $h = $c->scg_policy_compile($i->input($json), \strlen($json));
+            if ($h === 0) {
+                $e = $i->lastError();
+                throw new PolicyException($e['message'], $e['path'], $e['line'], $e['column']);
+            }
+            $bytes = $i->result($c->scg_policy_to_bytes($h));
+            if (isset($i->handles[$bytes]) || \count($i->handles) >= Runtime::MAX_POLICIES) {
+                $c->scg_policy_free($h);
+            } else {
+                $i->handles[$bytes] = $h;
+            }
+        } catch (PolicyException $e) {
+            throw $e;
+        } catch (EngineException $e) {
+            self::$instance = null;
+            throw $e;
+        } catch (\Throwable $e) {
+            self::$instance = null;
+            throw new EngineException('sendcloud-gate: the policy compiler failed: ' . $e->getMessage(), 0, $e);
+        }
+        self::shed($i);
+        if (\count(self::$compiled) >= 16) {
+            self::$compiled = [];
+        }
+        return self::$compiled[$json] = $bytes;
+    }
+
+    /**
+     * The explanation of a packed request under a compiled policy: the engine's JSON, decoded. Throws on any engine
+     * failure; Gate turns that into `engine_error`.
+     */
+    public static function explain(string $bytes, string $packed): array
+    {
+        $i = self::instance();
+        try {
+            if (!isset($i->handles[$bytes]) && \count($i->handles) >= Runtime::MAX_POLICIES) {
+                self::$instance = null;
+                $i = self::instance();
+            }
+            try {
+                $h = $i->handle($bytes);
+            } catch (PolicyException $e) {
+                throw new EngineException($e->getMessage(), 0, $e);
+            }
+            $json = $i->result($i->core->scg_explain($h, $i->input($packed), \strlen($packed)));
+        } catch (\Throwable $e) {
+            self::$instance = null;
+            throw $e;
+        }
+        self::shed($i);
+        return Runtime::decision($json);
+    }
+
+    /** Drops an instance whose memory a huge input has grown past Runtime::MAX_MEMORY. */
+    private static function shed(Instance $i): void
+    {
+        if (\strlen($i->core->mem) > Runtime::MAX_MEMORY && $i === self::$instance) {
+            self::$instance = null;
+        }
+    }
+}
