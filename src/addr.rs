@@ -14,6 +14,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::pattern::has_byte;
+
 /// An address after parsing and un-mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ip {
@@ -215,7 +217,7 @@ pub fn parse_addr(text: &[u8]) -> Option<Ip> {
     // IPv4 first: it is the common case and fails fast on anything else.
     match parse_v4(inner) {
         Some(v4) => Some(Ip::V4(v4)),
-        None if inner.contains(&b':') => parse_v6_with_zone(inner),
+        None if has_byte(inner, b':') => parse_v6_with_zone(inner),
         None => None,
     }
 }
@@ -267,7 +269,7 @@ fn parse_v6_with_zone(text: &[u8]) -> Option<Ip> {
             if zone.is_empty()
                 || !zone
                     .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
             {
                 return None;
             }

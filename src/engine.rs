@@ -28,7 +28,7 @@ use crate::decision::{Decision, Explanation, Reason};
 use crate::json;
 use crate::method::Method;
 use crate::path;
-use crate::pattern::{contains_lower, eq_lower, is_ascii};
+use crate::pattern::{contains_lower, eq_lower, has_byte, is_ascii};
 use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule};
 use crate::presets::Provenance;
 use crate::request::Request;
@@ -470,11 +470,11 @@ fn forwarded_for(element: &[u8]) -> Option<Cow<'_, [u8]>> {
 
 fn unquote(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
     let Some(inner) = raw.strip_prefix(b"\"") else {
-        return (!raw.is_empty() && !raw.contains(&b'"')).then_some(Cow::Borrowed(raw));
+        return (!raw.is_empty() && !has_byte(raw, b'"')).then_some(Cow::Borrowed(raw));
     };
     let inner = inner.strip_suffix(b"\"")?;
-    if !inner.contains(&b'\\') {
-        return (!inner.contains(&b'"')).then_some(Cow::Borrowed(inner));
+    if !has_byte(inner, b'\\') {
+        return (!has_byte(inner, b'"')).then_some(Cow::Borrowed(inner));
     }
     let mut out = Vec::with_capacity(inner.len());
     let mut bytes = inner.iter();
@@ -557,8 +557,9 @@ fn effective_method<T: Tracer>(
 
 /// The query of a request target: after the first `?`, before any `#`; empty when there is none.
 fn query_of(uri: &[u8]) -> &[u8] {
-    // `contains` first: it is memchr, several times faster than `position` on the many targets with no query.
-    if !uri.contains(&b'?') {
+    // `has_byte` first: natively it is memchr, several times faster than `position` on the many targets with no
+    // query.
+    if !has_byte(uri, b'?') {
         return b"";
     }
     uri.iter().position(|&b| b == b'?').map_or(&b""[..], |i| {
@@ -571,7 +572,7 @@ fn query_of(uri: &[u8]) -> &[u8] {
 /// literally or percent-encodes something. Most queries (`?page=2`) are ruled out here, in one pass, without
 /// splitting and decoding them.
 fn may_name_an_override(query: &[u8]) -> bool {
-    query.contains(&b'%') || query.windows(6).any(|w| w == b"method")
+    has_byte(query, b'%') || query.windows(6).any(|w| w == b"method")
 }
 
 /// `_method` and `ps_method` query parameters, decoded the way PHP fills `$_GET` (which is what WordPress and
@@ -589,7 +590,7 @@ fn query_overrides(query: &[u8]) -> impl Iterator<Item = (&'static str, Vec<u8>)
         let mut name = url_decode(raw_name);
         let skip = name.iter().take_while(|&&b| b == b' ').count();
         name.drain(..skip);
-        if name.contains(&b'[') {
+        if has_byte(&name, b'[') {
             return None;
         }
         for b in name.iter_mut() {

@@ -363,6 +363,18 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
     (whole..starts).any(|i| (haystack[i] | fold as u8) == first && matches_at(i))
 }
 
+/// Whether `bytes` contains `b`: `<[u8]>::contains`, which is memchr, natively; a plain loop in the core wasm module,
+/// where memchr's word-at-a-time code costs 400 bytes of a size-budgeted module (and several kilobytes of its PHP
+/// translation) for strings that are a few dozen bytes long.
+#[inline]
+pub(crate) fn has_byte(bytes: &[u8], b: u8) -> bool {
+    if cfg!(all(feature = "core-abi", target_arch = "wasm32")) {
+        bytes.iter().any(|&c| c == b)
+    } else {
+        bytes.contains(&b)
+    }
+}
+
 /// `bytes.is_ascii()`, eight bytes at a time: User-Agents are short and almost always ASCII, and this is several
 /// times fewer instructions than the standard library's version on them.
 pub(crate) fn is_ascii(bytes: &[u8]) -> bool {

@@ -198,34 +198,17 @@ class Gate
         if (!\is_string($addr) || !\is_string($method) || !\is_string($uri)) {
             return '';
         }
-        $h = '';
-        $n = 0;
+        $headers = [];
         foreach ($server as $k => $v) {
             // PHP names a header HTTP_ + upper case with '_' for '-'; a hand-built array may use another case.
-            if (!\is_string($k) || \strncmp($k, 'HTTP_', 5) !== 0) {
-                continue;
-            }
-            $name = self::SERVER_HEADERS[$k] ?? self::SERVER_HEADERS[\strtoupper($k)] ?? null;
-            if ($name === null) {
-                continue;
-            }
-            if (\is_string($v)) {
-                $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($v)) . $v;
-                $n++;
-            } elseif (\is_array($v)) {
-                foreach ($v as $item) {
-                    if (!\is_string($item)) {
-                        return '';
-                    }
-                    $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($item)) . $item;
-                    $n++;
+            if (\is_string($k) && \strncmp($k, 'HTTP_', 5) === 0) {
+                $name = self::SERVER_HEADERS[$k] ?? self::SERVER_HEADERS[\strtoupper($k)] ?? null;
+                if ($name !== null) {
+                    $headers[] = [$name, $v];
                 }
-            } else {
-                return '';
             }
         }
-        return \pack('V', \strlen($addr)) . $addr . \pack('V', \strlen($method)) . $method
-            . \pack('V', \strlen($uri)) . $uri . \pack('V', $n) . $h;
+        return self::pack($addr, $method, $uri, $headers);
     }
 
     /** The packed request of a contract-shaped request; '' (malformed_input) when it has another shape. */
@@ -238,23 +221,28 @@ class Gate
         if (!\is_string($addr) || !\is_string($method) || !\is_string($uri) || !\is_array($headers)) {
             return '';
         }
+        $pairs = [];
+        foreach ($headers as $name => $v) {
+            $pairs[] = [(string) $name, $v];
+        }
+        return self::pack($addr, $method, $uri, $pairs);
+    }
+
+    /**
+     * The packed form of a request whose headers are [name, value] pairs, a value being a string or a list of
+     * strings (one per occurrence); '' (malformed_input) when a value is anything else.
+     */
+    private static function pack(string $addr, string $method, string $uri, array $headers): string
+    {
         $h = '';
         $n = 0;
-        foreach ($headers as $name => $v) {
-            $name = (string) $name;
-            if (\is_string($v)) {
-                $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($v)) . $v;
-                $n++;
-            } elseif (\is_array($v)) {
-                foreach ($v as $item) {
-                    if (!\is_string($item)) {
-                        return '';
-                    }
-                    $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($item)) . $item;
-                    $n++;
+        foreach ($headers as [$name, $v]) {
+            foreach (\is_array($v) ? $v : [$v] as $item) {
+                if (!\is_string($item)) {
+                    return '';
                 }
-            } else {
-                return '';
+                $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($item)) . $item;
+                $n++;
             }
         }
         return \pack('V', \strlen($addr)) . $addr . \pack('V', \strlen($method)) . $method

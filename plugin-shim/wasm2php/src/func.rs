@@ -204,11 +204,16 @@ struct Gen<'m, 'a> {
     uses_mem: bool,
     func_results: usize,
     dispatchers: Vec<(u32, Sig)>,
-    /// Bounds already checked on the current straight-line stretch of code: (base variable, or "" for a constant
-    /// address; highest end checked). Memory never shrinks, so while the base keeps its value a check with a
-    /// smaller end cannot fail: it is left out. Cleared at every label (control flow can arrive there from
-    /// elsewhere) and per variable whenever a statement assigns it.
-    checked: Vec<(String, u64)>,
+    /// Bounds already checked on every path to the current point: (base variable, or "" for a constant address;
+    /// highest end checked; number of open control frames when it was checked). Memory never shrinks, so while the
+    /// base keeps its value a check with a smaller end cannot fail: it is left out.
+    ///
+    /// An entry dies when a statement assigns its variable (in translation order: without loops every path from
+    /// the check to a later point runs through text between them), and at labels: at a block's end or an `else`
+    /// the entries made inside the construct (deeper than its frame) go, because a branch may arrive from before
+    /// them; the entries made before it stay, because every way in passes them. A loop header drops everything: its
+    /// back edges come from the end of the body, where the variable may have been assigned.
+    checked: Vec<(String, u64, usize)>,
 }
 
 const MAX_EXPR: usize = 240;
@@ -419,13 +424,18 @@ impl Gen<'_, '_> {
     /// Drops the checked bounds of every variable that `stmt` assigns.
     fn forget_assigned(&mut self, stmt: &str) {
         for var in assigned_vars(stmt) {
-            self.checked.retain(|(base, _)| base != var);
+            self.checked.retain(|(base, _, _)| base != var);
         }
     }
 
-    fn place_label(&mut self, l: u32) {
-        self.checked.clear();
-        writeln!(self.out, "    L{l}: ;").unwrap();
+    /// Places the label of a loop header (`keep` = None: no checked bounds survive) or of a block's end or an
+    /// `else` (`keep` = the number of frames open outside the construct: checks made there survive).
+    fn place_label(&mut self, l: u32, keep: Option<usize>) {
+        match keep {
+            None => self.checked.clear(),
+            Some(outside) => self.checked.retain(|(_, _, d)| *d <= outside),
+        }
+        writeln!(self.out, "    L{l}:").unwrap();
     }
 
     fn pop(&mut self) -> Entry {
@@ -620,7 +630,7 @@ impl Gen<'_, '_> {
             Some(_) => None,
         };
         if let Some(k) = &key {
-            if self.checked.iter().any(|(b, e)| b == k && *e >= end) {
+            if self.checked.iter().any(|(b, e, _)| b == k && *e >= end) {
                 return Ok((base.unwrap_or_default(), off));
             }
         }
@@ -635,9 +645,12 @@ impl Gen<'_, '_> {
             ),
         }
         if let Some(k) = key {
-            match self.checked.iter_mut().find(|(b, _)| *b == k) {
+            // A larger end checked here holds only as long as this depth's entries do: a new entry, unless the
+            // variable's entry was made at this very depth.
+            let depth = self.frames.len();
+            match self.checked.iter_mut().find(|(b, _, d)| *b == k && *d == depth) {
                 Some(entry) => entry.1 = entry.1.max(end),
-                None => self.checked.push((k, end)),
+                None => self.checked.push((k, end, depth)),
             }
         }
         Ok((base.unwrap_or_default(), off))
@@ -682,6 +695,18 @@ impl Gen<'_, '_> {
             // See w2p_s64 in the runtime: a call, for size.
             self.emit(&format!("self::w2p_s64($m, {}, {});", Self::addr(&b, o), v.e));
             return Ok(());
+        }
+        if let Some(c) = v.konst_val() {
+            let bytes: Vec<u8> = (0..size).map(|k| (c >> (8 * k)) as u8).collect();
+            if bytes.iter().all(|&x| x == bytes[0]) {
+                // Zeroing a field, mostly: one chained assignment (a string offset assignment yields its value).
+                let mut s = String::new();
+                for k in 0..size {
+                    write!(s, "$m[{}] = ", Self::addr(&b, o + k)).unwrap();
+                }
+                self.emit(&format!("{s}{};", crate::emit::php_bytes(&bytes[..1])));
+                return Ok(());
+            }
         }
         let mut s = String::new();
         for k in 0..size {
@@ -754,7 +779,7 @@ impl Gen<'_, '_> {
                 match kind {
                     FrameKind::Loop => {
                         f.start_label = self.new_label();
-                        self.place_label(f.start_label);
+                        self.place_label(f.start_label, None);
                         if self.ctx.fuel {
                             let t = self.trap_stmt("fuel exhausted");
                             self.emit(&format!("if (--$this->fuel < 0) {t}"));
@@ -779,7 +804,7 @@ impl Gen<'_, '_> {
                     self.frames[n].branched = true;
                 }
                 let el = self.frames[n].else_label;
-                self.place_label(el);
+                self.place_label(el, Some(n));
                 self.frames[n].has_else = true;
                 self.stack.truncate(base);
                 let params = self.frames[n].params.clone();
@@ -805,17 +830,19 @@ impl Gen<'_, '_> {
                     FrameKind::Loop => {}
                     FrameKind::Block => {
                         if f.branched {
-                            self.place_label(f.end_label);
+                            let depth = self.frames.len();
+                            self.place_label(f.end_label, Some(depth));
                             self.reachable = true;
                         }
                     }
                     FrameKind::If => {
+                        let depth = self.frames.len();
                         if !f.has_else {
-                            self.place_label(f.else_label);
+                            self.place_label(f.else_label, Some(depth));
                             self.reachable = true;
                         }
                         if f.branched {
-                            self.place_label(f.end_label);
+                            self.place_label(f.end_label, Some(depth));
                             self.reachable = true;
                         }
                     }
@@ -946,7 +973,7 @@ impl Gen<'_, '_> {
                 {
                     // `$sN = <effectful rhs>; $lK = $sN;` -> `$lK = <rhs>;` ($sN is dead now).
                     let target = format!("$l{local_index}");
-                    self.checked.retain(|(base, _)| *base != target);
+                    self.checked.retain(|(base, _, _)| *base != target);
                     self.out.replace_range(
                         last_start..last_start + prefix.len(),
                         &format!("        $l{local_index} = "),

@@ -523,7 +523,7 @@ echo json_encode(Shape::EXPORTS), "\n";
 
 /// Data segments and constant stores are written as PHP string literals with short octal escapes (`\0` unless a
 /// digit follows): every byte value, followed by an octal digit, by a non-octal digit and by another escape, must
-/// reach memory unchanged; so must the bytes of constant and non-constant i32/i64 stores.
+/// reach memory unchanged; so must the bytes of constant (also one repeated byte) and non-constant stores.
 #[test]
 fn every_byte_survives_data_segments_and_stores() {
     require_php();
@@ -541,7 +541,10 @@ fn every_byte_survives_data_segments_and_stores() {
           (i32.store (i32.const 8000) (i32.const 0x07003038))
           (i64.store (i32.const 8004) (i64.const 0x0a0037ff00080009))
           (i64.store (i32.const 8012) (local.get 0))
-          (i32.store (i32.const 8020) (i32.wrap_i64 (local.get 0)))))"#
+          (i32.store (i32.const 8020) (i32.wrap_i64 (local.get 0)))
+          (i64.store (i32.const 100) (i64.const -1))
+          (i32.store16 (i32.const 300) (i32.const 0))
+          (i32.store (i32.const 200) (i32.const 0))))"#
     ));
     let php = wasm2php::translate(&bytes, &wasm2php::Options::new("Bytes")).unwrap();
     let file = dir.join("bytes.php");
@@ -562,7 +565,12 @@ fn every_byte_survives_data_segments_and_stores() {
     stored.extend_from_slice(&0x0a0037ff00080009u64.to_le_bytes());
     stored.extend_from_slice(&(-0x0123456789abcdf0i64).to_le_bytes());
     stored.extend_from_slice(&((-0x0123456789abcdf0i64) as u32).to_le_bytes());
-    let want = format!("{}\n{}\n", hex(&data), hex(&stored));
+    // The constant stores of one repeated byte (written as one chained assignment) over the data.
+    let mut after = data.clone();
+    after[100..108].fill(0xff);
+    after[200..204].fill(0);
+    after[300..302].fill(0);
+    let want = format!("{}\n{}\n", hex(&after), hex(&stored));
     assert!(
         text == want,
         "got:\n{text}\nwant:\n{want}\nstderr: {}",
@@ -600,7 +608,31 @@ fn bounds_checks_left_out_only_where_an_earlier_one_covers_them() {
         (local.get 1))
       (func (export "tee") (param i32) (result i32)
         (drop (i32.load offset=100 (local.get 0)))
-        (i32.load offset=4 (local.tee 0 (i32.add (local.get 0) (i32.const 65500))))))"#;
+        (i32.load offset=4 (local.tee 0 (i32.add (local.get 0) (i32.const 65500)))))
+      (func (export "outer") (param i32 i32) (result i32)
+        (drop (i32.load offset=100 (local.get 0)))
+        (block
+          (br_if 0 (local.get 1))
+          (drop (i32.load offset=8 (local.get 0))))
+        (if (local.get 1) (then (drop (i32.load offset=12 (local.get 0)))))
+        (i32.load offset=4 (local.get 0)))
+      (func (export "arms") (param i32 i32) (result i32)
+        (if (local.get 1)
+          (then (drop (i32.load offset=100 (local.get 0))))
+          (else (drop (i32.load offset=8 (local.get 0)))))
+        (i32.load offset=4 (local.get 0)))
+      (func (export "assigned-in-arm") (param i32 i32 i32) (result i32)
+        (drop (i32.load offset=100 (local.get 0)))
+        (if (local.get 1) (then (local.set 0 (local.get 2))))
+        (i32.load offset=4 (local.get 0)))
+      (func (export "loop-after-check") (param i32) (result i32)
+        (local i32)
+        (drop (i32.load offset=100 (local.get 0)))
+        (loop
+          (local.set 1 (i32.add (local.get 1) (i32.load offset=8 (local.get 0))))
+          (local.set 0 (i32.add (local.get 0) (i32.const 16384)))
+          (br_if 0 (i32.lt_u (local.get 0) (i32.const 100000))))
+        (local.get 1)))"#;
     // (export, args, trap expected)
     let cases: &[(&str, &[i64], bool)] = &[
         ("same", &[0], false),
@@ -616,8 +648,26 @@ fn bounds_checks_left_out_only_where_an_earlier_one_covers_them() {
         ("loop", &[0], true),
         ("tee", &[0], false),
         ("tee", &[33], true),
+        ("outer", &[65432, 0], false),
+        ("outer", &[65432, 1], false),
+        ("outer", &[65433, 1], true),
+        ("arms", &[65530, 1], true),
+        ("arms", &[65524, 0], false),
+        ("arms", &[65525, 0], true),
+        ("assigned-in-arm", &[0, 0, 65533], false),
+        ("assigned-in-arm", &[0, 1, 65528], false),
+        ("assigned-in-arm", &[0, 1, 65529], true),
+        ("loop-after-check", &[0], true),
     ];
     let php = wasm2php::translate(&wat(module), &wasm2php::Options::new("Bounds")).unwrap();
+    // What is left out where it may be: in "outer" the first check covers every later access, across the end of a
+    // block that a branch skips and an `if` without `else` (both reached only through the check).
+    let export = php.find("public function outer(").expect("outer exported");
+    let callee = &php[export..][php[export..].find("w2p_f").unwrap()..];
+    let callee = &callee[..callee.find('(').unwrap()];
+    let body = &php[php.find(&format!("private function {callee}(")).unwrap()..];
+    let body = &body[..body.find("\n    }\n").unwrap()];
+    assert_eq!(body.matches("w2p_oob").count(), 1, "{body}");
     let file = dir.join("bounds.php");
     std::fs::write(&file, php).unwrap();
     let mut script = String::from(PHP_PRELUDE);
