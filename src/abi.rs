@@ -66,6 +66,7 @@ impl<T> Global<T> {
 
 static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()));
 /// The last result handed out (decision, explanation, bytes, show), kept alive until the next one.
+#[cfg(feature = "core-compile")]
 static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
 /// The last decision's JSON: one buffer, cleared and reused, so deciding allocates nothing for its answer. Kept
 /// apart from RESULT because a result is bytes, not always text; either is "the last result".
@@ -96,6 +97,7 @@ fn in_memory(_ptr: usize, _len: usize) -> bool {
     true
 }
 
+#[cfg(feature = "core-compile")]
 fn result(bytes: Vec<u8>) -> i64 {
     let r = RESULT.get();
     *r = bytes;
