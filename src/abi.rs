@@ -13,17 +13,19 @@
 //!
 //! # One call per decision
 //!
-//! `scg_decide(policy, ptr, len)` takes the request in the packed form of [`crate::request`] and returns the
-//! decision's JSON. A buffer that is not exactly one packed request is `pass` + `malformed_input`; nothing a host
-//! passes in a buffer can make the call fail or trap.
+//! `scg_decide_fields(policy, ptr, len)` takes the request in the packed form of [`crate::request`] and returns the
+//! decision's five values, length-prefixed ([`Decision::write_fields`]); `scg_decide` returns the same decision as
+//! JSON. A buffer that is not exactly one packed request is `pass` + `malformed_input`; nothing a host passes in a
+//! buffer can make the call fail or trap.
 //!
-//! # Compile exports
+//! # Full-module exports
 //!
 //! `scg_policy_compile`, `scg_policy_default` and `scg_policy_show` need the JSON policy compiler and the preset
-//! data; `scg_explain` the trace texts and `scg_policy_to_bytes` the bytes writer. They exist only with the
-//! sub-feature `core-compile` (on in the standard core build). Without it the module is decision-only: load
-//! compiled bytes, decide. That is all a request needs, and every byte of the module costs a PHP host parse time on
-//! each request (the PHP library translates this module; see docs/core-abi.md).
+//! data; `scg_explain` the trace texts, `scg_decide` the JSON writer and `scg_policy_to_bytes` the bytes writer.
+//! They exist only with the sub-feature `core-compile` (on in the standard core build). Without it the module is
+//! decision-only: load compiled bytes, `scg_decide_fields`. That is all a request needs, and every byte and
+//! instruction of the module costs a PHP host time on each request (the PHP library translates this module; see
+//! docs/core-abi.md).
 //!
 //! # Safety
 //!
@@ -68,9 +70,11 @@ static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()
 /// The last result handed out (decision, explanation, bytes, show), kept alive until the next one.
 #[cfg(feature = "core-compile")]
 static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
-/// The last decision's JSON: one buffer, cleared and reused, so deciding allocates nothing for its answer. Kept
-/// apart from RESULT because a result is bytes, not always text; either is "the last result".
-static DECISION: Global<String> = Global(UnsafeCell::new(String::new()));
+/// The last decision (fields form): one buffer, cleared and reused, so deciding allocates nothing for its answer.
+static DECISION: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
+/// The last decision as JSON (full module).
+#[cfg(feature = "core-compile")]
+static DECISION_JSON: Global<String> = Global(UnsafeCell::new(String::new()));
 /// The last error, as JSON.
 static ERROR: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
 
@@ -250,20 +254,37 @@ pub extern "C" fn scg_policy_to_bytes(handle: i32) -> i64 {
     }
 }
 
-/// Decides one packed request (see [`crate::request`]); the decision's JSON is the result. 0 only for a handle
-/// that is not a live policy.
+/// The decision on one packed request (see [`crate::request`]).
+fn decision<'p>(p: &'p Policy, ptr: i32, len: i32) -> Decision<'p> {
+    match Request::from_packed(input(ptr, len)) {
+        Some(req) => p.decide(&req),
+        None => Decision::malformed(None, None),
+    }
+}
+
+/// Decides one packed request; the result is the decision's fields form ([`Decision::write_fields`]). 0 only for
+/// a handle that is not a live policy.
+#[no_mangle]
+pub extern "C" fn scg_decide_fields(handle: i32, ptr: i32, len: i32) -> i64 {
+    let Some(p) = policy(handle) else {
+        return no_policy();
+    };
+    let out = DECISION.get();
+    out.clear();
+    decision(p, ptr, len).write_fields(out);
+    pack(out.as_ptr() as usize, out.len())
+}
+
+/// Decides one packed request; the decision's JSON is the result. 0 only for a handle that is not a live policy.
+#[cfg(feature = "core-compile")]
 #[no_mangle]
 pub extern "C" fn scg_decide(handle: i32, ptr: i32, len: i32) -> i64 {
     let Some(p) = policy(handle) else {
         return no_policy();
     };
-    let decision = match Request::from_packed(input(ptr, len)) {
-        Some(req) => p.decide(&req),
-        None => Decision::malformed(None, None),
-    };
-    let out = DECISION.get();
+    let out = DECISION_JSON.get();
     out.clear();
-    decision.write_json(out);
+    decision(p, ptr, len).write_json(out);
     pack(out.as_ptr() as usize, out.len())
 }
 

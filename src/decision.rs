@@ -83,6 +83,30 @@ impl Decision<'_> {
         out.push('}');
     }
 
+    /// Appends the decision's *fields form*: its five values in the contract's key order (`action`, `reason`,
+    /// `rule`, `client_ip`, `method`), each as one length byte and that many bytes of text, length 255 for `null`.
+    /// The core module's `scg_decide_fields` returns this: a host reads it with a few substrings instead of a JSON
+    /// parser, and the module writes a third of the bytes JSON takes (docs/core-abi.md). Every value fits: ids are
+    /// at most [`MAX_ID_LEN`](crate::policy::MAX_ID_LEN) (128) bytes, addresses 45, methods 32.
+    pub fn write_fields(&self, out: &mut Vec<u8>) {
+        fn field(out: &mut Vec<u8>, value: Option<&[u8]>) {
+            match value {
+                Some(v) => {
+                    out.push(v.len().min(254) as u8);
+                    out.extend_from_slice(&v[..v.len().min(254)]);
+                }
+                None => out.push(255),
+            }
+        }
+        field(out, Some(self.action.as_str().as_bytes()));
+        field(out, Some(self.reason.as_str().as_bytes()));
+        field(out, self.rule.map(str::as_bytes));
+        let mut ip = [0u8; 40];
+        let n = self.client_ip.map(|a| a.write_ascii(&mut ip));
+        field(out, n.map(|n| &ip[..n]));
+        field(out, self.method.as_ref().map(|m| m.as_bytes()));
+    }
+
     /// Writes `{"action":…,"method":…` without the closing brace, so the explain form can add its keys.
     pub(crate) fn write_json_fields(&self, out: &mut String) {
         out.push_str("{\"action\":\"");

@@ -71,6 +71,11 @@ impl Method {
         })
     }
 
+    /// The method's bytes (ASCII token characters), without the UTF-8 check of [`as_str`](Self::as_str).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
     pub fn as_str(&self) -> &str {
         // Only ASCII token bytes are ever stored.
         core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")

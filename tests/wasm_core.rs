@@ -67,7 +67,8 @@ const EXPORTS: &[(&str, &[ValType], &[ValType], bool)] = {
         ("scg_policy_load", &[I32, I32], &[I32], false),
         ("scg_policy_free", &[I32], &[], false),
         ("scg_policy_to_bytes", &[I32], &[I64], true),
-        ("scg_decide", &[I32, I32, I32], &[I64], false),
+        ("scg_decide_fields", &[I32, I32, I32], &[I64], false),
+        ("scg_decide", &[I32, I32, I32], &[I64], true),
         ("scg_explain", &[I32, I32, I32], &[I64], true),
         ("scg_policy_compile", &[I32, I32], &[I32], true),
         ("scg_policy_default", &[], &[I32], true),
@@ -233,7 +234,8 @@ struct Host {
     load: TypedFunc<(i32, i32), i32>,
     policy_free: TypedFunc<i32, ()>,
     to_bytes: Option<TypedFunc<i32, i64>>,
-    decide: TypedFunc<(i32, i32, i32), i64>,
+    decide_fields: TypedFunc<(i32, i32, i32), i64>,
+    decide_json: Option<TypedFunc<(i32, i32, i32), i64>>,
     explain: Option<TypedFunc<(i32, i32, i32), i64>>,
     compile: Option<TypedFunc<(i32, i32), i32>>,
     default: Option<TypedFunc<(), i32>>,
@@ -266,7 +268,8 @@ impl Host {
             load: typed!("scg_policy_load"),
             policy_free: typed!("scg_policy_free"),
             to_bytes: has_compile.then(|| typed!("scg_policy_to_bytes")),
-            decide: typed!("scg_decide"),
+            decide_fields: typed!("scg_decide_fields"),
+            decide_json: has_compile.then(|| typed!("scg_decide")),
             explain: has_compile.then(|| typed!("scg_explain")),
             compile: has_compile.then(|| typed!("scg_policy_compile")),
             default: has_compile.then(|| typed!("scg_policy_default")),
@@ -286,7 +289,7 @@ impl Host {
         (ptr, len)
     }
 
-    fn result(&self, packed: i64) -> Option<String> {
+    fn result_bytes(&self, packed: i64) -> Option<Vec<u8>> {
         if packed == 0 {
             return None;
         }
@@ -294,7 +297,11 @@ impl Host {
             (packed as u64 >> 32) as usize,
             (packed as u64 as u32) as usize,
         );
-        let bytes = self.memory.data(&self.store)[ptr..ptr + len].to_vec();
+        Some(self.memory.data(&self.store)[ptr..ptr + len].to_vec())
+    }
+
+    fn result(&self, packed: i64) -> Option<String> {
+        let bytes = self.result_bytes(packed)?;
         Some(String::from_utf8(bytes).expect("results are UTF-8"))
     }
 
@@ -333,21 +340,36 @@ impl Host {
     }
 
     fn to_bytes(&mut self, policy: i32) -> Vec<u8> {
-        let to_bytes = self.to_bytes.expect("the full module exports scg_policy_to_bytes");
+        let to_bytes = self
+            .to_bytes
+            .expect("the full module exports scg_policy_to_bytes");
         let r = to_bytes.call(&mut self.store, policy).unwrap();
         let (ptr, len) = ((r as u64 >> 32) as usize, (r as u64 as u32) as usize);
         assert_ne!(r, 0);
         self.memory.data(&self.store)[ptr..ptr + len].to_vec()
     }
 
+    /// The decision as JSON: `scg_decide_fields` rendered as the contract's JSON, and in the full module also
+    /// `scg_decide`, which must say the same.
     fn decide(&mut self, policy: i32, packed: &[u8]) -> String {
-        let decide = self.decide;
+        let decide = self.decide_fields;
         let r = self.with_input(packed, |h, p, l| {
             decide
                 .call(&mut h.store, (policy, p, l))
-                .expect("scg_decide never traps")
+                .expect("scg_decide_fields never traps")
         });
-        self.result(r).expect("a decision")
+        let fields = self.result_bytes(r).expect("a decision");
+        let from_fields = fields_to_json(&fields);
+        if let Some(decide) = self.decide_json {
+            let r = self.with_input(packed, |h, p, l| {
+                decide
+                    .call(&mut h.store, (policy, p, l))
+                    .expect("scg_decide never traps")
+            });
+            let json = self.result(r).expect("a decision");
+            assert_eq!(json, from_fields, "scg_decide and scg_decide_fields differ");
+        }
+        from_fields
     }
 
     fn explain(&mut self, policy: i32, packed: &[u8]) -> String {
@@ -493,6 +515,41 @@ fn bad_policies_are_refused_with_their_path() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The contract's JSON for a decision in the fields form (docs/core-abi.md): five values, each a length byte and
+/// that many bytes of UTF-8, 255 for null, nothing after them.
+fn fields_to_json(fields: &[u8]) -> String {
+    let mut at = 0;
+    let mut out = String::from("{");
+    for (i, key) in ["action", "reason", "rule", "client_ip", "method"]
+        .iter()
+        .enumerate()
+    {
+        let n = *fields
+            .get(at)
+            .unwrap_or_else(|| panic!("fields end before {key}: {fields:?}"))
+            as usize;
+        at += 1;
+        out.push_str(if i == 0 { "\"" } else { ",\"" });
+        out.push_str(key);
+        out.push_str("\":");
+        if n == 255 {
+            assert!(i >= 2, "{key} is null: {fields:?}");
+            out.push_str("null");
+            continue;
+        }
+        let value = fields
+            .get(at..at + n)
+            .unwrap_or_else(|| panic!("{key} runs past the end: {fields:?}"));
+        out.push_str(&json_str(
+            std::str::from_utf8(value).expect("fields are UTF-8"),
+        ));
+        at += n;
+    }
+    assert_eq!(at, fields.len(), "bytes after the fields: {fields:?}");
+    out.push('}');
+    out
+}
+
 fn json_str(s: &str) -> String {
     let mut out = String::new();
     json::write_str(&mut out, s);
@@ -550,10 +607,16 @@ fn invalid_packed_buffers_give_malformed_input() {
     // A null pointer or a pointer past the end of memory reads as an empty buffer.
     for (ptr, len) in [(0, 0), (0, 100), (-16, 64), (i32::MAX, 1)] {
         let r = host
-            .decide
+            .decide_json
+            .unwrap()
             .call(&mut host.store, (policy, ptr, len))
             .unwrap();
         assert_eq!(host.result(r).unwrap(), malformed);
+        let r = host
+            .decide_fields
+            .call(&mut host.store, (policy, ptr, len))
+            .unwrap();
+        assert_eq!(fields_to_json(&host.result_bytes(r).unwrap()), malformed);
     }
     // Invalid UTF-8 everywhere is never an allow.
     let r = Request::new(b"94.232.247.10", b"GET", b"/\xff")
@@ -568,12 +631,13 @@ fn unknown_policy_handles_are_errors_not_traps() {
     let mut host = Host::new(&module_bytes(CORE));
     let good = Request::new(b"1.2.3.4", b"GET", b"/").to_packed();
     for handle in [0, 7, -1, i32::MAX] {
-        let decide = host.decide;
-        let r = host.with_input(&good, |h, p, l| {
-            decide.call(&mut h.store, (handle, p, l)).unwrap()
-        });
-        assert_eq!(r, 0);
-        assert!(host.last_error().contains("not a live policy handle"));
+        for decide in [host.decide_fields, host.decide_json.unwrap()] {
+            let r = host.with_input(&good, |h, p, l| {
+                decide.call(&mut h.store, (handle, p, l)).unwrap()
+            });
+            assert_eq!(r, 0);
+            assert!(host.last_error().contains("not a live policy handle"));
+        }
     }
     let p = host.default.unwrap().call(&mut host.store, ()).unwrap();
     host.policy_free.call(&mut host.store, p).unwrap();

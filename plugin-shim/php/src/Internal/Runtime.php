@@ -136,8 +136,9 @@ final class Runtime
     }
 
     /**
-     * One decision of a packed request under a compiled policy: the engine's JSON, decoded. Throws on any engine
-     * failure; Gate turns that into `engine_error`.
+     * One decision of a packed request under a compiled policy: the engine's fields form (docs/core-abi.md: five
+     * values in the contract's key order, each a length byte and its bytes, 255 for null) as the contract's array.
+     * Throws on any engine failure; Gate turns that into `engine_error`.
      */
     public static function decide(string $bytes, string $packed): array
     {
@@ -145,7 +146,7 @@ final class Runtime
         $h = $i->handles[$bytes] ?? self::handle($bytes);
         $i = self::$decision;
         try {
-            $json = $i->result($i->core->scg_decide($h, $i->input($packed), \strlen($packed)));
+            $f = $i->result($i->core->scg_decide_fields($h, $i->input($packed), \strlen($packed)));
         } catch (\Throwable $e) {
             self::$decision = null;
             throw $e;
@@ -153,10 +154,27 @@ final class Runtime
         if (\strlen($i->core->mem) > self::MAX_MEMORY) {
             self::$decision = null;
         }
-        return self::decision($json);
+        $d = [];
+        $at = 0;
+        foreach (['action', 'reason', 'rule', 'client_ip', 'method'] as $key) {
+            $n = isset($f[$at]) ? \ord($f[$at]) : -1;
+            if ($n === 255) {
+                $d[$key] = null;
+                $at++;
+            } elseif ($n >= 0 && $at + 1 + $n <= \strlen($f)) {
+                $d[$key] = \substr($f, $at + 1, $n);
+                $at += 1 + $n;
+            } else {
+                throw new EngineException('the engine returned something that is not a decision: ' . \bin2hex($f));
+            }
+        }
+        if ($at !== \strlen($f) || $d['action'] === null || $d['reason'] === null) {
+            throw new EngineException('the engine returned something that is not a decision: ' . \bin2hex($f));
+        }
+        return $d;
     }
 
-    /** A decision's (or explanation's) JSON as an array; throws if it is not one. */
+    /** An explanation's JSON as an array; throws if it is not one. */
     public static function decision(string $json): array
     {
         $d = \json_decode($json, true, 32, \JSON_INVALID_UTF8_SUBSTITUTE);
