@@ -594,6 +594,14 @@ fn runtime(trap: &str, max_pages: u64) -> String {
         $m[$a + 4] = \chr($v >> 32); $m[$a + 5] = \chr($v >> 40); $m[$a + 6] = \chr($v >> 48); $m[$a + 7] = \chr($v >> 56);
     }}
 
+    // An i64 copied from memory to memory: read all eight bytes first (the words may overlap), then write them.
+    private static function w2p_c8(&$m, $d, $s)
+    {{
+        $t = \substr($m, $s, 8);
+        $m[$d] = $t[0]; $m[$d + 1] = $t[1]; $m[$d + 2] = $t[2]; $m[$d + 3] = $t[3];
+        $m[$d + 4] = $t[4]; $m[$d + 5] = $t[5]; $m[$d + 6] = $t[6]; $m[$d + 7] = $t[7];
+    }}
+
     private static function w2p_add64($a, $b)
     {{
         $l = ($a & 0xFFFFFFFF) + ($b & 0xFFFFFFFF);

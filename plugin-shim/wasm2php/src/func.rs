@@ -214,6 +214,10 @@ struct Gen<'m, 'a> {
     /// them; the entries made before it stay, because every way in passes them. A loop header drops everything: its
     /// back edges come from the end of the body, where the variable may have been assigned.
     checked: Vec<(String, u64, usize)>,
+    /// The last statement, if it is a whole-word load into a slot (`$sN = \unpack('V'|'P', $m, SRC)[1];`): (slot,
+    /// size, SRC, start and end of the statement in `out`). A store of exactly that value, with nothing emitted in
+    /// between, becomes a byte copy (see `store`).
+    last_load: Option<(u32, u64, String, usize, usize)>,
 }
 
 const MAX_EXPR: usize = 240;
@@ -278,6 +282,7 @@ pub fn translate_function(
         reachable: true,
         dead_depth: 0,
         checked: Vec::new(),
+        last_load: None,
         labels: 0,
         locals: locals.clone(),
         uses_mem: false,
@@ -391,6 +396,7 @@ impl Gen<'_, '_> {
     }
 
     fn emit(&mut self, s: &str) {
+        self.last_load = None;
         if !self.checked.is_empty() {
             self.forget_assigned(s);
         }
@@ -675,6 +681,8 @@ impl Gen<'_, '_> {
             _ => unreachable!(),
         };
         let bits = size * 8;
+        let word = matches!((ty, size), (Ty::I32, 4) | (Ty::I64, 8));
+        let copy_src = word.then(|| Self::addr(&b, o));
         let v = match (ty, signed, size) {
             (_, _, 8) => raw,
             (Ty::I32, false, _) | (Ty::I64, false, _) => raw,
@@ -683,13 +691,41 @@ impl Gen<'_, '_> {
             (Ty::I64, true, _) => format!("({raw} << {s} >> {s})", s = 64 - bits),
         };
         self.assign_new(ty, v);
+        if let (Some(src), Some(Kind::Slot(slot))) = (copy_src, self.stack.last().map(|e| e.kind)) {
+            // The load is the last line written (assign_new may have moved other slots out of the way before it).
+            let end = self.out.len();
+            let start = self.out[..end - 1].rfind('\n').map_or(0, |i| i + 1);
+            self.last_load = Some((slot, size, src, start, end));
+        }
         Ok(())
     }
 
     fn store(&mut self, memarg: &MemArg, size: u64) -> Result<(), Error> {
         let top = self.stack.len() - 1;
         self.make_simple(top);
+        let copied = self.last_load.take();
         let v = self.pop();
+        if let Some((slot, load_size, src, start, end)) = copied {
+            if v.kind == Kind::Slot(slot) && load_size == size && end == self.out.len() {
+                // A word moved from memory to memory (rustc's struct copies: most i64 stores): copy the bytes rather
+                // than decode them with unpack and encode them again with chr. The load's own bounds check stays
+                // where it was; its statement goes, and the bytes are read after the store's check, before any
+                // byte is written, so overlapping words copy exactly.
+                self.out.replace_range(start..end, "");
+                let (b, o) = self.mem_addr(memarg, size)?;
+                let dst = Self::addr(&b, o);
+                if size == 8 {
+                    self.emit(&format!("self::w2p_c8($m, {dst}, {src});"));
+                } else {
+                    let mut s = format!("$t = \\substr($m, {src}, 4);");
+                    for k in 0..4 {
+                        write!(s, " $m[{}] = $t[{k}];", Self::addr(&b, o + k)).unwrap();
+                    }
+                    self.emit(&s);
+                }
+                return Ok(());
+            }
+        }
         let (b, o) = self.mem_addr(memarg, size)?;
         if size == 8 && v.konst_val().is_none() {
             // See w2p_s64 in the runtime: a call, for size.

@@ -578,6 +578,86 @@ fn every_byte_survives_data_segments_and_stores() {
     );
 }
 
+/// A word loaded and stored straight back (`i64.load` then `i64.store` of it, rustc's struct copies) is translated
+/// as a byte copy: exact for overlapping places in both directions, and a trap on either side writes nothing.
+#[test]
+fn word_copies_between_memory_places_are_exact() {
+    require_php();
+    let dir = scratch("copies");
+    let module = r#"(module
+      (memory (export "memory") 1)
+      (data (i32.const 0) "\00\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13")
+      (func (export "copy64") (param i32 i32)
+        (i64.store (local.get 0) (i64.load (local.get 1))))
+      (func (export "copy32") (param i32 i32)
+        (i32.store offset=1 (local.get 0) (i32.load offset=2 (local.get 1))))
+      (func (export "copy64-kept") (param i32 i32) (result i64)
+        (local i64)
+        (i64.store (local.get 0) (local.tee 2 (i64.load (local.get 1))))
+        (local.get 2)))"#;
+    let php = wasm2php::translate(&wat(module), &wasm2php::Options::new("Copies")).unwrap();
+    assert!(php.contains("self::w2p_c8("), "i64 copies use the copy helper");
+    assert!(php.contains("\\substr($m, $l1 + 2, 4)"), "i32 copies copy bytes");
+    let file = dir.join("copies.php");
+    std::fs::write(&file, &php).unwrap();
+    // Each line: the call, then the first 24 bytes of memory (or the trap), starting from the data each time.
+    let calls = [
+        "copy64(8, 0)",
+        "copy64(2, 0)",
+        "copy64(0, 3)",
+        "copy64(5, 5)",
+        "copy32(1, 0)",
+        "copy32(0, 1)",
+        "copy32(3, 0)",
+        "copy64(65529, 0)",
+        "copy64(0, 65529)",
+        "copy32(65532, 0)",
+        "copy64_kept(4, 0)",
+    ];
+    let mut script = format!("<?php\nrequire {};\n", php_str(file.to_str().unwrap()));
+    for c in calls {
+        writeln!(
+            script,
+            "$o = new Copies(); try {{ $r = $o->{c}; echo '{c} ', bin2hex($o->readMemory(0, 24)), $r === null ? '' : \" $r\", \"\\n\"; }} catch (\\Throwable $e) {{ echo '{c} trap ', bin2hex($o->readMemory(0, 24)), \"\\n\"; }}"
+        )
+        .unwrap();
+    }
+    let drv = dir.join("drv.php");
+    std::fs::write(&drv, script).unwrap();
+    let out = std::process::Command::new(php_bin()).arg(&drv).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // What wasm does, computed here.
+    let data: Vec<u8> = (0u8..20).chain([0; 4]).collect();
+    let copy = |d: usize, s: usize, n: usize| {
+        let mut m = data.clone();
+        let w: Vec<u8> = m[s..s + n].to_vec();
+        m[d..d + n].copy_from_slice(&w);
+        m.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let untouched: String = data.iter().map(|b| format!("{b:02x}")).collect();
+    let kept = i64::from_le_bytes(data[0..8].try_into().unwrap());
+    let want = [
+        format!("copy64(8, 0) {}", copy(8, 0, 8)),
+        format!("copy64(2, 0) {}", copy(2, 0, 8)),
+        format!("copy64(0, 3) {}", copy(0, 3, 8)),
+        format!("copy64(5, 5) {}", copy(5, 5, 8)),
+        format!("copy32(1, 0) {}", copy(2, 2, 4)),
+        format!("copy32(0, 1) {}", copy(1, 3, 4)),
+        format!("copy32(3, 0) {}", copy(4, 2, 4)),
+        format!("copy64(65529, 0) trap {untouched}"),
+        format!("copy64(0, 65529) trap {untouched}"),
+        format!("copy32(65532, 0) trap {untouched}"),
+        format!("copy64_kept(4, 0) {} {kept}", copy(4, 0, 8)),
+    ]
+    .join("\n")
+        + "\n";
+    assert!(
+        text == want,
+        "got:\n{text}\nwant:\n{want}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The translator leaves out a bounds check that an earlier one on the same base already covers (memory never
 /// shrinks). These cases are where leaving it out would be wrong: the base changed, or control flow arrived from a
 /// path that never made the earlier check.
