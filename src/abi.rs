@@ -67,7 +67,7 @@ impl<T> Global<T> {
 }
 
 static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()));
-/// The last result handed out (decision, explanation, bytes, show), kept alive until the next one.
+/// The last result of the full module's exports (explanation, bytes, show), kept alive until the next one.
 #[cfg(feature = "core-compile")]
 static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
 /// The last decision (fields form): one buffer, cleared and reused, so deciding allocates nothing for its answer.
