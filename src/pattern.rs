@@ -363,15 +363,59 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
     (whole..starts).any(|i| (haystack[i] | fold as u8) == first && matches_at(i))
 }
 
-/// Whether `bytes` contains `b`: `<[u8]>::contains`, which is memchr, natively; a plain loop in the core wasm module,
-/// where memchr's word-at-a-time code costs 400 bytes of a size-budgeted module (and several kilobytes of its PHP
-/// translation) for strings that are a few dozen bytes long.
+/// Whether `bytes` contains `b`: `<[u8]>::contains`, which is memchr, natively; in the core wasm module
+/// [`find_byte_words`], which is 100 bytes of code where memchr is 400 (and several kilobytes of its PHP
+/// translation).
 #[inline]
 pub(crate) fn has_byte(bytes: &[u8], b: u8) -> bool {
     if cfg!(all(feature = "core-abi", target_arch = "wasm32")) {
-        bytes.iter().any(|&c| c == b)
+        find_byte_words(bytes, b).is_some()
     } else {
         bytes.contains(&b)
+    }
+}
+
+/// The position of the first `b` in `bytes`. Natively memchr first ([`has_byte`]), so that the common case — not
+/// there — is one fast scan; in the core wasm module [`find_byte_words`].
+#[inline]
+pub(crate) fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
+    if cfg!(all(feature = "core-abi", target_arch = "wasm32")) {
+        find_byte_words(bytes, b)
+    } else if has_byte(bytes, b) {
+        bytes.iter().position(|&c| c == b)
+    } else {
+        None
+    }
+}
+
+/// The position of the first `b` in `bytes`, eight bytes per step: the request target is scanned three times per
+/// decision (`?`, `#`, `%`), and a PHP host runs each step of a byte loop as several statements. A byte of
+/// `word ^ pattern` is zero where `b` is; `(x - 0x01..) & !x & 0x80..` flags every zero byte, and falsely only
+/// bytes above a true one, so the lowest flag is the first match. The last, partial word is read again from
+/// `n - 8`: bytes before `i` in it do not match, so its lowest flag is still the first match.
+pub(crate) fn find_byte_words(bytes: &[u8], b: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let n = bytes.len();
+    if n < 8 {
+        return bytes.iter().position(|&c| c == b);
+    }
+    let pattern = ONES * u64::from(b);
+    let first_in_word = |at: usize| {
+        let x = word(bytes, at) ^ pattern;
+        let zeros = x.wrapping_sub(ONES) & !x & (0x80 * ONES);
+        (zeros != 0).then(|| at + zeros.trailing_zeros() as usize / 8)
+    };
+    let mut i = 0;
+    while i + 8 <= n {
+        if let Some(p) = first_in_word(i) {
+            return Some(p);
+        }
+        i += 8;
+    }
+    if i == n {
+        None
+    } else {
+        first_in_word(n - 8)
     }
 }
 
@@ -550,5 +594,31 @@ mod tests {
         assert!(contains_lower(b"sendcloud", b"sendcloud"));
         assert!(!contains_lower(b"sendclou", b"sendcloud"));
         assert!(!contains_lower(b"send cloud", b"sendcloud"));
+    }
+
+    /// The word-at-a-time search against `position`, for every length up to 40, every match position, a second
+    /// match, and neighbours that trip naive zero-byte tests (`b ^ 1`, `b ^ 0x80`, 0x00, 0xff).
+    #[test]
+    fn find_byte_words_finds_the_first_match() {
+        for b in [0u8, 1, b'?', b'#', 0x7f, 0x80, 0xff] {
+            for n in 0..40usize {
+                for fill in [b ^ 1, b ^ 0x80, 0, 0xff, b'a'] {
+                    if fill == b {
+                        continue;
+                    }
+                    let base = alloc::vec![fill; n];
+                    assert_eq!(find_byte_words(&base, b), None, "{b} {n} {fill}");
+                    for at in 0..n {
+                        let mut v = base.clone();
+                        v[at] = b;
+                        assert_eq!(find_byte_words(&v, b), Some(at), "{b} {n} {fill} {at}");
+                        if at + 3 < n {
+                            v[at + 3] = b;
+                            assert_eq!(find_byte_words(&v, b), Some(at), "{b} {n} {fill} {at} twice");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
