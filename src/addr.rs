@@ -672,6 +672,17 @@ mod tests {
             let n = write_v4(&mut buf, v);
             assert_eq!(&buf[..n], Ipv4Addr::from(v).to_string().as_bytes());
         }
+        // Every octet value in every position, next to short and long neighbours.
+        for o in 0..=255u32 {
+            for shift in [0, 8, 16, 24] {
+                for others in [0u32, 0x0909_0909, 0xffff_ffff] {
+                    let v = (others & !(0xff << shift)) | o << shift;
+                    let mut buf = [0xaau8; 16];
+                    let n = write_v4(&mut buf, v);
+                    assert_eq!(&buf[..n], Ipv4Addr::from(v).to_string().as_bytes());
+                }
+            }
+        }
     }
 
     fn ip(s: &str) -> Ip {
