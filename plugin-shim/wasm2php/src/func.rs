@@ -442,6 +442,7 @@ impl Gen<'_, '_> {
             Some(outside) => self.checked.retain(|(_, _, d)| *d <= outside),
         }
         writeln!(self.out, "    L{l}:").unwrap();
+        self.last_load = None;
     }
 
     fn pop(&mut self) -> Entry {
@@ -1010,6 +1011,7 @@ impl Gen<'_, '_> {
                     // `$sN = <effectful rhs>; $lK = $sN;` -> `$lK = <rhs>;` ($sN is dead now).
                     let target = format!("$l{local_index}");
                     self.checked.retain(|(base, _, _)| *base != target);
+                    self.last_load = None;
                     self.out.replace_range(
                         last_start..last_start + prefix.len(),
                         &format!("        $l{local_index} = "),
