@@ -222,11 +222,11 @@ impl Pattern {
             let b = raw.to_ascii_lowercase();
             next.iter_mut().for_each(|x| *x = false);
             let mut any = false;
-            for i in 0..n {
-                if !current[i] {
+            for (i, (&live, element)) in current.iter().zip(&self.middle).enumerate() {
+                if !live {
                     continue;
                 }
-                let target = match self.middle[i] {
+                let target = match *element {
                     Element::Byte(c) if c == b => i + 1,
                     Element::Star => i,
                     Element::ShopRequired | Element::ShopOptional if is_shop_byte(b) => i + 1,

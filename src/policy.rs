@@ -317,7 +317,7 @@ impl<'a> Object<'a> {
     }
 
     /// A list of strings, each with its own path, e.g. `rules[0].ip[2]`.
-    fn strings(&self, key: &str) -> Result<Option<Vec<(&'a str, String, Pos)>>, PolicyError> {
+    fn strings(&self, key: &str) -> Result<Option<PathedStrings<'a>>, PolicyError> {
         let Some(node) = self.get(key) else {
             return Ok(None);
         };
@@ -340,6 +340,9 @@ impl<'a> Object<'a> {
             .map(Some)
     }
 }
+
+/// Strings of a JSON array, each with its JSON path and position (for errors about one of them).
+type PathedStrings<'a> = Vec<(&'a str, String, Pos)>;
 
 fn shown_key(key: &str) -> String {
     let mut out = String::new();

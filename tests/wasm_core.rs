@@ -339,7 +339,7 @@ impl Host {
         }
     }
 
-    fn to_bytes(&mut self, policy: i32) -> Vec<u8> {
+    fn policy_bytes(&mut self, policy: i32) -> Vec<u8> {
         let to_bytes = self
             .to_bytes
             .expect("the full module exports scg_policy_to_bytes");
@@ -719,7 +719,7 @@ fn compiled_bytes_round_trip_between_module_and_native() {
             None => host.default.unwrap().call(&mut host.store, ()).unwrap(),
             Some(t) => host.compile(t.as_bytes()).unwrap(),
         };
-        let bytes = host.to_bytes(h);
+        let bytes = host.policy_bytes(h);
         assert_eq!(
             bytes,
             native.to_bytes(),
@@ -727,7 +727,7 @@ fn compiled_bytes_round_trip_between_module_and_native() {
         );
         assert_eq!(Policy::from_bytes(&bytes).unwrap(), native, "{stem}");
         let again = host.load(&native.to_bytes()).unwrap();
-        assert_eq!(host.to_bytes(again), bytes, "{stem}");
+        assert_eq!(host.policy_bytes(again), bytes, "{stem}");
         let show = host.show.unwrap().call(&mut host.store, again).unwrap();
         assert_eq!(host.result(show).unwrap(), native.show_json(), "{stem}");
     }
