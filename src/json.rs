@@ -533,7 +533,11 @@ mod tests {
                 let mut out = String::new();
                 write_str(&mut out, &text);
                 let node = parse(out.as_bytes()).unwrap_or_else(|e| panic!("{out}: {e:?}"));
-                assert_eq!(node.value, Value::String(text.clone().into_bytes()), "{out}");
+                assert_eq!(
+                    node.value,
+                    Value::String(text.clone().into_bytes()),
+                    "{out}"
+                );
                 let escaped = out.len() - 2 - text.len();
                 let expected = match c {
                     '"' | '\\' | '\n' | '\r' | '\t' => 1,

@@ -614,7 +614,11 @@ mod tests {
                         assert_eq!(find_byte_words(&v, b), Some(at), "{b} {n} {fill} {at}");
                         if at + 3 < n {
                             v[at + 3] = b;
-                            assert_eq!(find_byte_words(&v, b), Some(at), "{b} {n} {fill} {at} twice");
+                            assert_eq!(
+                                find_byte_words(&v, b),
+                                Some(at),
+                                "{b} {n} {fill} {at} twice"
+                            );
                         }
                     }
                 }
