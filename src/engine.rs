@@ -508,25 +508,31 @@ fn effective_method<T: Tracer>(
         first: &mut Option<Cow<'_, [u8]>>,
         conflict: &mut bool,
         source: impl FnOnce() -> String,
-        value: &[u8],
+        value: Cow<'_, [u8]>,
         t: &mut T,
     ) {
-        t.step(|| format!("method override {} = {}", source(), quote(value)));
+        t.step(|| format!("method override {} = {}", source(), quote(&value)));
         match first {
-            None => *first = Some(Cow::Owned(value.to_vec())),
-            Some(f) if f.eq_ignore_ascii_case(value) => {}
+            None => *first = Some(Cow::Owned(value.into_owned())),
+            Some(f) if f.eq_ignore_ascii_case(&value) => {}
             Some(_) => *conflict = true,
         }
     }
     for (k, name) in OVERRIDE_HEADERS.iter().enumerate() {
         for v in HeaderIndex::values(headers.overrides[k], req, name.as_bytes()) {
             let source = || format!("header {name}");
-            consider(&mut first, &mut conflict, source, trim_ows(v), t);
+            consider(
+                &mut first,
+                &mut conflict,
+                source,
+                Cow::Borrowed(trim_ows(v)),
+                t,
+            );
         }
     }
     for (name, value) in query_overrides(query) {
         let source = || format!("query parameter {name}");
-        consider(&mut first, &mut conflict, source, &value, t);
+        consider(&mut first, &mut conflict, source, Cow::Owned(value), t);
     }
     match first {
         None => {

@@ -78,7 +78,7 @@ impl Method {
 
     pub fn as_str(&self) -> &str {
         // Only ASCII token bytes are ever stored.
-        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
     }
 }
 

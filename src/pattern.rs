@@ -271,17 +271,26 @@ pub(crate) fn eq_lower(value: &[u8], lower: &[u8]) -> bool {
     all_words(n, |i| lower8(word(value, i)) == word(lower, i))
 }
 
-/// Whether `word_ok` holds at every eight-byte word of `n >= 8` bytes: the words at 0, 8, 16, … and, for the
-/// tail, one word ending at `n` that overlaps bytes already seen (cheaper than a byte loop).
-fn all_words(n: usize, word_ok: impl Fn(usize) -> bool) -> bool {
+/// The first `Some` that `at_word` gives over the eight-byte words of `n >= 8` bytes: the words at 0, 8, 16, … and,
+/// for the tail, one word ending at `n` that overlaps bytes already seen (cheaper than a byte loop).
+fn first_word<T>(n: usize, at_word: impl Fn(usize) -> Option<T>) -> Option<T> {
     let mut i = 0;
     while i + 8 <= n {
-        if !word_ok(i) {
-            return false;
+        if let Some(found) = at_word(i) {
+            return Some(found);
         }
         i += 8;
     }
-    i == n || word_ok(n - 8)
+    if i == n {
+        None
+    } else {
+        at_word(n - 8)
+    }
+}
+
+/// Whether `word_ok` holds at every eight-byte word of `n >= 8` bytes (as [`first_word`] walks them).
+fn all_words(n: usize, word_ok: impl Fn(usize) -> bool) -> bool {
+    first_word(n, |i| (!word_ok(i)).then_some(())).is_none()
 }
 
 fn word(bytes: &[u8], at: usize) -> u64 {
@@ -391,8 +400,8 @@ pub(crate) fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
 /// The position of the first `b` in `bytes`, eight bytes per step: the request target is scanned three times per
 /// decision (`?`, `#`, `%`), and a PHP host runs each step of a byte loop as several statements. A byte of
 /// `word ^ pattern` is zero where `b` is; `(x - 0x01..) & !x & 0x80..` flags every zero byte, and falsely only
-/// bytes above a true one, so the lowest flag is the first match. The last, partial word is read again from
-/// `n - 8`: bytes before `i` in it do not match, so its lowest flag is still the first match.
+/// bytes above a true one, so the lowest flag is the first match. The tail word [`first_word`] reads from `n - 8`
+/// overlaps bytes already searched, which do not match, so its lowest flag is still the first match.
 pub(crate) fn find_byte_words(bytes: &[u8], b: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let n = bytes.len();
@@ -400,23 +409,11 @@ pub(crate) fn find_byte_words(bytes: &[u8], b: u8) -> Option<usize> {
         return bytes.iter().position(|&c| c == b);
     }
     let pattern = ONES * u64::from(b);
-    let first_in_word = |at: usize| {
+    first_word(n, |at| {
         let x = word(bytes, at) ^ pattern;
         let zeros = x.wrapping_sub(ONES) & !x & (0x80 * ONES);
         (zeros != 0).then(|| at + zeros.trailing_zeros() as usize / 8)
-    };
-    let mut i = 0;
-    while i + 8 <= n {
-        if let Some(p) = first_in_word(i) {
-            return Some(p);
-        }
-        i += 8;
-    }
-    if i == n {
-        None
-    } else {
-        first_in_word(n - 8)
-    }
+    })
 }
 
 /// `bytes.is_ascii()`, eight bytes at a time: User-Agents are short and almost always ASCII, and this is several
