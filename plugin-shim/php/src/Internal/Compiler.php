@@ -63,7 +63,7 @@ final class Compiler
                 throw new PolicyException($e['message'], $e['path'], $e['line'], $e['column']);
             }
             $bytes = $i->result($c->scg_policy_to_bytes($h));
-            if (isset($i->handles[$bytes]) || \count($i->handles) >= Runtime::MAX_POLICIES) {
+            if (isset($i->handles[$bytes]) || $i->isFullFor($bytes)) {
                 $c->scg_policy_free($h);
             } else {
                 $i->handles[$bytes] = $h;
@@ -92,7 +92,7 @@ final class Compiler
     {
         $i = self::instance();
         try {
-            if (!isset($i->handles[$bytes]) && \count($i->handles) >= Runtime::MAX_POLICIES) {
+            if ($i->isFullFor($bytes)) {
                 self::$instance = null;
                 $i = self::instance();
             }
@@ -107,13 +107,17 @@ final class Compiler
             throw $e;
         }
         self::shed($i);
-        return Runtime::decision($json);
+        $d = \json_decode($json, true, 32, \JSON_INVALID_UTF8_SUBSTITUTE);
+        if (!\is_array($d) || !isset($d['action'], $d['reason'])) {
+            throw new EngineException('the engine returned something that is not an explanation: ' . \substr($json, 0, 200));
+        }
+        return $d;
     }
 
-    /** Drops an instance whose memory a huge input has grown past Runtime::MAX_MEMORY. */
+    /** Drops the instance if a huge input has grown it (Instance::isOversized()). */
     private static function shed(Instance $i): void
     {
-        if (\strlen($i->core->mem) > Runtime::MAX_MEMORY && $i === self::$instance) {
+        if ($i->isOversized() && $i === self::$instance) {
             self::$instance = null;
         }
     }

@@ -60,6 +60,18 @@ final class Instance
         return $this->handles[$bytes] = $h;
     }
 
+    /** Whether loading $bytes would pass Runtime::MAX_POLICIES: an instance that full is started afresh instead. */
+    public function isFullFor(string $bytes): bool
+    {
+        return !isset($this->handles[$bytes]) && \count($this->handles) >= Runtime::MAX_POLICIES;
+    }
+
+    /** Whether a huge input has grown the memory past Runtime::MAX_MEMORY: the instance is dropped after the call. */
+    public function isOversized(): bool
+    {
+        return \strlen($this->core->mem) > Runtime::MAX_MEMORY;
+    }
+
     /** Copies $data into the input buffer (growing it if needed) and returns the buffer's address. */
     public function input(string $data): int
     {

@@ -122,7 +122,7 @@ final class Runtime
     public static function handle(string $bytes): int
     {
         $i = self::$decision ?? self::boot();
-        if (!isset($i->handles[$bytes]) && \count($i->handles) >= self::MAX_POLICIES) {
+        if ($i->isFullFor($bytes)) {
             $i = self::boot();
         }
         try {
@@ -151,35 +151,25 @@ final class Runtime
             self::$decision = null;
             throw $e;
         }
-        if (\strlen($i->core->mem) > self::MAX_MEMORY) {
+        if ($i->isOversized()) {
             self::$decision = null;
         }
         $d = [];
         $at = 0;
+        $len = \strlen($f);
         foreach (['action', 'reason', 'rule', 'client_ip', 'method'] as $key) {
-            $n = isset($f[$at]) ? \ord($f[$at]) : -1;
+            $n = $at < $len ? \ord($f[$at++]) : -1;
             if ($n === 255) {
                 $d[$key] = null;
-                $at++;
-            } elseif ($n >= 0 && $at + 1 + $n <= \strlen($f)) {
-                $d[$key] = \substr($f, $at + 1, $n);
-                $at += 1 + $n;
+            } elseif ($n >= 0 && $at + $n <= $len) {
+                $d[$key] = \substr($f, $at, $n);
+                $at += $n;
             } else {
-                throw new EngineException('the engine returned something that is not a decision: ' . \bin2hex($f));
+                break;
             }
         }
-        if ($at !== \strlen($f) || $d['action'] === null || $d['reason'] === null) {
+        if (\count($d) !== 5 || $at !== $len || $d['action'] === null || $d['reason'] === null) {
             throw new EngineException('the engine returned something that is not a decision: ' . \bin2hex($f));
-        }
-        return $d;
-    }
-
-    /** An explanation's JSON as an array; throws if it is not one. */
-    public static function decision(string $json): array
-    {
-        $d = \json_decode($json, true, 32, \JSON_INVALID_UTF8_SUBSTITUTE);
-        if (!\is_array($d) || !isset($d['action'], $d['reason'])) {
-            throw new EngineException('the engine returned something that is not a decision: ' . \substr($json, 0, 200));
         }
         return $d;
     }
