@@ -14,6 +14,29 @@ fn wat(src: &str) -> Vec<u8> {
     w.encode().unwrap()
 }
 
+/// Writes `php` (a translation) to `dir` with a driver that requires it and then runs `body`; returns what the
+/// driver printed and its stderr.
+fn run_driver(dir: &std::path::Path, php: &str, body: &str) -> (String, String) {
+    let file = dir.join("module.php");
+    std::fs::write(&file, php).unwrap();
+    let drv = dir.join("drv.php");
+    let script = format!(
+        "<?php\nrequire {};\n{body}",
+        php_str(file.to_str().unwrap())
+    );
+    std::fs::write(&drv, script).unwrap();
+    let out = std::process::Command::new(php_bin())
+        .arg(&drv)
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (text(&out.stdout), text(&out.stderr))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[derive(Clone, Copy)]
 enum T {
     I32,
@@ -547,19 +570,12 @@ fn every_byte_survives_data_segments_and_stores() {
           (i32.store (i32.const 200) (i32.const 0))))"#
     ));
     let php = wasm2php::translate(&bytes, &wasm2php::Options::new("Bytes")).unwrap();
-    let file = dir.join("bytes.php");
-    std::fs::write(&file, &php).unwrap();
-    let drv = dir.join("drv.php");
-    let script = format!(
-        "<?php\nrequire {f};\n$b = new Bytes();\n$b->stores(-0x0123456789abcdf0);\n\
+    let body = format!(
+        "$b = new Bytes();\n$b->stores(-0x0123456789abcdf0);\n\
          echo bin2hex($b->readMemory(0, {n})), \"\\n\", bin2hex($b->readMemory(8000, 24)), \"\\n\";\n",
-        f = php_str(file.to_str().unwrap()),
         n = data.len()
     );
-    std::fs::write(&drv, script).unwrap();
-    let out = std::process::Command::new(php_bin()).arg(&drv).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let (text, stderr) = run_driver(&dir, &php, &body);
     let mut stored = Vec::new();
     stored.extend_from_slice(&0x07003038u32.to_le_bytes());
     stored.extend_from_slice(&0x0a0037ff00080009u64.to_le_bytes());
@@ -573,8 +589,7 @@ fn every_byte_survives_data_segments_and_stores() {
     let want = format!("{}\n{}\n", hex(&after), hex(&stored));
     assert!(
         text == want,
-        "got:\n{text}\nwant:\n{want}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "got:\n{text}\nwant:\n{want}\nstderr: {stderr}"
     );
 }
 
@@ -596,10 +611,14 @@ fn word_copies_between_memory_places_are_exact() {
         (i64.store (local.get 0) (local.tee 2 (i64.load (local.get 1))))
         (local.get 2)))"#;
     let php = wasm2php::translate(&wat(module), &wasm2php::Options::new("Copies")).unwrap();
-    assert!(php.contains("self::w2p_c8("), "i64 copies use the copy helper");
-    assert!(php.contains("\\substr($m, $l1 + 2, 4)"), "i32 copies copy bytes");
-    let file = dir.join("copies.php");
-    std::fs::write(&file, &php).unwrap();
+    assert!(
+        php.contains("self::w2p_c8("),
+        "i64 copies use the copy helper"
+    );
+    assert!(
+        php.contains("\\substr($m, $l1 + 2, 4)"),
+        "i32 copies copy bytes"
+    );
     // Each line: the call, then the first 24 bytes of memory (or the trap), starting from the data each time.
     let calls = [
         "copy64(8, 0)",
@@ -614,27 +633,24 @@ fn word_copies_between_memory_places_are_exact() {
         "copy32(65532, 0)",
         "copy64_kept(4, 0)",
     ];
-    let mut script = format!("<?php\nrequire {};\n", php_str(file.to_str().unwrap()));
+    let mut body = String::new();
     for c in calls {
         writeln!(
-            script,
+            body,
             "$o = new Copies(); try {{ $r = $o->{c}; echo '{c} ', bin2hex($o->readMemory(0, 24)), $r === null ? '' : \" $r\", \"\\n\"; }} catch (\\Throwable $e) {{ echo '{c} trap ', bin2hex($o->readMemory(0, 24)), \"\\n\"; }}"
         )
         .unwrap();
     }
-    let drv = dir.join("drv.php");
-    std::fs::write(&drv, script).unwrap();
-    let out = std::process::Command::new(php_bin()).arg(&drv).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (text, stderr) = run_driver(&dir, &php, &body);
     // What wasm does, computed here.
     let data: Vec<u8> = (0u8..20).chain([0; 4]).collect();
     let copy = |d: usize, s: usize, n: usize| {
         let mut m = data.clone();
         let w: Vec<u8> = m[s..s + n].to_vec();
         m[d..d + n].copy_from_slice(&w);
-        m.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        hex(&m)
     };
-    let untouched: String = data.iter().map(|b| format!("{b:02x}")).collect();
+    let untouched = hex(&data);
     let kept = i64::from_le_bytes(data[0..8].try_into().unwrap());
     let want = [
         format!("copy64(8, 0) {}", copy(8, 0, 8)),
@@ -653,8 +669,7 @@ fn word_copies_between_memory_places_are_exact() {
         + "\n";
     assert!(
         text == want,
-        "got:\n{text}\nwant:\n{want}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "got:\n{text}\nwant:\n{want}\nstderr: {stderr}"
     );
 }
 
