@@ -41,7 +41,7 @@ function literal(string $b): string
             $out .= $c;
         } else {
             $next = $i + 1 < $n ? $b[$i + 1] : '';
-            $out .= '\\' . ($next >= '0' && $next <= '7' && $next !== '' ? sprintf('%03o', $o) : decoct($o));
+            $out .= '\\' . ($next >= '0' && $next <= '7' ? sprintf('%03o', $o) : decoct($o));
         }
     }
     return $out . '"';
