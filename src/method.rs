@@ -11,9 +11,41 @@ pub const MAX_METHOD_LEN: usize = 32;
 /// An upper-cased RFC 9110 token of 1 to 32 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Method {
+    /// Position in [`COMMON`], or [`OTHER`]: a function of the bytes, so the derived equality still holds, and what
+    /// lets a [`MethodSet`] answer for the common methods with one bit test instead of comparing bytes.
+    common: u8,
     len: u8,
     bytes: [u8; MAX_METHOD_LEN],
 }
+
+/// The methods nearly every request uses, already upper case and valid: parsed without per-byte work, and kept in a
+/// [`MethodSet`] as bits. At most 8, the width of that mask.
+const COMMON: [&[u8]; 7] = [
+    b"GET", b"POST", b"HEAD", b"PUT", b"PATCH", b"DELETE", b"OPTIONS",
+];
+const OTHER: u8 = u8::MAX;
+
+/// Each [`COMMON`] method, built once at compile time: parsing one is a copy.
+const COMMON_METHODS: [Method; COMMON.len()] = {
+    let mut out = [Method {
+        common: OTHER,
+        len: 0,
+        bytes: [0; MAX_METHOD_LEN],
+    }; COMMON.len()];
+    let mut i = 0;
+    while i < COMMON.len() {
+        let name = COMMON[i];
+        let mut j = 0;
+        while j < name.len() {
+            out[i].bytes[j] = name[j];
+            j += 1;
+        }
+        out[i].len = name.len() as u8;
+        out[i].common = i as u8;
+        i += 1;
+    }
+    out
+};
 
 /// RFC 9110 `tchar`, as a table: this runs for every byte of every method.
 const TCHAR: [bool; 256] = {
@@ -51,23 +83,25 @@ fn is_tchar(b: u8) -> bool {
 impl Method {
     /// Upper-cases (ASCII) and validates. `None` when empty, too long, or not a token.
     pub fn parse(raw: &[u8]) -> Option<Method> {
-        // Nearly every request has one of these, already upper case and valid: no per-byte work for them.
-        let common = matches!(
-            raw,
-            b"GET" | b"POST" | b"HEAD" | b"PUT" | b"PATCH" | b"DELETE" | b"OPTIONS"
-        );
-        if !common
-            && (raw.is_empty() || raw.len() > MAX_METHOD_LEN || !raw.iter().all(|&b| is_tchar(b)))
-        {
+        if let Some(i) = COMMON.iter().position(|c| *c == raw) {
+            return Some(COMMON_METHODS[i]);
+        }
+        if raw.is_empty() || raw.len() > MAX_METHOD_LEN || !raw.iter().all(|&b| is_tchar(b)) {
             return None;
         }
         let mut bytes = [0u8; MAX_METHOD_LEN];
         for (dst, src) in bytes.iter_mut().zip(raw) {
             *dst = src.to_ascii_uppercase();
         }
-        Some(Method {
-            len: raw.len() as u8,
-            bytes,
+        // `patch` is PATCH: a lower-case spelling of a common method is that method.
+        let upper = &bytes[..raw.len()];
+        Some(match COMMON.iter().position(|c| *c == upper) {
+            Some(i) => COMMON_METHODS[i],
+            None => Method {
+                common: OTHER,
+                len: raw.len() as u8,
+                bytes,
+            },
         })
     }
 
@@ -95,20 +129,28 @@ impl fmt::Debug for Method {
 }
 
 /// A small set of methods, in the order first written, without duplicates. Policies name a handful of methods,
-/// so a linear scan over inline values beats hashing.
+/// so a linear scan over inline values beats hashing; the common ones are also kept as bits of `common`, which is
+/// all a decision on a GET or POST looks at.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MethodSet {
     methods: Vec<Method>,
+    common: u8,
 }
 
 impl MethodSet {
     pub fn insert(&mut self, m: Method) {
         if !self.contains(m) {
             self.methods.push(m);
+            if m.common != OTHER {
+                self.common |= 1 << m.common;
+            }
         }
     }
 
     pub fn contains(&self, m: Method) -> bool {
+        if m.common != OTHER {
+            return self.common & (1 << m.common) != 0;
+        }
         self.methods.contains(&m)
     }
 
@@ -154,5 +196,25 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert!(s.contains(Method::parse(b"GET").unwrap()));
         assert!(!s.contains(Method::parse(b"POST").unwrap()));
+        s.insert(Method::parse(b"m-search").unwrap());
+        assert!(s.contains(Method::parse(b"M-SEARCH").unwrap()));
+        assert!(!s.contains(Method::parse(b"PROPFIND").unwrap()));
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn common_methods_are_the_same_values_however_spelled() {
+        for name in COMMON {
+            let lower = name.to_ascii_lowercase();
+            let (a, b) = (Method::parse(name).unwrap(), Method::parse(&lower).unwrap());
+            assert_eq!(a, b);
+            assert_eq!(a.as_bytes(), name);
+            let mut set = MethodSet::default();
+            set.insert(b);
+            assert!(set.contains(a), "{}", a.as_str());
+            for other in COMMON.iter().filter(|o| **o != name) {
+                assert!(!set.contains(Method::parse(other).unwrap()));
+            }
+        }
     }
 }
