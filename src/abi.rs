@@ -39,7 +39,7 @@ use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
 
-use crate::decision::Decision;
+use crate::decision::{Decision, FIELDS_MAX};
 use crate::json;
 use crate::policy::Policy;
 use crate::request::Request;
@@ -70,8 +70,8 @@ static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()
 /// The last result of the full module's exports (explanation, bytes, show), kept alive until the next one.
 #[cfg(feature = "core-compile")]
 static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
-/// The last decision (fields form): one buffer, cleared and reused, so deciding allocates nothing for its answer.
-static DECISION: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
+/// The last decision (fields form): one buffer, reused, so deciding allocates nothing for its answer.
+static DECISION: Global<[u8; FIELDS_MAX]> = Global(UnsafeCell::new([0; FIELDS_MAX]));
 /// The last decision as JSON (full module).
 #[cfg(feature = "core-compile")]
 static DECISION_JSON: Global<String> = Global(UnsafeCell::new(String::new()));
@@ -270,9 +270,8 @@ pub extern "C" fn scg_decide_fields(handle: i32, ptr: i32, len: i32) -> i64 {
         return no_policy();
     };
     let out = DECISION.get();
-    out.clear();
-    decision(p, ptr, len).write_fields(out);
-    pack(out.as_ptr() as usize, out.len())
+    let n = decision(p, ptr, len).write_fields(out);
+    pack(out.as_ptr() as usize, n)
 }
 
 /// Decides one packed request; the decision's JSON is the result. 0 only for a handle that is not a live policy.

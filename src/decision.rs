@@ -9,6 +9,11 @@ use crate::method::Method;
 pub use crate::policy::Action;
 use crate::presets::Provenance;
 
+/// Longest fields form ([`Decision::write_fields`]): five length bytes, `ambiguous_method_override` (the longest
+/// action or reason twice over, generously), an id, an address slot and a method.
+pub const FIELDS_MAX: usize =
+    5 + 2 * 32 + crate::policy::MAX_ID_LEN + 40 + crate::method::MAX_METHOD_LEN;
+
 /// The stable reason codes of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reason {
@@ -83,28 +88,44 @@ impl Decision<'_> {
         out.push('}');
     }
 
-    /// Appends the decision's *fields form*: its five values in the contract's key order (`action`, `reason`,
-    /// `rule`, `client_ip`, `method`), each as one length byte and that many bytes of text, length 255 for `null`.
-    /// The core module's `scg_decide_fields` returns this: a host reads it with a few substrings instead of a JSON
-    /// parser, and the module writes a third of the bytes JSON takes (docs/core-abi.md). Every value fits: ids are
-    /// at most [`MAX_ID_LEN`](crate::policy::MAX_ID_LEN) (128) bytes, addresses 45, methods 32.
-    pub fn write_fields(&self, out: &mut Vec<u8>) {
-        fn field(out: &mut Vec<u8>, value: Option<&[u8]>) {
+    /// Writes the decision's *fields form* at the start of `out` and returns its length: the five values in the
+    /// contract's key order (`action`, `reason`, `rule`, `client_ip`, `method`), each as one length byte and that many
+    /// bytes of text, length 255 for `null`. The core module's `scg_decide_fields` returns this: a host reads it
+    /// with a few substrings instead of a JSON parser (docs/core-abi.md). Every value fits: ids are at most
+    /// [`MAX_ID_LEN`](crate::policy::MAX_ID_LEN) (128) bytes, addresses 45, methods 32 — [`FIELDS_MAX`] in all.
+    ///
+    /// A fixed buffer rather than a `Vec`: a PHP host runs every capacity check of a growing vector as statements,
+    /// and the address is written straight into place.
+    pub fn write_fields(&self, out: &mut [u8; FIELDS_MAX]) -> usize {
+        fn put(out: &mut [u8; FIELDS_MAX], at: usize, value: Option<&[u8]>) -> usize {
             match value {
                 Some(v) => {
-                    out.push(v.len().min(254) as u8);
-                    out.extend_from_slice(&v[..v.len().min(254)]);
+                    let n = v.len().min(254);
+                    out[at] = n as u8;
+                    out[at + 1..at + 1 + n].copy_from_slice(&v[..n]);
+                    at + 1 + n
                 }
-                None => out.push(255),
+                None => {
+                    out[at] = 255;
+                    at + 1
+                }
             }
         }
-        field(out, Some(self.action.as_str().as_bytes()));
-        field(out, Some(self.reason.as_str().as_bytes()));
-        field(out, self.rule.map(str::as_bytes));
-        let mut ip = [0u8; 40];
-        let n = self.client_ip.map(|a| a.write_ascii(&mut ip));
-        field(out, n.map(|n| &ip[..n]));
-        field(out, self.method.as_ref().map(|m| m.as_bytes()));
+        let mut at = put(out, 0, Some(self.action.as_str().as_bytes()));
+        at = put(out, at, Some(self.reason.as_str().as_bytes()));
+        at = put(out, at, self.rule.map(str::as_bytes));
+        match self.client_ip {
+            Some(ip) => {
+                let slot: &mut [u8; 40] = (&mut out[at + 1..at + 41])
+                    .try_into()
+                    .unwrap_or_else(|_| unreachable!());
+                let n = ip.write_ascii(slot);
+                out[at] = n as u8;
+                at += 1 + n;
+            }
+            None => at = put(out, at, None),
+        }
+        put(out, at, self.method.as_ref().map(|m| m.as_bytes()))
     }
 
     /// Writes `{"action":…,"method":…` without the closing brace, so the explain form can add its keys.
