@@ -28,7 +28,7 @@ use crate::decision::{Decision, Explanation, Reason};
 use crate::json;
 use crate::method::Method;
 use crate::path;
-use crate::pattern::{contains_lower, eq_lower, find_byte, has_byte, is_ascii};
+use crate::pattern::{contains_lower, eq_lower, find_byte, find_either, has_byte, is_ascii};
 use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule};
 use crate::presets::Provenance;
 use crate::request::Request;
@@ -495,11 +495,14 @@ fn effective_method<T: Tracer>(
     headers: &HeaderIndex,
     t: &mut T,
 ) -> Result<Method, Reason> {
-    let query = query_of(req.uri);
-    if headers.overrides.iter().all(|slot| slot.count == 0) && !may_name_an_override(query) {
+    // The filter runs on everything after the `?`, fragment included: a superset of the query, so it rules out no
+    // less, and the `#` is only looked for when the query has to be read.
+    let after_mark = after_query_mark(req.uri);
+    if headers.overrides.iter().all(|slot| slot.count == 0) && !may_name_an_override(after_mark) {
         t.step(|| format!("method {request_method}, no override"));
         return Ok(request_method);
     }
+    let query = before_fragment(after_mark);
     let mut first: Option<Cow<'_, [u8]>> = None;
     let mut conflict = false;
     // A generic function, not a closure taking `&dyn Fn`: a trait object would keep the trace's formatting code in
@@ -561,29 +564,30 @@ fn effective_method<T: Tracer>(
     }
 }
 
-/// The query of a request target: after the first `?`, before any `#`; empty when there is none.
-fn query_of(uri: &[u8]) -> &[u8] {
-    let Some(i) = find_byte(uri, b'?') else {
-        return b"";
-    };
-    let q = &uri[i + 1..];
-    &q[..find_byte(q, b'#').unwrap_or(q.len())]
+/// Everything after the first `?` of a request target (the query and any fragment); empty when there is none.
+fn after_query_mark(uri: &[u8]) -> &[u8] {
+    match find_byte(uri, b'?') {
+        Some(i) => &uri[i + 1..],
+        None => b"",
+    }
+}
+
+/// The part before any `#`.
+fn before_fragment(s: &[u8]) -> &[u8] {
+    &s[..find_byte(s, b'#').unwrap_or(s.len())]
 }
 
 /// Whether any parameter of `query` can decode to `_method` or `ps_method`: only if the query says `method`
-/// literally or percent-encodes something. Most queries (`?page=2`) are ruled out here without splitting and
-/// decoding them.
+/// literally or percent-encodes something. Most queries (`?page=2`) are ruled out here, in one pass over them,
+/// without splitting and decoding them.
 fn may_name_an_override(query: &[u8]) -> bool {
-    if has_byte(query, b'%') {
-        return true;
-    }
-    // Each `m`, found a word at a time, and whether `method` starts there.
     let mut at = 0;
-    while let Some(i) = find_byte(&query[at..], b'm') {
-        if query[at + i..].starts_with(b"method") {
+    while let Some(i) = find_either(&query[at..], b'%', b'm') {
+        let p = at + i;
+        if query[p] == b'%' || query[p..].starts_with(b"method") {
             return true;
         }
-        at += i + 1;
+        at = p + 1;
     }
     false
 }
@@ -898,7 +902,7 @@ mod tests {
                     &q[..q.iter().position(|&b| b == b'#').unwrap_or(q.len())]
                 }
             };
-            assert_eq!(query_of(t), q, "{t:?}");
+            assert_eq!(before_fragment(after_query_mark(t)), q, "{t:?}");
             let may = q.contains(&b'%') || q.windows(6).any(|w| w == b"method");
             assert_eq!(may_name_an_override(q), may, "{q:?}");
         }

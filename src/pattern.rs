@@ -397,22 +397,50 @@ pub(crate) fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
     }
 }
 
-/// The position of the first `b` in `bytes`, eight bytes per step: the request target is scanned three times per
-/// decision (`?`, `#`, `%`), and a PHP host runs each step of a byte loop as several statements. A byte of
-/// `word ^ pattern` is zero where `b` is; `(x - 0x01..) & !x & 0x80..` flags every zero byte, and falsely only
-/// bytes above a true one, so the lowest flag is the first match. The tail word [`first_word`] reads from `n - 8`
-/// overlaps bytes already searched, which do not match, so its lowest flag is still the first match.
+/// The position of the first `b` in `bytes`, eight bytes per step: the request target is scanned for `?` and its
+/// query for `%` or `m` on every decision, and a PHP host runs each step of a byte loop as several statements.
 pub(crate) fn find_byte_words(bytes: &[u8], b: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
+    let pattern = ONES * u64::from(b);
+    find_words(bytes, |w| zero_bytes(w ^ pattern), |c| c == b)
+}
+
+/// The position of the first `a` or `b` in `bytes`: [`find_byte`] for two bytes in one pass.
+pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    if cfg!(all(feature = "core-abi", target_arch = "wasm32")) {
+        find_either_words(bytes, a, b)
+    } else {
+        bytes.iter().position(|&c| c == a || c == b)
+    }
+}
+
+fn find_either_words(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    let (pa, pb) = (ONES * u64::from(a), ONES * u64::from(b));
+    find_words(
+        bytes,
+        |w| zero_bytes(w ^ pa) | zero_bytes(w ^ pb),
+        |c| c == a || c == b,
+    )
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// A byte of `word ^ pattern` is zero where the word has the pattern's byte; `(x - 0x01..) & !x & 0x80..` flags
+/// every zero byte, and falsely only bytes above a true one, so the lowest flag is the first match — also of the
+/// union of two such masks.
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & (0x80 * ONES)
+}
+
+/// The first byte flagged by `flags` (the word form of `is`), a word at a time. The tail word [`first_word`] reads
+/// from `n - 8` overlaps bytes already searched, which do not match, so its lowest flag is still the first match.
+fn find_words(bytes: &[u8], flags: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) -> Option<usize> {
     let n = bytes.len();
     if n < 8 {
-        return bytes.iter().position(|&c| c == b);
+        return bytes.iter().position(|&c| is(c));
     }
-    let pattern = ONES * u64::from(b);
     first_word(n, |at| {
-        let x = word(bytes, at) ^ pattern;
-        let zeros = x.wrapping_sub(ONES) & !x & (0x80 * ONES);
-        (zeros != 0).then(|| at + zeros.trailing_zeros() as usize / 8)
+        let found = flags(word(bytes, at));
+        (found != 0).then(|| at + found.trailing_zeros() as usize / 8)
     })
 }
 
@@ -616,6 +644,58 @@ mod tests {
                                 Some(at),
                                 "{b} {n} {fill} {at} twice"
                             );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Two needles: the first of either, whichever comes first, with the other needle (or bytes next to both,
+    /// which a borrow from one byte's subtraction could flag) before or after it.
+    #[test]
+    fn find_either_words_finds_the_first_of_two() {
+        let pairs = [
+            (b'%', b'm'),
+            (0u8, 1u8),
+            (0x7f, 0x80),
+            (0xff, 0),
+            (b'a', b'b'),
+        ];
+        for (a, b) in pairs {
+            let fills = [
+                0u8,
+                1,
+                0xff,
+                0x80,
+                b'n',
+                b'%' ^ 1,
+                a.wrapping_add(1),
+                b.wrapping_sub(1),
+            ];
+            for fill in fills.into_iter().filter(|f| *f != a && *f != b) {
+                for n in 0..30usize {
+                    let base = alloc::vec![fill; n];
+                    assert_eq!(find_either_words(&base, a, b), None, "{a} {b} {n} {fill}");
+                    for at in 0..n {
+                        for (first, second) in [(a, b), (b, a)] {
+                            let mut v = base.clone();
+                            v[at] = first;
+                            let want = v.iter().position(|&c| c == a || c == b);
+                            assert_eq!(
+                                find_either_words(&v, a, b),
+                                want,
+                                "{a} {b} {n} {fill} {at}"
+                            );
+                            for later in at + 1..n {
+                                let mut w = v.clone();
+                                w[later] = second;
+                                assert_eq!(
+                                    find_either_words(&w, a, b),
+                                    Some(at),
+                                    "{a} {b} {n} {fill} {at} {later}"
+                                );
+                            }
                         }
                     }
                 }
