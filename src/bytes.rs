@@ -284,7 +284,7 @@ impl<'a> Reader<'a> {
         let mut set = MethodSet::default();
         for s in self.strs()? {
             let m = Method::parse(s.as_bytes()).ok_or("invalid method")?;
-            if m.as_str() != s || set.contains(m) {
+            if m.as_str() != s || set.contains(&m) {
                 return Err("methods are not upper-case and unique");
             }
             set.insert(m);

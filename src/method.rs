@@ -155,7 +155,7 @@ pub struct MethodSet {
 
 impl MethodSet {
     pub fn insert(&mut self, m: Method) {
-        if !self.contains(m) {
+        if !self.contains(&m) {
             self.methods.push(m);
             if m.common != OTHER {
                 self.common |= 1 << m.common;
@@ -163,11 +163,11 @@ impl MethodSet {
         }
     }
 
-    pub fn contains(&self, m: Method) -> bool {
+    pub fn contains(&self, m: &Method) -> bool {
         if m.common != OTHER {
             return self.common & (1 << m.common) != 0;
         }
-        self.methods.contains(&m)
+        self.methods.contains(m)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Method> {
@@ -210,11 +210,11 @@ mod tests {
         s.insert(Method::parse(b"GET").unwrap());
         s.insert(Method::parse(b"get").unwrap());
         assert_eq!(s.len(), 1);
-        assert!(s.contains(Method::parse(b"GET").unwrap()));
-        assert!(!s.contains(Method::parse(b"POST").unwrap()));
+        assert!(s.contains(&Method::parse(b"GET").unwrap()));
+        assert!(!s.contains(&Method::parse(b"POST").unwrap()));
         s.insert(Method::parse(b"m-search").unwrap());
-        assert!(s.contains(Method::parse(b"M-SEARCH").unwrap()));
-        assert!(!s.contains(Method::parse(b"PROPFIND").unwrap()));
+        assert!(s.contains(&Method::parse(b"M-SEARCH").unwrap()));
+        assert!(!s.contains(&Method::parse(b"PROPFIND").unwrap()));
         assert_eq!(s.len(), 2);
     }
 
@@ -236,9 +236,9 @@ mod tests {
             assert_eq!(a.as_bytes(), name);
             let mut set = MethodSet::default();
             set.insert(b);
-            assert!(set.contains(a), "{}", a.as_str());
+            assert!(set.contains(&a), "{}", a.as_str());
             for other in COMMON.iter().filter(|o| **o != name) {
-                assert!(!set.contains(Method::parse(other).unwrap()));
+                assert!(!set.contains(&Method::parse(other).unwrap()));
             }
         }
     }
