@@ -270,7 +270,10 @@ pub extern "C" fn scg_decide_fields(handle: i32, ptr: i32, len: i32) -> i64 {
         return no_policy();
     };
     let out = DECISION.get();
-    let n = decision(p, ptr, len).write_fields(out);
+    let n = match Request::from_packed(input(ptr, len)) {
+        Some(req) => p.decide_fields(&req, out),
+        None => Decision::malformed(None, None).write_fields(out),
+    };
     pack(out.as_ptr() as usize, n)
 }
 

@@ -207,17 +207,24 @@ const MAX_ADDR_TEXT: usize = 96;
 /// Parses a peer address: a dotted-quad IPv4 address (no leading zeros), or an IPv6 address with an optional zone
 /// (`%eth0`, dropped) and optional surrounding brackets. No port, no surrounding spaces.
 pub fn parse_addr(text: &[u8]) -> Option<Ip> {
+    parse_addr_noting_form(text).map(|(ip, _)| ip)
+}
+
+/// [`parse_addr`], and whether `text` is exactly what [`Ip::write_ascii`] writes for the address: true for every
+/// dotted quad (the parser takes no other IPv4 spelling), false for IPv6 forms (which may differ in case, zeros
+/// or brackets, and may be IPv4-mapped). A host that gets the address back as text can then skip writing it.
+pub(crate) fn parse_addr_noting_form(text: &[u8]) -> Option<(Ip, bool)> {
     if text.len() > MAX_ADDR_TEXT {
         return None;
     }
     let inner = match text {
-        [b'[', inner @ .., b']'] => return parse_v6_with_zone(inner),
+        [b'[', inner @ .., b']'] => return parse_v6_with_zone(inner).map(|ip| (ip, false)),
         _ => text,
     };
     // IPv4 first: it is the common case and fails fast on anything else.
     match parse_v4(inner) {
-        Some(v4) => Some(Ip::V4(v4)),
-        None if has_byte(inner, b':') => parse_v6_with_zone(inner),
+        Some(v4) => Some((Ip::V4(v4), true)),
+        None if has_byte(inner, b':') => parse_v6_with_zone(inner).map(|ip| (ip, false)),
         None => None,
     }
 }
@@ -595,6 +602,40 @@ pub fn cidrs_to_strings(set: &RangeSet) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The form flag is what lets the fields writer copy the peer's text: it must never be set for text that
+    /// `write_ascii` would spell differently.
+    #[test]
+    fn noted_form_is_canonical_exactly_when_flagged() {
+        for text in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "94.232.247.10",
+            "::1",
+            "::ffff:1.2.3.4",
+            "[::ffff:1.2.3.4]",
+            "0::ffff:1.2.3.4",
+            "2001:db8::1",
+            "2001:DB8::1",
+            "[2001:db8::1]",
+            "fe80::1%eth0",
+            "::ffff:0102:0304",
+        ] {
+            let (ip, canonical) = parse_addr_noting_form(text.as_bytes()).unwrap();
+            assert_eq!(Some(ip), parse_addr(text.as_bytes()), "{text}");
+            let mut out = [0u8; 40];
+            let n = ip.write_ascii(&mut out);
+            if canonical {
+                assert_eq!(&out[..n], text.as_bytes(), "{text}");
+            }
+            assert_eq!(
+                canonical,
+                matches!(ip, Ip::V4(_)) && !text.contains(':'),
+                "{text}"
+            );
+        }
+    }
     use alloc::format;
     use alloc::string::ToString;
     use alloc::vec;

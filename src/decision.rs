@@ -97,6 +97,16 @@ impl Decision<'_> {
     /// A fixed buffer rather than a `Vec`: a PHP host runs every capacity check of a growing vector as statements,
     /// and the address is written straight into place.
     pub fn write_fields(&self, out: &mut [u8; FIELDS_MAX]) -> usize {
+        self.write_fields_with(out, None)
+    }
+
+    /// [`write_fields`](Self::write_fields) with the client address given as its text, already canonical (the
+    /// caller vouches for it; `crate::engine::decide_fields` does).
+    pub(crate) fn write_fields_with(
+        &self,
+        out: &mut [u8; FIELDS_MAX],
+        client_text: Option<&[u8]>,
+    ) -> usize {
         fn put(out: &mut [u8; FIELDS_MAX], at: usize, value: Option<&[u8]>) -> usize {
             match value {
                 Some(v) => {
@@ -114,8 +124,9 @@ impl Decision<'_> {
         let mut at = put(out, 0, Some(self.action.as_str().as_bytes()));
         at = put(out, at, Some(self.reason.as_str().as_bytes()));
         at = put(out, at, self.rule.map(str::as_bytes));
-        match self.client_ip {
-            Some(ip) => {
+        match (self.client_ip, client_text) {
+            (Some(_), Some(text)) => at = put(out, at, Some(text)),
+            (Some(ip), None) => {
                 let slot: &mut [u8; 40] = (&mut out[at + 1..at + 41])
                     .try_into()
                     .unwrap_or_else(|_| unreachable!());
@@ -123,7 +134,7 @@ impl Decision<'_> {
                 out[at] = n as u8;
                 at += 1 + n;
             }
-            None => at = put(out, at, None),
+            (None, _) => at = put(out, at, None),
         }
         put(out, at, self.method.as_ref().map(|m| m.as_bytes()))
     }

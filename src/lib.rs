@@ -58,7 +58,7 @@ pub mod request;
 pub mod show;
 
 pub use addr::Ip;
-pub use decision::{Decision, Explanation, Reason};
+pub use decision::{Decision, Explanation, Reason, FIELDS_MAX};
 pub use method::Method;
 pub use policy::{Action, Policy, PolicyError};
 pub use request::{Request, RequestError};
@@ -69,6 +69,16 @@ impl Policy {
     /// Decides one request. Never fails: malformed input is a `pass` with `malformed_input`.
     pub fn decide<'p>(&'p self, request: &Request<'_>) -> Decision<'p> {
         engine::decide(self, request)
+    }
+
+    /// Decides one request and writes the decision's fields form ([`Decision::write_fields`]) at the start of
+    /// `out`; returns its length. What the core wasm module's `scg_decide_fields` returns.
+    pub fn decide_fields(
+        &self,
+        request: &Request<'_>,
+        out: &mut [u8; decision::FIELDS_MAX],
+    ) -> usize {
+        engine::decide_fields(self, request, out)
     }
 
     /// Decides one request with the trace of how.

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use sendcloud_gate::{json, Policy, Request};
+use sendcloud_gate::{json, Policy, Request, FIELDS_MAX};
 
 fn compile_all() -> BTreeMap<String, Policy> {
     common::load_policies()
@@ -70,6 +70,47 @@ fn explain_gives_the_same_decision_as_decide() {
         assert_eq!(explained.decision, policy.decide(&request), "{}", case.id);
         assert!(!explained.trace.is_empty(), "{}: empty trace", case.id);
     }
+}
+
+/// The fields form the core module returns takes a shortcut for the client address (the peer's own text when it
+/// is canonical): on every case, and on every case again with its remote address spelled in each other form the
+/// contract accepts, it must equal the decision written out in full.
+#[test]
+fn fields_form_equals_the_decision_written_out() {
+    let policies = compile_all();
+    let spellings = |addr: &str| -> Vec<String> {
+        let mut v = vec![addr.to_string()];
+        if addr.parse::<std::net::Ipv4Addr>().is_ok() {
+            v.extend([
+                format!("::ffff:{addr}"),
+                format!("[::ffff:{addr}]"),
+                format!("0::FFFF:{addr}"),
+            ]);
+        }
+        v
+    };
+    let mut checked = 0;
+    for case in common::load_cases("cases.jsonl") {
+        let policy = &policies[&case.policy];
+        let node = json::parse(case.request_json.as_bytes()).unwrap();
+        let request = Request::from_json(&node).unwrap();
+        let addr = String::from_utf8_lossy(request.remote_addr).into_owned();
+        for spelled in spellings(&addr) {
+            let mut r = request.clone();
+            r.remote_addr = spelled.as_bytes();
+            let (mut fast, mut full) = ([0u8; FIELDS_MAX], [0u8; FIELDS_MAX]);
+            let n = policy.decide_fields(&r, &mut fast);
+            let m = policy.decide(&r).write_fields(&mut full);
+            assert_eq!(
+                &fast[..n],
+                &full[..m],
+                "{} with remote_addr {spelled}",
+                case.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 600, "only {checked} requests checked");
 }
 
 #[test]
