@@ -127,12 +127,21 @@ const OVERRIDE_HEADERS: [&str; 3] = [
 ];
 const OVERRIDE_PARAMS: [&str; 2] = ["_method", "ps_method"];
 
-/// Where the headers the engine reads are, found in one pass over the request's headers.
+fn is_override_header(name: &[u8]) -> bool {
+    OVERRIDE_HEADERS
+        .iter()
+        .any(|h| eq_lower(name, h.as_bytes()))
+}
+
+/// Where the headers the engine reads are, found in one pass over the request's headers. Override headers are only
+/// noted as present: nearly no request has one, and then they are looked up again by name. Two slots and a flag
+/// stay in locals; an array of slots indexed at run time made the core module build the index in memory and copy
+/// it, which a PHP host pays for byte by byte.
 #[derive(Default)]
 struct HeaderIndex {
     forward: Slot,
     user_agent: Slot,
-    overrides: [Slot; 3],
+    any_override: bool,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -151,6 +160,7 @@ impl Slot {
 }
 
 impl HeaderIndex {
+    #[inline(always)]
     fn build(req: &Request<'_>, forward: ForwardHeader) -> HeaderIndex {
         let mut index = HeaderIndex::default();
         let forward_name = forward.name().as_bytes();
@@ -159,11 +169,8 @@ impl HeaderIndex {
                 index.user_agent.saw(i);
             } else if eq_lower(name, forward_name) {
                 index.forward.saw(i);
-            } else if let Some(k) = OVERRIDE_HEADERS
-                .iter()
-                .position(|h| eq_lower(name, h.as_bytes()))
-            {
-                index.overrides[k].saw(i);
+            } else if !index.any_override && is_override_header(name) {
+                index.any_override = true;
             }
         }
         index
@@ -233,7 +240,7 @@ fn evaluate_from<'p>(
         });
         return (Decision::malformed(Some(client), None), None);
     };
-    let overridden = match effective_method(&request_method, req, &headers, t) {
+    let overridden = match effective_method(&request_method, req, headers.any_override, t) {
         Ok(m) => m,
         Err(reason) => {
             let d = Decision {
@@ -526,13 +533,13 @@ fn unquote(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
 fn effective_method<T: Tracer>(
     request_method: &Method,
     req: &Request<'_>,
-    headers: &HeaderIndex,
+    any_override_header: bool,
     t: &mut T,
 ) -> Result<Option<Method>, Reason> {
     // The filter runs on everything after the `?`, fragment included: a superset of the query, so it rules out no
     // less, and the `#` is only looked for when the query has to be read.
     let after_mark = after_query_mark(req.uri);
-    if headers.overrides.iter().all(|slot| slot.count == 0) && !may_name_an_override(after_mark) {
+    if !any_override_header && !may_name_an_override(after_mark) {
         t.step(|| format!("method {request_method}, no override"));
         return Ok(None);
     }
@@ -555,8 +562,12 @@ fn effective_method<T: Tracer>(
             Some(_) => *conflict = true,
         }
     }
-    for (k, name) in OVERRIDE_HEADERS.iter().enumerate() {
-        for v in HeaderIndex::values(headers.overrides[k], req, name.as_bytes()) {
+    for name in OVERRIDE_HEADERS.iter() {
+        let values = req
+            .headers
+            .iter()
+            .filter(|(n, _)| eq_lower(n, name.as_bytes()));
+        for (_, v) in values {
             let source = || format!("header {name}");
             consider(
                 &mut first,
