@@ -153,7 +153,10 @@ impl<'a> Request<'a> {
         for _ in 0..count {
             headers.push((r.bytes()?, r.bytes()?));
         }
-        (r.at == buf.len()).then_some(Request {
+        if r.at != buf.len() {
+            return None;
+        }
+        Some(Request {
             remote_addr,
             method,
             uri,
