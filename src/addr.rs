@@ -486,8 +486,8 @@ impl RangeSet {
         (canonical(&v4) && canonical(&v6)).then_some(RangeSet { v4, v6 })
     }
 
-    pub fn contains(&self, ip: Ip) -> bool {
-        match ip {
+    pub fn contains(&self, ip: &Ip) -> bool {
+        match *ip {
             Ip::V4(x) => {
                 let i = self.v4.partition_point(|&(start, _)| start <= x);
                 i > 0 && x <= self.v4[i - 1].1
@@ -873,12 +873,12 @@ mod tests {
         let set = RangeSet::from_cidrs(&cidrs);
         assert_eq!(set.v4().len(), 2);
         assert_eq!(set.v6().len(), 1);
-        assert!(set.contains(ip("10.255.255.255")));
-        assert!(!set.contains(ip("11.0.0.0")));
-        assert!(set.contains(ip("192.0.2.8")));
-        assert!(!set.contains(ip("192.0.2.9")));
-        assert!(set.contains(ip("2001:db8:ffff::1")));
-        assert!(!set.contains(ip("2001:db9::")));
+        assert!(set.contains(&ip("10.255.255.255")));
+        assert!(!set.contains(&ip("11.0.0.0")));
+        assert!(set.contains(&ip("192.0.2.8")));
+        assert!(!set.contains(&ip("192.0.2.9")));
+        assert!(set.contains(&ip("2001:db8:ffff::1")));
+        assert!(!set.contains(&ip("2001:db9::")));
         assert_eq!(
             cidrs_to_strings(&set),
             vec!["10.0.0.0/8", "192.0.2.7", "192.0.2.8", "2001:db8::/32"]
@@ -888,7 +888,7 @@ mod tests {
     #[test]
     fn v6_ranges_over_the_mapped_block_cover_ipv4() {
         let set = RangeSet::from_cidrs(&[Cidr::parse("::/0").unwrap()]);
-        assert!(set.contains(ip("1.2.3.4")));
+        assert!(set.contains(&ip("1.2.3.4")));
         assert_eq!(cidrs_to_strings(&set), vec!["0.0.0.0/0", "::/0"]);
     }
 

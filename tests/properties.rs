@@ -51,11 +51,11 @@ proptest! {
         let set = RangeSet::from_cidrs(&cidrs);
         for p in probes4 {
             let ip = Ip::V4(0x0a00_0000 | p);
-            prop_assert_eq!(set.contains(ip), naive_contains(&cidrs, ip), "{}", ip);
+            prop_assert_eq!(set.contains(&ip), naive_contains(&cidrs, ip), "{}", ip);
         }
         for p in probes6 {
             let ip = Ip::V6((0x2001_0db8u128 << 96) | p);
-            prop_assert_eq!(set.contains(ip), naive_contains(&cidrs, ip), "{}", ip);
+            prop_assert_eq!(set.contains(&ip), naive_contains(&cidrs, ip), "{}", ip);
         }
         // The set written back as CIDRs is the same set.
         let again = RangeSet::from_cidrs(&set.to_cidrs());
