@@ -53,13 +53,14 @@ pub fn decide<'p>(policy: &'p Policy, request: &Request<'_>) -> Decision<'p> {
 /// already its canonical text (a dotted quad), that text is copied instead of formatted again: for a PHP host,
 /// formatting an address is a tenth of a decision.
 pub fn decide_fields(policy: &Policy, request: &Request<'_>, out: &mut [u8; FIELDS_MAX]) -> usize {
-    let Some((peer, canonical)) = parse_peer(request, &mut NoTrace) else {
+    // Results are borrowed, not moved out of their Options and tuples: in wasm a move is a copy of the whole value.
+    let parsed = parse_peer(request, &mut NoTrace);
+    let Some((peer, canonical)) = &parsed else {
         return Decision::malformed(None, None).write_fields(out);
     };
-    // Borrowed from the result, not moved out of it: a move is an 80-byte copy in wasm.
     let evaluated = evaluate_from(policy, request, peer, &mut NoTrace);
     let decision = &evaluated.0;
-    let text = (canonical && decision.client_ip == Some(peer)).then_some(request.remote_addr);
+    let text = (*canonical && decision.client_ip == Some(*peer)).then_some(request.remote_addr);
     decision.write_fields_with(out, text)
 }
 
@@ -195,7 +196,8 @@ fn evaluate<'p>(
     req: &Request<'_>,
     t: &mut impl Tracer,
 ) -> (Decision<'p>, Option<&'p Provenance>) {
-    let Some((peer, _)) = parse_peer(req, t) else {
+    let parsed = parse_peer(req, t);
+    let Some((peer, _)) = &parsed else {
         return (Decision::malformed(None, None), None);
     };
     evaluate_from(policy, req, peer, t)
@@ -203,24 +205,24 @@ fn evaluate<'p>(
 
 /// Step 1: the peer address, and whether `remote_addr` is its canonical text (see [`parse_addr_noting_form`]).
 fn parse_peer(req: &Request<'_>, t: &mut impl Tracer) -> Option<(Ip, bool)> {
-    let Some((peer, canonical)) = parse_addr_noting_form(req.remote_addr) else {
-        t.step(|| {
+    let parsed = parse_addr_noting_form(req.remote_addr);
+    match &parsed {
+        Some((peer, _)) => t.step(|| format!("remote_addr {} is {peer}", quote(req.remote_addr))),
+        None => t.step(|| {
             format!(
                 "remote_addr {} is not an IPv4 or IPv6 address: malformed input",
                 quote(req.remote_addr)
             )
-        });
-        return None;
-    };
-    t.step(|| format!("remote_addr {} is {peer}", quote(req.remote_addr)));
-    Some((peer, canonical))
+        }),
+    }
+    parsed
 }
 
 /// Steps 2 to 7, from the peer address.
 fn evaluate_from<'p>(
     policy: &'p Policy,
     req: &Request<'_>,
-    peer: Ip,
+    peer: &Ip,
     t: &mut impl Tracer,
 ) -> (Decision<'p>, Option<&'p Provenance>) {
     let headers = HeaderIndex::build(req, policy.proxy_header);
@@ -351,15 +353,15 @@ fn evaluate_from<'p>(
 /// Step 2. `None` means malformed input (already traced).
 fn resolve_client(
     policy: &Policy,
-    peer: Ip,
+    peer: &Ip,
     req: &Request<'_>,
     slot: Slot,
     t: &mut impl Tracer,
 ) -> Option<Ip> {
     let header = policy.proxy_header;
-    if !policy.trusted_proxies.contains(&peer) {
+    if !policy.trusted_proxies.contains(peer) {
         t.step(|| format!("{peer} is not a trusted proxy: forwarding headers are ignored, the client is {peer}"));
-        return Some(peer);
+        return Some(*peer);
     }
     if slot.count == 0 {
         t.step(|| {
@@ -368,7 +370,7 @@ fn resolve_client(
                 header.name()
             )
         });
-        return Some(peer);
+        return Some(*peer);
     }
     let mut values = HeaderIndex::values(slot, req, header.name().as_bytes());
     let value: Cow<'_, [u8]> = if slot.count == 1 {
@@ -429,7 +431,7 @@ fn resolve_client(
         return None;
     }
     let total = hops.len();
-    let mut leftmost = peer;
+    let mut leftmost = *peer;
     for (i, hop) in hops.iter().enumerate().rev() {
         let address = match header {
             ForwardHeader::Forwarded => forwarded_for(hop).and_then(|v| parse_hop(&v)),
