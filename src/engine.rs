@@ -245,9 +245,11 @@ fn evaluate_from<'p>(
         });
         return (Decision::malformed(Some(*client), None), None);
     };
-    let overridden = match effective_method(request_method, req, headers.any_override, t) {
-        Ok(m) => m,
+    let effective = effective_method(request_method, req, headers.any_override, t);
+    let overridden = match &effective {
+        Ok(m) => m.as_ref(),
         Err(reason) => {
+            let reason = *reason;
             let d = Decision {
                 action: Action::Pass,
                 reason,
@@ -259,7 +261,7 @@ fn evaluate_from<'p>(
         }
     };
     // A reference, not a copy: a method is 34 bytes, and a PHP host pays for every byte of every copy.
-    let method = overridden.as_ref().unwrap_or(request_method);
+    let method = overridden.unwrap_or(request_method);
 
     // 4. User-Agent.
     let ua = match user_agent(req, headers.user_agent, t) {
