@@ -254,7 +254,9 @@ pub extern "C" fn scg_policy_to_bytes(handle: i32) -> i64 {
     }
 }
 
-/// The decision on one packed request (see [`crate::request`]).
+/// The decision on one packed request (see [`crate::request`]), for the JSON and explain exports of the full module
+/// (`scg_decide_fields` writes its fields form through [`Policy::decide_fields`] instead).
+#[cfg(feature = "core-compile")]
 fn decision<'p>(p: &'p Policy, ptr: i32, len: i32) -> Decision<'p> {
     match Request::from_packed(input(ptr, len)) {
         Some(req) => p.decide(&req),

@@ -9,8 +9,9 @@ use crate::method::Method;
 pub use crate::policy::Action;
 use crate::presets::Provenance;
 
-/// Longest fields form ([`Decision::write_fields`]): five length bytes, `ambiguous_method_override` (the longest
-/// action or reason twice over, generously), an id, an address slot and a method.
+/// Room for the longest fields form ([`Decision::write_fields`]): five length bytes, an action and a reason (32 bytes
+/// each allowed; the longest is `ambiguous_method_override`, 25), an id, the address formatter's 40-byte slot and a
+/// method.
 pub const FIELDS_MAX: usize =
     5 + 2 * 32 + crate::policy::MAX_ID_LEN + 40 + crate::method::MAX_METHOD_LEN;
 
@@ -92,7 +93,7 @@ impl Decision<'_> {
     /// contract's key order (`action`, `reason`, `rule`, `client_ip`, `method`), each as one length byte and that many
     /// bytes of text, length 255 for `null`. The core module's `scg_decide_fields` returns this: a host reads it
     /// with a few substrings instead of a JSON parser (docs/core-abi.md). Every value fits: ids are at most
-    /// [`MAX_ID_LEN`](crate::policy::MAX_ID_LEN) (128) bytes, addresses 45, methods 32 — [`FIELDS_MAX`] in all.
+    /// [`MAX_ID_LEN`](crate::policy::MAX_ID_LEN) (128) bytes, addresses 39, methods 32 — [`FIELDS_MAX`] in all.
     ///
     /// A fixed buffer rather than a `Vec`: a PHP host runs every capacity check of a growing vector as statements,
     /// and the address is written straight into place.

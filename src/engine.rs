@@ -161,6 +161,7 @@ impl Slot {
 }
 
 impl HeaderIndex {
+    // Inlined into the evaluation so that the index is built in locals (measured: fewer wasm instructions).
     #[inline(always)]
     fn build(req: &Request<'_>, forward: ForwardHeader) -> HeaderIndex {
         let mut index = HeaderIndex::default();
