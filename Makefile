@@ -1,6 +1,6 @@
 # The command surface. Every target works on a fresh Debian 12 machine with Rust: `make setup` (run by the
 # targets that need it) installs what is missing and skips what is present.
-.PHONY: serve test setup wasm php bench clean
+.PHONY: serve test setup wasm php php-versions bench clean
 
 # Serve the rule tester page on http://127.0.0.1:8080 with the bundled default policy (Sendcloud preset).
 serve:
@@ -21,6 +21,11 @@ wasm:
 # Translate the core module to PHP and leave plugin-shim/php ready to use.
 php: wasm
 	bash .ci/build-php.sh
+
+# The PHP library's and the translator's PHP tests again under PHP 7.4 (Debian 11) and 8.4 (Debian 13), in chroots.
+# Needs root and deb.debian.org; not part of `make test` (see the script).
+php-versions: php
+	bash .ci/php-versions.sh
 
 # Benchmarks: criterion (Rust), then the Node, PHP and browser scripts where they exist.
 bench:

@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace SendcloudGate\Tests;
 
+// Both spellings of a data provider: the annotation for PHPUnit 9 (PHP 7.4 reads `#[...]` as a comment), the
+// attribute for PHPUnit 10 and later.
+use PHPUnit\Framework\Attributes\DataProvider;
 use PHPUnit\Framework\TestCase;
 use SendcloudGate\Gate;
 use SendcloudGate\PolicyException;
@@ -38,7 +41,7 @@ final class CorpusTest extends TestCase
         ];
     }
 
-    public function cases(): iterable
+    public static function cases(): iterable
     {
         foreach (Corpus::lines('cases.jsonl') as $case) {
             yield $case['id'] => [$case];
@@ -46,6 +49,7 @@ final class CorpusTest extends TestCase
     }
 
     /** @dataProvider cases */
+    #[DataProvider('cases')]
     public function testCaseMatchesExpectationAndNative(array $case): void
     {
         $gate = self::gate($case['policy']);
@@ -66,7 +70,7 @@ final class CorpusTest extends TestCase
         $this->assertSame(Corpus::native('cases.jsonl', true)[$case['id']], $e, $why . ' (explain, native)');
     }
 
-    public function ambiguous(): iterable
+    public static function ambiguous(): iterable
     {
         foreach (Corpus::lines('ambiguous.jsonl') as $case) {
             yield $case['id'] => [$case];
@@ -78,6 +82,7 @@ final class CorpusTest extends TestCase
      *
      * @dataProvider ambiguous
      */
+    #[DataProvider('ambiguous')]
     public function testAmbiguousCaseMatchesNative(array $case): void
     {
         $native = Corpus::native('ambiguous.jsonl');
@@ -88,7 +93,7 @@ final class CorpusTest extends TestCase
         $this->assertSame($native[$case['id']], $d, $case['id']);
     }
 
-    public function badPolicies(): iterable
+    public static function badPolicies(): iterable
     {
         foreach (Corpus::lines('bad-policies.jsonl', false) as $case) {
             // Decoded with objects as objects, so that `{}` and `[]` keep their meaning when re-encoded.
@@ -103,6 +108,7 @@ final class CorpusTest extends TestCase
     }
 
     /** @dataProvider badPolicies */
+    #[DataProvider('badPolicies')]
     public function testBadPolicyIsRejectedNamingItsPath(array $case): void
     {
         $text = $case['policy'];

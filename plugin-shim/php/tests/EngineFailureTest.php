@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace SendcloudGate\Tests;
 
+// Both spellings of a data provider: the annotation for PHPUnit 9 (PHP 7.4 reads `#[...]` as a comment), the
+// attribute for PHPUnit 10 and later.
+use PHPUnit\Framework\Attributes\DataProvider;
 use PHPUnit\Framework\TestCase;
 use SendcloudGate\Gate;
 use SendcloudGate\Internal\Runtime;
@@ -50,7 +53,7 @@ final class EngineFailureTest extends TestCase
         return array_values(array_filter(explode("\n", (string) file_get_contents($this->log))));
     }
 
-    public function corruptedPolicies(): iterable
+    public static function corruptedPolicies(): iterable
     {
         $bytes = (string) file_get_contents(__DIR__ . '/../generated/default-policy.bin');
         yield 'empty' => [''];
@@ -63,6 +66,7 @@ final class EngineFailureTest extends TestCase
     }
 
     /** @dataProvider corruptedPolicies */
+    #[DataProvider('corruptedPolicies')]
     public function testCorruptedCompiledPolicyIsRefusedAtLoad(string $bytes): void
     {
         try {

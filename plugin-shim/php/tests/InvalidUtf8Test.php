@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace SendcloudGate\Tests;
 
+// Both spellings of a data provider: the annotation for PHPUnit 9 (PHP 7.4 reads `#[...]` as a comment), the
+// attribute for PHPUnit 10 and later.
+use PHPUnit\Framework\Attributes\DataProvider;
 use PHPUnit\Framework\TestCase;
 use SendcloudGate\Gate;
 
@@ -15,7 +18,7 @@ final class InvalidUtf8Test extends TestCase
 {
     const SC = 'Sendcloud/1.0.0';
 
-    public function requests(): iterable
+    public static function requests(): iterable
     {
         $sc = ['remote_addr' => '94.232.247.10', 'method' => 'GET', 'headers' => ['User-Agent' => self::SC]];
         yield 'User-Agent, partner address' => ['default', ['headers' => ['User-Agent' => self::SC . "\xff"]] + $sc];
@@ -33,6 +36,7 @@ final class InvalidUtf8Test extends TestCase
     }
 
     /** @dataProvider requests */
+    #[DataProvider('requests')]
     public function testInvalidUtf8IsMalformed(string $policy, array $request): void
     {
         $g = $policy === 'default'

@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace SendcloudGate\Tests;
 
+// Both spellings of a data provider: the annotation for PHPUnit 9 (PHP 7.4 reads `#[...]` as a comment), the
+// attribute for PHPUnit 10 and later.
+use PHPUnit\Framework\Attributes\DataProvider;
 use PHPUnit\Framework\TestCase;
 use SendcloudGate\Gate;
 
@@ -170,7 +173,7 @@ final class ServerMappingTest extends TestCase
         $this->assertSame('203.0.113.9', $d['client_ip']);
     }
 
-    public function missingKeys(): iterable
+    public static function missingKeys(): iterable
     {
         $full = ['REMOTE_ADDR' => '94.232.247.10', 'REQUEST_METHOD' => 'GET', 'REQUEST_URI' => '/',
             'HTTP_USER_AGENT' => 'Sendcloud/1.0.0'];
@@ -186,6 +189,7 @@ final class ServerMappingTest extends TestCase
     }
 
     /** @dataProvider missingKeys */
+    #[DataProvider('missingKeys')]
     public function testMissingOrMistypedKeysAreMalformedNeverAWarning(array $server): void
     {
         $d = Gate::default()->decide($server);
@@ -210,7 +214,7 @@ final class ServerMappingTest extends TestCase
         $this->assertSame('203.0.113.9', $g->decide($server)['client_ip']);
     }
 
-    public function corpusCases(): iterable
+    public static function corpusCases(): iterable
     {
         foreach (Corpus::lines('cases.jsonl') as $case) {
             $server = ['REMOTE_ADDR' => $case['request']['remote_addr'], 'REQUEST_METHOD' => $case['request']['method']];
@@ -238,6 +242,7 @@ final class ServerMappingTest extends TestCase
      *
      * @dataProvider corpusCases
      */
+    #[DataProvider('corpusCases')]
     public function testCorpusCaseThroughServer(array $case, array $server): void
     {
         static $gates = [];
