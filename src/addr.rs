@@ -603,6 +603,12 @@ pub fn cidrs_to_strings(set: &RangeSet) -> Vec<String> {
 mod tests {
     use super::*;
 
+    use alloc::format;
+    use alloc::string::ToString;
+    use alloc::vec;
+    use core::net::{Ipv4Addr, Ipv6Addr};
+    use core::str::FromStr;
+
     /// The form flag is what lets the fields writer copy the peer's text: it must never be set for text that
     /// `write_ascii` would spell differently.
     #[test]
@@ -636,11 +642,6 @@ mod tests {
             );
         }
     }
-    use alloc::format;
-    use alloc::string::ToString;
-    use alloc::vec;
-    use core::net::{Ipv4Addr, Ipv6Addr};
-    use core::str::FromStr;
 
     #[test]
     fn ipv6_parser_and_printer_agree_with_core() {
