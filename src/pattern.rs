@@ -298,9 +298,11 @@ fn word(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
 }
 
+/// One in every byte of a word: times a byte, that byte in every place.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
 /// ASCII-lower-cases eight bytes at once; bytes outside `A-Z` (including every byte >= 0x80) are unchanged.
 fn lower8(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let seven_bits = x & (0x7f * ONES);
     // High bit of each byte set iff that byte (ignoring its own high bit) is >= 'A', resp. > 'Z'; no carries
     // cross bytes because 0x7f + 0x3f < 0x100.
@@ -320,7 +322,6 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
     if haystack.len() < needle.len() {
         return false;
     }
-    const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f * ONES;
     // Start positions 0..starts; words are read wherever eight bytes remain, which for a needle of eight bytes or
     // more covers every start, and candidates past the last start are masked off.
@@ -421,8 +422,6 @@ fn find_either_words(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
         |c| c == a || c == b,
     )
 }
-
-const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// A byte of `word ^ pattern` is zero where the word has the pattern's byte; `(x - 0x01..) & !x & 0x80..` flags
 /// every zero byte, and falsely only bytes above a true one, so the lowest flag is the first match — also of the
