@@ -13,9 +13,8 @@
 //!
 //! # One call per decision
 //!
-//! `scg_decide_fields(policy, ptr, len)` takes the request in the packed form of [`crate::request`] and returns the
-//! decision's five values, length-prefixed ([`Decision::write_fields`]); `scg_decide` returns the same decision as
-//! JSON. A buffer that is not exactly one packed request is `pass` + `malformed_input`; nothing a host passes in a
+//! `scg_decide_fields(policy, ptr, len)` takes the request in the packed form of [`crate::request`] and returns
+//! where the decision's five values are ([`Decision::fields`]); `scg_decide` returns the same decision as JSON. A buffer that is not exactly one packed request is `pass` + `malformed_input`; nothing a host passes in a
 //! buffer can make the call fail or trap.
 //!
 //! # Full-module exports
@@ -39,13 +38,13 @@ use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
 
-use crate::decision::{Decision, FIELDS_MAX};
+use crate::decision::{Decision, FieldText};
 use crate::json;
 use crate::policy::Policy;
 use crate::request::Request;
 
 /// The ABI's version: bumped on any incompatible change to an export's signature or meaning.
-pub const ABI_VERSION: i32 = 1;
+pub const ABI_VERSION: i32 = 2;
 
 /// Most policies alive at once; a host that leaks handles gets an error rather than unbounded memory.
 const MAX_POLICIES: usize = 1024;
@@ -70,8 +69,11 @@ static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()
 /// The last result of the full module's exports (explanation, bytes, show), kept alive until the next one.
 #[cfg(feature = "core-compile")]
 static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
-/// The last decision (fields form): one buffer, reused, so deciding allocates nothing for its answer.
-static DECISION: Global<[u8; FIELDS_MAX]> = Global(UnsafeCell::new([0; FIELDS_MAX]));
+/// The last decision's fields as locations: five (pointer, length) pairs, reused, so deciding allocates nothing for
+/// its answer and copies none of its values.
+static FIELD_TABLE: Global<[u32; 10]> = Global(UnsafeCell::new([0; 10]));
+/// The last decision's values that live nowhere else (a client address written out, an uncommon method).
+static FIELD_TEXT: Global<FieldText> = Global(UnsafeCell::new(FieldText::new()));
 /// The last decision as JSON (full module).
 #[cfg(feature = "core-compile")]
 static DECISION_JSON: Global<String> = Global(UnsafeCell::new(String::new()));
@@ -264,19 +266,27 @@ fn decision<'p>(p: &'p Policy, ptr: i32, len: i32) -> Decision<'p> {
     }
 }
 
-/// Decides one packed request; the result is the decision's fields form ([`Decision::write_fields`]). 0 only for
-/// a handle that is not a live policy.
+/// Decides one packed request; the result is the decision's fields form: five (pointer, length) pairs of `u32`
+/// locating each value's bytes, `(0, u32::MAX)` for `null` (docs/core-abi.md). 0 only for a handle that is not a
+/// live policy.
 #[no_mangle]
 pub extern "C" fn scg_decide_fields(handle: i32, ptr: i32, len: i32) -> i64 {
     let Some(p) = policy(handle) else {
         return no_policy();
     };
-    let out = DECISION.get();
-    let n = match Request::from_packed(input(ptr, len)) {
-        Some(req) => p.decide_fields(&req, out),
-        None => Decision::malformed(None, None).write_fields(out),
+    let (table, text) = (FIELD_TABLE.get(), FIELD_TEXT.get());
+    // In wasm32 a pointer is a u32; natively (unit tests) only the lengths mean anything.
+    let put = |i: usize, value: Option<&[u8]>| {
+        (table[2 * i], table[2 * i + 1]) = match value {
+            Some(v) => (v.as_ptr() as usize as u32, v.len() as u32),
+            None => (0, u32::MAX),
+        }
     };
-    pack(out.as_ptr() as usize, n)
+    match Request::from_packed(input(ptr, len)) {
+        Some(req) => crate::engine::decide_each_field(p, &req, text, put),
+        None => Decision::malformed(None, None).each_field(text, None, put),
+    }
+    pack(table.as_ptr() as usize, 4 * table.len())
 }
 
 /// Decides one packed request; the decision's JSON is the result. 0 only for a handle that is not a live policy.

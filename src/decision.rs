@@ -9,11 +9,33 @@ use crate::method::Method;
 pub use crate::policy::Action;
 use crate::presets::Provenance;
 
-/// Room for the longest fields form ([`Decision::write_fields`]): five length bytes, an action and a reason (32 bytes
-/// each allowed; the longest is `ambiguous_method_override`, 25), an id, the address formatter's 40-byte slot and a
-/// method.
-pub const FIELDS_MAX: usize =
-    5 + 2 * 32 + crate::policy::MAX_ID_LEN + 40 + crate::method::MAX_METHOD_LEN;
+/// The decision's five values as text, in the contract's key order (`action`, `reason`, `rule`, `client_ip`,
+/// `method`), `None` for `null`: the *fields form* ([`Decision::fields`]). Each value is borrowed where it already
+/// lives (static names, the policy's rule id, the request's own address text, [`FieldText`] for the rest), so that
+/// the core module can hand a host five locations instead of copying bytes (docs/core-abi.md).
+pub type Fields<'a> = [Option<&'a [u8]>; 5];
+
+/// Room for the values of a [`Fields`] that exist nowhere else: a formatted client address and an uncommon method.
+#[derive(Clone, Debug)]
+pub struct FieldText {
+    ip: [u8; 40],
+    method: [u8; crate::method::MAX_METHOD_LEN],
+}
+
+impl FieldText {
+    pub const fn new() -> FieldText {
+        FieldText {
+            ip: [0; 40],
+            method: [0; crate::method::MAX_METHOD_LEN],
+        }
+    }
+}
+
+impl Default for FieldText {
+    fn default() -> FieldText {
+        FieldText::new()
+    }
+}
 
 /// The stable reason codes of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,7 +86,7 @@ pub struct Decision<'p> {
     pub method: Option<Method>,
 }
 
-impl Decision<'_> {
+impl<'p> Decision<'p> {
     /// `pass` with `malformed_input`: what every failure turns into, never `allow`.
     pub fn malformed(client_ip: Option<Ip>, method: Option<Method>) -> Decision<'static> {
         Decision {
@@ -89,55 +111,43 @@ impl Decision<'_> {
         out.push('}');
     }
 
-    /// Writes the decision's *fields form* at the start of `out` and returns its length: the five values in the
-    /// contract's key order (`action`, `reason`, `rule`, `client_ip`, `method`), each as one length byte and that many
-    /// bytes of text, length 255 for `null`. The core module's `scg_decide_fields` returns this: a host reads it
-    /// with a few substrings instead of a JSON parser (docs/core-abi.md). Every value fits: ids are at most
-    /// [`MAX_ID_LEN`](crate::policy::MAX_ID_LEN) (128) bytes, addresses 39, methods 32 — [`FIELDS_MAX`] in all.
-    ///
-    /// A fixed buffer rather than a `Vec`: a PHP host runs every capacity check of a growing vector as statements,
-    /// and the address is written straight into place.
-    pub fn write_fields(&self, out: &mut [u8; FIELDS_MAX]) -> usize {
-        self.write_fields_with(out, None)
+    /// The decision's [`Fields`]: what the core module's `scg_decide_fields` returns, as locations. `text` holds
+    /// the values that exist nowhere else (the client address written out, an uncommon method).
+    pub fn fields<'a>(&'a self, text: &'a mut FieldText) -> Fields<'a> {
+        let mut out = [None; 5];
+        self.each_field(text, None, |i, value| out[i] = value);
+        out
     }
 
-    /// [`write_fields`](Self::write_fields) with the client address given as its text, already canonical (the
-    /// caller vouches for it; `crate::engine::decide_fields` does).
-    pub(crate) fn write_fields_with(
+    /// Gives each of the [`fields`](Self::fields) to `put` with its position, the client address as `client_text`
+    /// when given: already canonical, the caller vouches for it (`crate::engine::decide_fields` does). A callback
+    /// rather than an array so that the core module writes each location once, straight into its table: a PHP host
+    /// pays for every word stored.
+    #[inline(always)]
+    pub(crate) fn each_field<'a>(
         &self,
-        out: &mut [u8; FIELDS_MAX],
-        client_text: Option<&[u8]>,
-    ) -> usize {
-        fn put(out: &mut [u8; FIELDS_MAX], at: usize, value: Option<&[u8]>) -> usize {
-            match value {
-                Some(v) => {
-                    let n = v.len().min(254);
-                    out[at] = n as u8;
-                    out[at + 1..at + 1 + n].copy_from_slice(&v[..n]);
-                    at + 1 + n
+        text: &'a mut FieldText,
+        client_text: Option<&'a [u8]>,
+        mut put: impl FnMut(usize, Option<&'a [u8]>),
+    ) where
+        'p: 'a,
+    {
+        let FieldText { ip, method } = text;
+        put(0, Some(self.action.as_str().as_bytes()));
+        put(1, Some(self.reason.as_str().as_bytes()));
+        put(2, self.rule.map(str::as_bytes));
+        put(
+            3,
+            match (self.client_ip, client_text) {
+                (Some(_), Some(given)) => Some(given),
+                (Some(addr), None) => {
+                    let n = addr.write_ascii(ip);
+                    Some(&ip[..n])
                 }
-                None => {
-                    out[at] = 255;
-                    at + 1
-                }
-            }
-        }
-        let mut at = put(out, 0, Some(self.action.as_str().as_bytes()));
-        at = put(out, at, Some(self.reason.as_str().as_bytes()));
-        at = put(out, at, self.rule.map(str::as_bytes));
-        match (self.client_ip, client_text) {
-            (Some(_), Some(text)) => at = put(out, at, Some(text)),
-            (Some(ip), None) => {
-                let slot: &mut [u8; 40] = (&mut out[at + 1..at + 41])
-                    .try_into()
-                    .unwrap_or_else(|_| unreachable!());
-                let n = ip.write_ascii(slot);
-                out[at] = n as u8;
-                at += 1 + n;
-            }
-            (None, _) => at = put(out, at, None),
-        }
-        put(out, at, self.method.as_ref().map(|m| m.as_bytes()))
+                (None, _) => None,
+            },
+        );
+        put(4, self.method.as_ref().map(|m| m.static_bytes_or_copy(method)));
     }
 
     /// Writes `{"action":…,"method":…` without the closing brace, so the explain form can add its keys.

@@ -24,7 +24,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::addr::{parse_addr_noting_form, parse_hop, trim_ows, Ip};
-use crate::decision::{Decision, Explanation, Reason, FIELDS_MAX};
+use crate::decision::{Decision, Explanation, FieldText, Fields, Reason};
 use crate::json;
 use crate::method::Method;
 use crate::path;
@@ -48,20 +48,36 @@ pub fn decide<'p>(policy: &'p Policy, request: &Request<'_>) -> Decision<'p> {
     evaluate(policy, request, &mut NoTrace).0
 }
 
-/// Decides one request and writes the decision's fields form ([`Decision::write_fields`]) into `out`, returning
-/// its length. The same as writing [`decide`]'s decision, but when the client is the peer and `remote_addr` is
-/// already its canonical text (a dotted quad), that text is copied instead of formatted again: for a PHP host,
-/// formatting an address is a tenth of a decision.
-pub fn decide_fields(policy: &Policy, request: &Request<'_>, out: &mut [u8; FIELDS_MAX]) -> usize {
+/// Decides one request and returns the decision's [`Fields`]. The same as [`decide`]'s decision's fields, but when
+/// the client is the peer and `remote_addr` is already its canonical text (a dotted quad), that text is the value
+/// instead of the address written out again: for a PHP host, formatting an address is a tenth of a decision.
+pub fn decide_fields<'a>(
+    policy: &'a Policy,
+    request: &Request<'a>,
+    text: &'a mut FieldText,
+) -> Fields<'a> {
+    let mut out = [None; 5];
+    decide_each_field(policy, request, text, |i, value| out[i] = value);
+    out
+}
+
+/// [`decide_fields`], each field given to `put` with its position (see [`Decision::each_field`]).
+#[inline(always)]
+pub(crate) fn decide_each_field<'a>(
+    policy: &'a Policy,
+    request: &Request<'a>,
+    text: &'a mut FieldText,
+    put: impl FnMut(usize, Option<&'a [u8]>),
+) {
     // Results are borrowed, not moved out of their Options and tuples: in wasm a move is a copy of the whole value.
     let parsed = parse_peer(request, &mut NoTrace);
     let Some((peer, canonical)) = &parsed else {
-        return Decision::malformed(None, None).write_fields(out);
+        return Decision::malformed(None, None).each_field(text, None, put);
     };
     let evaluated = evaluate_from(policy, request, peer, &mut NoTrace);
     let decision = &evaluated.0;
-    let text = (*canonical && decision.client_ip == Some(*peer)).then_some(request.remote_addr);
-    decision.write_fields_with(out, text)
+    let given = (*canonical && decision.client_ip == Some(*peer)).then_some(request.remote_addr);
+    decision.each_field(text, given, put)
 }
 
 /// Decides one request and says why, step by step.

@@ -58,7 +58,7 @@ pub mod request;
 pub mod show;
 
 pub use addr::Ip;
-pub use decision::{Decision, Explanation, Reason, FIELDS_MAX};
+pub use decision::{Decision, Explanation, FieldText, Fields, Reason};
 pub use method::Method;
 pub use policy::{Action, Policy, PolicyError};
 pub use request::{Request, RequestError};
@@ -71,14 +71,15 @@ impl Policy {
         engine::decide(self, request)
     }
 
-    /// Decides one request and writes the decision's fields form ([`Decision::write_fields`]) at the start of
-    /// `out`; returns its length. What the core wasm module's `scg_decide_fields` returns.
-    pub fn decide_fields(
-        &self,
-        request: &Request<'_>,
-        out: &mut [u8; decision::FIELDS_MAX],
-    ) -> usize {
-        engine::decide_fields(self, request, out)
+    /// Decides one request and returns the decision's [`Fields`](decision::Fields): its five values as text,
+    /// borrowed from the policy, the request or `text`. What the core wasm module's `scg_decide_fields` returns (as
+    /// locations in its memory).
+    pub fn decide_fields<'a>(
+        &'a self,
+        request: &Request<'a>,
+        text: &'a mut decision::FieldText,
+    ) -> decision::Fields<'a> {
+        engine::decide_fields(self, request, text)
     }
 
     /// Decides one request with the trace of how.

@@ -126,6 +126,17 @@ impl Method {
         &self.bytes[..usize::from(self.len)]
     }
 
+    /// The method's bytes where they outlive `self`: the static name of a common method, or else a copy in `buf`.
+    pub(crate) fn static_bytes_or_copy<'a>(&self, buf: &'a mut [u8; MAX_METHOD_LEN]) -> &'a [u8] {
+        match COMMON.get(usize::from(self.common)) {
+            Some(name) => name,
+            None => {
+                *buf = self.bytes;
+                &buf[..usize::from(self.len)]
+            }
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         // Only ASCII token bytes are ever stored.
         core::str::from_utf8(self.as_bytes()).unwrap_or("")

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use sendcloud_gate::{json, Policy, Request, FIELDS_MAX};
+use sendcloud_gate::{json, FieldText, Policy, Request};
 
 fn compile_all() -> BTreeMap<String, Policy> {
     common::load_policies()
@@ -98,15 +98,29 @@ fn fields_form_equals_the_decision_written_out() {
         for spelled in spellings(&addr) {
             let mut r = request.clone();
             r.remote_addr = spelled.as_bytes();
-            let (mut fast, mut full) = ([0u8; FIELDS_MAX], [0u8; FIELDS_MAX]);
-            let n = policy.decide_fields(&r, &mut fast);
-            let m = policy.decide(&r).write_fields(&mut full);
+            let (mut fast, mut full) = (FieldText::new(), FieldText::new());
+            let decision = policy.decide(&r);
+            let written_out = decision.fields(&mut full);
             assert_eq!(
-                &fast[..n],
-                &full[..m],
+                policy.decide_fields(&r, &mut fast),
+                written_out,
                 "{} with remote_addr {spelled}",
                 case.id
             );
+            // And the fields are the decision's JSON values.
+            let json = decision.to_json();
+            let parsed = json::parse(json.as_bytes()).unwrap();
+            let json::Value::Object(members) = parsed.value else {
+                panic!("{json}")
+            };
+            let from_json: Vec<Option<&[u8]>> = members
+                .iter()
+                .map(|m| match &m.value.value {
+                    json::Value::String(s) => Some(&s[..]),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(from_json, written_out, "{}: {json}", case.id);
             checked += 1;
         }
     }

@@ -258,7 +258,7 @@ impl Host {
             };
         }
         let version: TypedFunc<(), i32> = typed!("scg_abi_version");
-        assert_eq!(version.call(&mut store, ()).unwrap(), 1, "ABI version");
+        assert_eq!(version.call(&mut store, ()).unwrap(), 2, "ABI version");
         let has_compile = f(&store, "scg_policy_compile").is_some();
         Host {
             memory: instance.get_memory(&store, "memory").unwrap(),
@@ -298,6 +298,13 @@ impl Host {
             (packed as u64 as u32) as usize,
         );
         Some(self.memory.data(&self.store)[ptr..ptr + len].to_vec())
+    }
+
+    /// The contract's JSON for a result of `scg_decide_fields`: the fields form (docs/core-abi.md) read out of
+    /// memory, each location checked.
+    fn fields_json(&self, packed: i64) -> String {
+        let table = self.result_bytes(packed).expect("a decision");
+        fields_to_json(self.memory.data(&self.store), &table)
     }
 
     fn result(&self, packed: i64) -> Option<String> {
@@ -358,8 +365,7 @@ impl Host {
                 .call(&mut h.store, (policy, p, l))
                 .expect("scg_decide_fields never traps")
         });
-        let fields = self.result_bytes(r).expect("a decision");
-        let from_fields = fields_to_json(&fields);
+        let from_fields = self.fields_json(r);
         if let Some(decide) = self.decide_json {
             let r = self.with_input(packed, |h, p, l| {
                 decide
@@ -513,37 +519,33 @@ fn bad_policies_are_refused_with_their_path() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The contract's JSON for a decision in the fields form (docs/core-abi.md): five values, each a length byte and
-/// that many bytes of UTF-8, 255 for null, nothing after them.
-fn fields_to_json(fields: &[u8]) -> String {
-    let mut at = 0;
+/// The contract's JSON for a decision in the fields form (docs/core-abi.md): a table of five little-endian u32
+/// (pointer, length) pairs locating each value's UTF-8 bytes in `memory`, `(0, u32::MAX)` for null.
+fn fields_to_json(memory: &[u8], table: &[u8]) -> String {
+    assert_eq!(table.len(), 40, "the fields table is five pairs: {table:?}");
+    let word = |i: usize| u32::from_le_bytes(table[4 * i..4 * i + 4].try_into().unwrap());
     let mut out = String::from("{");
     for (i, key) in ["action", "reason", "rule", "client_ip", "method"]
         .iter()
         .enumerate()
     {
-        let n = *fields
-            .get(at)
-            .unwrap_or_else(|| panic!("fields end before {key}: {fields:?}"))
-            as usize;
-        at += 1;
+        let (at, n) = (word(2 * i) as usize, word(2 * i + 1));
         out.push_str(if i == 0 { "\"" } else { ",\"" });
         out.push_str(key);
         out.push_str("\":");
-        if n == 255 {
-            assert!(i >= 2, "{key} is null: {fields:?}");
+        if n == u32::MAX {
+            assert!(i >= 2, "{key} is null: {table:?}");
+            assert_eq!(at, 0, "{key}: a null's pointer is 0");
             out.push_str("null");
             continue;
         }
-        let value = fields
-            .get(at..at + n)
-            .unwrap_or_else(|| panic!("{key} runs past the end: {fields:?}"));
+        let value = memory
+            .get(at..at + n as usize)
+            .unwrap_or_else(|| panic!("{key} lies outside memory: {at} + {n}"));
         out.push_str(&json_str(
             std::str::from_utf8(value).expect("fields are UTF-8"),
         ));
-        at += n;
     }
-    assert_eq!(at, fields.len(), "bytes after the fields: {fields:?}");
     out.push('}');
     out
 }
@@ -614,7 +616,7 @@ fn invalid_packed_buffers_give_malformed_input() {
             .decide_fields
             .call(&mut host.store, (policy, ptr, len))
             .unwrap();
-        assert_eq!(fields_to_json(&host.result_bytes(r).unwrap()), malformed);
+        assert_eq!(host.fields_json(r), malformed);
     }
     // Invalid UTF-8 everywhere is never an allow.
     let r = Request::new(b"94.232.247.10", b"GET", b"/\xff")

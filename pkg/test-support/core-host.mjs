@@ -15,7 +15,7 @@ export function loadCore(path = CORE_PATH) {
     throw new Error(`${path.pathname} is missing: run \`make wasm\` first`);
   }
   const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  if (x.scg_abi_version() !== 1) throw new Error('unexpected ABI version');
+  if (x.scg_abi_version() !== 2) throw new Error('unexpected ABI version');
 
   const mem = () => new Uint8Array(x.memory.buffer);
   const result = (r) => {

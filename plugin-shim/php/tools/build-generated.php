@@ -49,7 +49,7 @@ function literal(string $b): string
 
 // 1. The default policy, compiled by the full core module.
 $compile = new CompileCore();
-if ($compile->scg_abi_version() !== 1) {
+if ($compile->scg_abi_version() !== 2) {
     throw new RuntimeException('unexpected core ABI version ' . $compile->scg_abi_version());
 }
 $h = $compile->scg_policy_default();

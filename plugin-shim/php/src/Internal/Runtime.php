@@ -136,9 +136,10 @@ final class Runtime
     }
 
     /**
-     * One decision of a packed request under a compiled policy: the engine's fields form (docs/core-abi.md: five
-     * values in the contract's key order, each a length byte and its bytes, 255 for null) as the contract's array.
-     * Throws on any engine failure; Gate turns that into `engine_error`.
+     * One decision of a packed request under a compiled policy, as the contract's array: from the engine's fields
+     * form (docs/core-abi.md: five (pointer, length) pairs locating each value in the engine's memory, length
+     * 0xFFFFFFFF for null), read straight out of the memory string. Throws on any engine failure; Gate turns that
+     * into `engine_error`.
      */
     public static function decide(string $bytes, string $packed): array
     {
@@ -146,30 +147,42 @@ final class Runtime
         $h = $i->handles[$bytes] ?? self::handle($bytes);
         $i = self::$decision;
         try {
-            $f = $i->result($i->core->scg_decide_fields($h, $i->input($packed), \strlen($packed)));
+            $r = $i->core->scg_decide_fields($h, $i->input($packed), \strlen($packed));
         } catch (\Throwable $e) {
             self::$decision = null;
             throw $e;
         }
+        // A local copy of the memory string is safe here: it is gone before the engine's next write (which would
+        // otherwise copy all of it).
+        $m = $i->core->mem;
+        $size = \strlen($m);
+        $at = ($r >> 32) & 0xFFFFFFFF;
+        if ($r === 0 || ($r & 0xFFFFFFFF) !== 40 || $at > $size - 40) {
+            self::$decision = null;
+            throw new EngineException($r === 0
+                ? 'the engine gave no result: ' . $i->lastError()['message']
+                : 'the engine returned something that is not a decision (result ' . $r . ')');
+        }
+        [1 => $p0, 2 => $n0, 3 => $p1, 4 => $n1, 5 => $p2, 6 => $n2, 7 => $p3, 8 => $n3, 9 => $p4, 10 => $n4]
+            = \unpack('V10', $m, $at);
+        $null = 0xFFFFFFFF;
+        // Every value inside memory; action and reason never null (a null's length would put them past the end).
+        if (\max($p0 + $n0, $p1 + $n1, $n2 === $null ? 0 : $p2 + $n2, $n3 === $null ? 0 : $p3 + $n3,
+                $n4 === $null ? 0 : $p4 + $n4) > $size) {
+            self::$decision = null;
+            throw new EngineException('the engine returned something that is not a decision: '
+                . \bin2hex(\substr($m, $at, 40)));
+        }
+        $d = [
+            'action' => \substr($m, $p0, $n0),
+            'reason' => \substr($m, $p1, $n1),
+            'rule' => $n2 === $null ? null : \substr($m, $p2, $n2),
+            'client_ip' => $n3 === $null ? null : \substr($m, $p3, $n3),
+            'method' => $n4 === $null ? null : \substr($m, $p4, $n4),
+        ];
+        unset($m);
         if ($i->isOversized()) {
             self::$decision = null;
-        }
-        $d = [];
-        $at = 0;
-        $len = \strlen($f);
-        foreach (['action', 'reason', 'rule', 'client_ip', 'method'] as $key) {
-            $n = $at < $len ? \ord($f[$at++]) : -1;
-            if ($n === 255) {
-                $d[$key] = null;
-            } elseif ($n >= 0 && $at + $n <= $len) {
-                $d[$key] = \substr($f, $at, $n);
-                $at += $n;
-            } else {
-                break;
-            }
-        }
-        if (\count($d) !== 5 || $at !== $len || $d['action'] === null || $d['reason'] === null) {
-            throw new EngineException('the engine returned something that is not a decision: ' . \bin2hex($f));
         }
         return $d;
     }
