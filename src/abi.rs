@@ -14,7 +14,8 @@
 //! # One call per decision
 //!
 //! `scg_decide_fields(policy, ptr, len)` takes the request in the packed form of [`crate::request`] and returns
-//! where the decision's five values are ([`Decision::fields`]); `scg_decide` returns the same decision as JSON. A buffer that is not exactly one packed request is `pass` + `malformed_input`; nothing a host passes in a
+//! where the decision's five values are ([`crate::Decision::fields`]); `scg_decide` returns the same decision as
+//! JSON. A buffer that is not exactly one packed request is `pass` + `malformed_input`; nothing a host passes in a
 //! buffer can make the call fail or trap.
 //!
 //! # Full-module exports
@@ -38,7 +39,9 @@ use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
 
-use crate::decision::{Decision, FieldText};
+#[cfg(feature = "core-compile")]
+use crate::decision::Decision;
+use crate::decision::{FieldText, Verdict};
 use crate::json;
 use crate::policy::Policy;
 use crate::request::Request;
@@ -284,7 +287,7 @@ pub extern "C" fn scg_decide_fields(handle: i32, ptr: i32, len: i32) -> i64 {
     };
     match Request::from_packed(input(ptr, len)) {
         Some(req) => crate::engine::decide_each_field(p, &req, text, put),
-        None => Decision::malformed(None, None).each_field(text, None, put),
+        None => Verdict::malformed(None, None).each_field(text, None, put),
     }
     pack(table.as_ptr() as usize, 4 * table.len())
 }

@@ -115,39 +115,8 @@ impl<'p> Decision<'p> {
     /// the values that exist nowhere else (the client address written out, an uncommon method).
     pub fn fields<'a>(&'a self, text: &'a mut FieldText) -> Fields<'a> {
         let mut out = [None; 5];
-        self.each_field(text, None, |i, value| out[i] = value);
+        Verdict::of(self).each_field(text, None, |i, value| out[i] = value);
         out
-    }
-
-    /// Gives each of the [`fields`](Self::fields) to `put` with its position, the client address as `client_text`
-    /// when given: already canonical, the caller vouches for it (`crate::engine::decide_fields` does). A callback
-    /// rather than an array so that the core module writes each location once, straight into its table: a PHP host
-    /// pays for every word stored.
-    #[inline(always)]
-    pub(crate) fn each_field<'a>(
-        &self,
-        text: &'a mut FieldText,
-        client_text: Option<&'a [u8]>,
-        mut put: impl FnMut(usize, Option<&'a [u8]>),
-    ) where
-        'p: 'a,
-    {
-        let FieldText { ip, method } = text;
-        put(0, Some(self.action.as_str().as_bytes()));
-        put(1, Some(self.reason.as_str().as_bytes()));
-        put(2, self.rule.map(str::as_bytes));
-        put(
-            3,
-            match (self.client_ip, client_text) {
-                (Some(_), Some(given)) => Some(given),
-                (Some(addr), None) => {
-                    let n = addr.write_ascii(ip);
-                    Some(&ip[..n])
-                }
-                (None, _) => None,
-            },
-        );
-        put(4, self.method.as_ref().map(|m| m.static_bytes_or_copy(method)));
     }
 
     /// Writes `{"action":…,"method":…` without the closing brace, so the explain form can add its keys.
@@ -182,6 +151,83 @@ impl<'p> Decision<'p> {
             }
             None => out.push_str("null"),
         }
+    }
+}
+
+/// A decision as the evaluation finds it: the client address and the method borrowed from where they already are
+/// (the parsed peer, a common method's static value), not copied into it. A [`Decision`] owns copies of both; in
+/// wasm every copy is a run of loads and stores (the address is 32 bytes, a method 34), which a PHP host pays for
+/// word by word, so the core module's decision path writes its fields straight from a verdict.
+#[derive(Clone, Copy)]
+pub(crate) struct Verdict<'p, 'a> {
+    pub action: Action,
+    pub reason: Reason,
+    pub rule: Option<&'p str>,
+    pub client_ip: Option<&'a Ip>,
+    pub method: Option<&'a Method>,
+}
+
+impl<'p, 'a> Verdict<'p, 'a> {
+    /// `pass` with `malformed_input` (see [`Decision::malformed`]).
+    pub fn malformed(client_ip: Option<&'a Ip>, method: Option<&'a Method>) -> Verdict<'p, 'a> {
+        Verdict {
+            action: Action::Pass,
+            reason: Reason::MalformedInput,
+            rule: None,
+            client_ip,
+            method,
+        }
+    }
+
+    pub fn of(d: &'a Decision<'p>) -> Verdict<'p, 'a> {
+        Verdict {
+            action: d.action,
+            reason: d.reason,
+            rule: d.rule,
+            client_ip: d.client_ip.as_ref(),
+            method: d.method.as_ref(),
+        }
+    }
+
+    pub fn decision(&self) -> Decision<'p> {
+        Decision {
+            action: self.action,
+            reason: self.reason,
+            rule: self.rule,
+            client_ip: self.client_ip.copied(),
+            method: self.method.copied(),
+        }
+    }
+
+    /// Gives each of the [`Decision::fields`] to `put` with its position, the client address as `client_text` when
+    /// given: already canonical, the caller vouches for it (`crate::engine::decide_fields` does). A callback rather
+    /// than an array so that the core module writes each location once, straight into its table: a PHP host pays
+    /// for every word stored.
+    #[inline(always)]
+    pub fn each_field<'t>(
+        &self,
+        text: &'t mut FieldText,
+        client_text: Option<&'t [u8]>,
+        mut put: impl FnMut(usize, Option<&'t [u8]>),
+    ) where
+        'p: 't,
+    {
+        let FieldText { ip, method } = text;
+        put(0, Some(self.action.as_str().as_bytes()));
+        put(1, Some(self.reason.as_str().as_bytes()));
+        put(2, self.rule.map(str::as_bytes));
+        put(
+            3,
+            match (self.client_ip, client_text) {
+                (Some(_), Some(given)) => Some(given),
+                (Some(addr), None) => {
+                    let n = addr.write_ascii(ip);
+                    Some(&ip[..n])
+                }
+                (None, _) => None,
+            },
+        );
+        put(4, self.method.map(|m| m.static_bytes_or_copy(method)));
     }
 }
 

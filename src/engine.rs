@@ -24,7 +24,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::addr::{parse_addr_noting_form, parse_hop, trim_ows, Ip};
-use crate::decision::{Decision, Explanation, FieldText, Fields, Reason};
+use crate::decision::{Decision, Explanation, FieldText, Fields, Reason, Verdict};
 use crate::json;
 use crate::method::Method;
 use crate::path;
@@ -61,7 +61,7 @@ pub fn decide_fields<'a>(
     out
 }
 
-/// [`decide_fields`], each field given to `put` with its position (see [`Decision::each_field`]).
+/// [`decide_fields`], each field given to `put` with its position (see [`Verdict::each_field`]).
 #[inline(always)]
 pub(crate) fn decide_each_field<'a>(
     policy: &'a Policy,
@@ -72,12 +72,14 @@ pub(crate) fn decide_each_field<'a>(
     // Results are borrowed, not moved out of their Options and tuples: in wasm a move is a copy of the whole value.
     let parsed = parse_peer(request, &mut NoTrace);
     let Some((peer, canonical)) = &parsed else {
-        return Decision::malformed(None, None).each_field(text, None, put);
+        return Verdict::malformed(None, None).each_field(text, None, put);
     };
-    let evaluated = evaluate_from(policy, request, peer, &mut NoTrace);
-    let decision = &evaluated.0;
-    let given = (*canonical && decision.client_ip == Some(*peer)).then_some(request.remote_addr);
-    decision.each_field(text, given, put)
+    let mut held = Held::default();
+    let (verdict, _) = evaluate_from(policy, request, peer, &mut held, &mut NoTrace);
+    // The client is the peer itself (not an equal address from a header): its text is `remote_addr`'s.
+    let given = (*canonical && verdict.client_ip.is_some_and(|c| core::ptr::eq(c, peer)))
+        .then_some(request.remote_addr);
+    verdict.each_field(text, given, put)
 }
 
 /// Decides one request and says why, step by step.
@@ -217,7 +219,24 @@ fn evaluate<'p>(
     let Some((peer, _)) = &parsed else {
         return (Decision::malformed(None, None), None);
     };
-    evaluate_from(policy, req, peer, t)
+    let mut held = Held::default();
+    let (verdict, provenance) = evaluate_from(policy, req, peer, &mut held, t);
+    (verdict.decision(), provenance)
+}
+
+/// What an evaluation computes and its [`Verdict`] borrows: the client address when a forwarding header gave it,
+/// and methods that are not among the common ones (a common one is borrowed from its static value).
+#[derive(Default)]
+struct Held {
+    client: Option<Ip>,
+    method: Option<Method>,
+    overridden: Option<Method>,
+}
+
+/// Step 2's answer: the client is the peer, or another address (from a forwarding header).
+enum Resolved {
+    Peer,
+    Other(Ip),
 }
 
 /// Step 1: the peer address, and whether `remote_addr` is its canonical text (see [`parse_addr_noting_form`]).
@@ -236,54 +255,56 @@ fn parse_peer(req: &Request<'_>, t: &mut impl Tracer) -> Option<(Ip, bool)> {
 }
 
 /// Steps 2 to 7, from the peer address.
-fn evaluate_from<'p>(
+fn evaluate_from<'p, 'a>(
     policy: &'p Policy,
     req: &Request<'_>,
-    peer: &Ip,
+    peer: &'a Ip,
+    held: &'a mut Held,
     t: &mut impl Tracer,
-) -> (Decision<'p>, Option<&'p Provenance>) {
+) -> (Verdict<'p, 'a>, Option<&'p Provenance>) {
+    let Held {
+        client: held_client,
+        method: held_method,
+        overridden: held_override,
+    } = held;
     let headers = HeaderIndex::build(req, policy.proxy_header);
 
     // 2. Client IP.
-    let resolved = resolve_client(policy, peer, req, headers.forward, t);
-    let Some(client) = &resolved else {
-        return (Decision::malformed(None, None), None);
+    let client: &Ip = match resolve_client(policy, peer, req, headers.forward, t) {
+        Some(Resolved::Peer) => peer,
+        Some(Resolved::Other(ip)) => held_client.insert(ip),
+        None => return (Verdict::malformed(None, None), None),
     };
 
     // 3. Method.
-    // Borrowed out of the Option rather than moved: a method is 34 bytes, and a move is a copy in wasm.
-    let parsed_method = Method::parse(req.method);
-    let Some(request_method) = &parsed_method else {
+    // Borrowed, never moved: a method is 34 bytes, and a move is a copy in wasm.
+    let Some(request_method) = Method::parse_held(req.method, held_method) else {
         t.step(|| {
             format!(
                 "method {} is not a token of 1 to 32 characters: malformed input",
                 quote(req.method)
             )
         });
-        return (Decision::malformed(Some(*client), None), None);
+        return (Verdict::malformed(Some(client), None), None);
     };
-    let effective = effective_method(request_method, req, headers.any_override, t);
-    let overridden = match &effective {
-        Ok(m) => m.as_ref(),
+    let method = match effective_method(request_method, req, headers.any_override, t, held_override) {
+        Ok(overridden) => overridden.unwrap_or(request_method),
         Err(reason) => {
-            let reason = *reason;
-            let d = Decision {
+            let v = Verdict {
                 action: Action::Pass,
                 reason,
                 rule: None,
-                client_ip: Some(*client),
+                client_ip: Some(client),
                 method: None,
             };
-            return (d, None);
+            return (v, None);
         }
     };
-    // A reference, not a copy: a method is 34 bytes, and a PHP host pays for every byte of every copy.
-    let method = overridden.unwrap_or(request_method);
 
     // 4. User-Agent.
     let ua = match user_agent(req, headers.user_agent, t) {
         Ok(ua) => ua,
-        Err(()) => return (Decision::malformed(Some(*client), Some(*method)), None),
+        Err(()) => return (Verdict::malformed(Some(client), Some(method)), None),
     };
 
     let methods = (request_method, method);
@@ -311,16 +332,16 @@ fn evaluate_from<'p>(
                         rule.action.as_str()
                     )
                 });
-                let d = Decision {
+                let v = Verdict {
                     action: rule.action,
                     reason: Reason::RuleMatch,
                     rule: Some(&rule.id),
-                    client_ip: Some(*client),
-                    method: Some(*method),
+                    client_ip: Some(client),
+                    method: Some(method),
                 };
-                return (d, None);
+                return (v, None);
             }
-            Err(()) => return (Decision::malformed(Some(*client), Some(*method)), None),
+            Err(()) => return (Verdict::malformed(Some(client), Some(method)), None),
         }
     }
 
@@ -347,26 +368,26 @@ fn evaluate_from<'p>(
                 )
             });
         }
-        let d = Decision {
+        let v = Verdict {
             action,
             reason,
             rule: Some(&partner.id),
-            client_ip: Some(*client),
-            method: Some(*method),
+            client_ip: Some(client),
+            method: Some(method),
         };
-        return (d, partner.provenance.as_ref());
+        return (v, partner.provenance.as_ref());
     }
 
     // 7. Nothing decided.
     t.step(|| String::from("no rule or partner decided: no opinion"));
-    let d = Decision {
+    let v = Verdict {
         action: Action::Pass,
         reason: Reason::NoMatch,
         rule: None,
-        client_ip: Some(*client),
-        method: Some(*method),
+        client_ip: Some(client),
+        method: Some(method),
     };
-    (d, None)
+    (v, None)
 }
 
 /// Step 2. `None` means malformed input (already traced).
@@ -376,11 +397,11 @@ fn resolve_client(
     req: &Request<'_>,
     slot: Slot,
     t: &mut impl Tracer,
-) -> Option<Ip> {
+) -> Option<Resolved> {
     let header = policy.proxy_header;
     if !policy.trusted_proxies.contains(peer) {
         t.step(|| format!("{peer} is not a trusted proxy: forwarding headers are ignored, the client is {peer}"));
-        return Some(*peer);
+        return Some(Resolved::Peer);
     }
     if slot.count == 0 {
         t.step(|| {
@@ -389,7 +410,7 @@ fn resolve_client(
                 header.name()
             )
         });
-        return Some(*peer);
+        return Some(Resolved::Peer);
     }
     let mut values = HeaderIndex::values(slot, req, header.name().as_bytes());
     let value: Cow<'_, [u8]> = if slot.count == 1 {
@@ -433,7 +454,7 @@ fn resolve_client(
                 t.step(|| format!("{} is not a single address: malformed input", header.name()))
             }
         }
-        return ip;
+        return ip.map(Resolved::Other);
     }
     let hops: Vec<&[u8]> = match header {
         ForwardHeader::Forwarded => split_outside_quotes(&value, b','),
@@ -482,10 +503,10 @@ fn resolve_client(
                 i + 1
             )
         });
-        return Some(ip);
+        return Some(Resolved::Other(ip));
     }
     t.step(|| format!("every entry is a trusted proxy: the leftmost, {leftmost}, is the client"));
-    Some(leftmost)
+    Some(Resolved::Other(leftmost))
 }
 
 /// Splits on `sep` where it stands outside a quoted string (RFC 7239 values may quote commas and semicolons).
@@ -554,12 +575,13 @@ fn unquote(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
 }
 
 /// Step 3: the effective method after overrides; `None` when it is the request method (no override).
-fn effective_method<T: Tracer>(
+fn effective_method<'a, T: Tracer>(
     request_method: &Method,
     req: &Request<'_>,
     any_override_header: bool,
     t: &mut T,
-) -> Result<Option<Method>, Reason> {
+    slot: &'a mut Option<Method>,
+) -> Result<Option<&'a Method>, Reason> {
     // The filter runs on everything after the `?`, fragment included: a superset of the query, so it rules out no
     // less, and the `#` is only looked for when the query has to be read.
     let after_mark = after_query_mark(req.uri);
@@ -615,7 +637,7 @@ fn effective_method<T: Tracer>(
             t.step(|| String::from("method overrides disagree: ambiguous"));
             Err(Reason::AmbiguousMethodOverride)
         }
-        Some(value) => match Method::parse(&value) {
+        Some(value) => match Method::parse_held(&value, slot) {
             Some(m) => {
                 t.step(|| format!("request method {request_method}, effective method {m}"));
                 Ok(Some(m))

@@ -25,8 +25,9 @@ const COMMON: [&[u8]; 7] = [
 ];
 const OTHER: u8 = u8::MAX;
 
-/// Each [`COMMON`] method, built once at compile time: parsing one is a copy.
-const COMMON_METHODS: [Method; COMMON.len()] = {
+/// Each [`COMMON`] method, built once at compile time: parsing one is a copy, or a reference
+/// ([`Method::parse_held`]). A `static`, so that a reference to one is a reference into it, not to a copy.
+static COMMON_METHODS: [Method; COMMON.len()] = {
     let mut out = [Method {
         common: OTHER,
         len: 0,
@@ -119,6 +120,15 @@ impl Method {
                 bytes,
             },
         })
+    }
+
+    /// [`parse`](Self::parse), borrowed: a common method is its static value, any other is kept in `slot`. The
+    /// engine's decision path borrows methods instead of moving them (a move is a 34-byte copy in wasm).
+    pub(crate) fn parse_held<'a>(raw: &[u8], slot: &'a mut Option<Method>) -> Option<&'a Method> {
+        if let Some(i) = common_index(raw) {
+            return Some(&COMMON_METHODS[i]);
+        }
+        Some(slot.insert(Method::parse(raw)?))
     }
 
     /// The method's bytes (ASCII token characters), without the UTF-8 check of [`as_str`](Self::as_str).
