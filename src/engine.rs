@@ -287,7 +287,8 @@ fn evaluate_from<'p, 'a>(
         });
         return (Verdict::malformed(Some(client), None), None);
     };
-    let method = match effective_method(request_method, req, headers.any_override, t, held_override) {
+    let method = match effective_method(request_method, req, headers.any_override, t, held_override)
+    {
         Ok(overridden) => overridden.unwrap_or(request_method),
         Err(reason) => {
             let v = Verdict {

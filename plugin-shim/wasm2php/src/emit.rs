@@ -61,7 +61,9 @@ pub fn php_bytes(b: &[u8]) -> String {
             b'$' => s.push_str("\\$"),
             b'{' => s.push_str("\\173"),
             0x20..=0x7e => s.push(c as char),
-            _ if b.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n)) => write!(s, "\\{c:03o}").unwrap(),
+            _ if b.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n)) => {
+                write!(s, "\\{c:03o}").unwrap()
+            }
             _ => write!(s, "\\{c:o}").unwrap(),
         }
     }

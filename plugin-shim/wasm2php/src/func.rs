@@ -655,7 +655,11 @@ impl Gen<'_, '_> {
             // A larger end checked here holds only as long as this depth's entries do: a new entry, unless the
             // variable's entry was made at this very depth.
             let depth = self.frames.len();
-            match self.checked.iter_mut().find(|(b, _, d)| *b == k && *d == depth) {
+            match self
+                .checked
+                .iter_mut()
+                .find(|(b, _, d)| *b == k && *d == depth)
+            {
                 Some(entry) => entry.1 = entry.1.max(end),
                 None => self.checked.push((k, end, depth)),
             }
@@ -732,7 +736,11 @@ impl Gen<'_, '_> {
         let (b, o) = self.mem_addr(memarg, size)?;
         if size == 8 && v.konst_val().is_none() {
             // See w2p_s64 in the runtime: a call, for size.
-            self.emit(&format!("self::w2p_s64($m, {}, {});", Self::addr(&b, o), v.e));
+            self.emit(&format!(
+                "self::w2p_s64($m, {}, {});",
+                Self::addr(&b, o),
+                v.e
+            ));
             return Ok(());
         }
         if let Some(c) = v.konst_val() {
