@@ -157,38 +157,41 @@ fn is_override_header(name: &[u8]) -> bool {
 /// stay in locals; an array of slots indexed at run time made the core module build the index in memory and copy
 /// it, which a PHP host pays for byte by byte.
 #[derive(Default)]
-struct HeaderIndex {
-    forward: Slot,
-    user_agent: Slot,
+struct HeaderIndex<'a> {
+    forward: Slot<'a>,
+    user_agent: Slot<'a>,
     any_override: bool,
 }
 
+/// Where a header occurs: its first occurrence (position and value) and how many there are.
 #[derive(Default, Clone, Copy)]
-struct Slot {
+struct Slot<'a> {
     first: usize,
+    first_value: &'a [u8],
     count: usize,
 }
 
-impl Slot {
-    fn saw(&mut self, i: usize) {
+impl<'a> Slot<'a> {
+    fn saw(&mut self, i: usize, value: &'a [u8]) {
         if self.count == 0 {
             self.first = i;
+            self.first_value = value;
         }
         self.count += 1;
     }
 }
 
-impl HeaderIndex {
+impl HeaderIndex<'_> {
     // Inlined into the evaluation so that the index is built in locals (measured: fewer wasm instructions).
     #[inline(always)]
-    fn build(req: &Request<'_>, forward: ForwardHeader) -> HeaderIndex {
+    fn build<'a>(req: &Request<'a>, forward: ForwardHeader) -> HeaderIndex<'a> {
         let mut index = HeaderIndex::default();
         let forward_name = forward.name().as_bytes();
-        for (i, (name, _)) in req.headers.iter().enumerate() {
+        for (i, (name, value)) in req.headers.iter().enumerate() {
             if eq_lower(name, b"user-agent") {
-                index.user_agent.saw(i);
+                index.user_agent.saw(i, value);
             } else if eq_lower(name, forward_name) {
-                index.forward.saw(i);
+                index.forward.saw(i, value);
             } else if !index.any_override && is_override_header(name) {
                 index.any_override = true;
             }
@@ -198,15 +201,16 @@ impl HeaderIndex {
 
     /// The values of a slot's header, in order.
     fn values<'r>(
-        slot: Slot,
+        slot: Slot<'_>,
         req: &'r Request<'_>,
         name: &'r [u8],
     ) -> impl Iterator<Item = &'r [u8]> + 'r {
-        req.headers[slot.first.min(req.headers.len())..]
+        req.headers
             .iter()
+            .skip(slot.first)
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .take(slot.count)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v)
     }
 }
 
@@ -303,7 +307,7 @@ fn evaluate_from<'p, 'a>(
     };
 
     // 4. User-Agent.
-    let ua = match user_agent(req, headers.user_agent, t) {
+    let ua = match user_agent(headers.user_agent, t) {
         Ok(ua) => ua,
         Err(()) => return (Verdict::malformed(Some(client), Some(method)), None),
     };
@@ -396,7 +400,7 @@ fn resolve_client(
     policy: &Policy,
     peer: &Ip,
     req: &Request<'_>,
-    slot: Slot,
+    slot: Slot<'_>,
     t: &mut impl Tracer,
 ) -> Option<Resolved> {
     let header = policy.proxy_header;
@@ -742,18 +746,14 @@ fn url_decode(s: &[u8]) -> Vec<u8> {
 }
 
 /// Step 4: the trimmed User-Agent, `None` when absent or empty; `Err` when malformed.
-fn user_agent<'r>(
-    req: &'r Request<'_>,
-    slot: Slot,
-    t: &mut impl Tracer,
-) -> Result<Option<&'r [u8]>, ()> {
+fn user_agent<'r>(slot: Slot<'r>, t: &mut impl Tracer) -> Result<Option<&'r [u8]>, ()> {
     match slot.count {
         0 => {
             t.step(|| String::from("no User-Agent"));
             Ok(None)
         }
         1 => {
-            let raw = req.headers[slot.first].1;
+            let raw = slot.first_value;
             // The cap applies to the header as sent: padding is no way around it.
             if raw.len() > MAX_HEADER_VALUE {
                 t.step(|| {

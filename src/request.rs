@@ -31,7 +31,94 @@ pub struct Request<'a> {
     /// The request target; empty means `/`.
     pub uri: &'a [u8],
     /// In arrival order; a repeated header appears once per occurrence. Names compare case-insensitively.
-    pub headers: Vec<(&'a [u8], &'a [u8])>,
+    pub headers: Headers<'a>,
+}
+
+/// A request's headers, `(name, value)` in arrival order: a list (requests built in Rust or read from JSON), or the
+/// packed form's bytes read where they lie (the core module's requests: a decision then allocates nothing for its
+/// headers, which a PHP host running the module pays for statement by statement).
+#[derive(Clone, Default)]
+pub struct Headers<'a> {
+    list: Vec<(&'a [u8], &'a [u8])>,
+    /// Exactly `packed_count` (u32 len, name, u32 len, value) entries, checked by [`Request::from_packed`]; never
+    /// set together with `list`.
+    packed: &'a [u8],
+    packed_count: usize,
+}
+
+impl<'a> Headers<'a> {
+    /// Adds an occurrence at the end.
+    pub fn push(&mut self, name: &'a [u8], value: &'a [u8]) {
+        if self.packed_count > 0 {
+            self.list = self.iter().collect();
+            self.packed = &[];
+            self.packed_count = 0;
+        }
+        self.list.push((name, value));
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len() + self.packed_count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The occurrences in order.
+    pub fn iter(&self) -> HeaderIter<'a, '_> {
+        if self.packed_count > 0 {
+            HeaderIter::Packed(Reader {
+                buf: self.packed,
+                at: 0,
+            })
+        } else {
+            HeaderIter::List(self.list.iter())
+        }
+    }
+}
+
+impl<'a> From<Vec<(&'a [u8], &'a [u8])>> for Headers<'a> {
+    fn from(list: Vec<(&'a [u8], &'a [u8])>) -> Headers<'a> {
+        Headers {
+            list,
+            packed: &[],
+            packed_count: 0,
+        }
+    }
+}
+
+impl PartialEq for Headers<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers<'_> {}
+
+impl fmt::Debug for Headers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The iterator of [`Headers::iter`].
+pub enum HeaderIter<'a, 'h> {
+    List(core::slice::Iter<'h, (&'a [u8], &'a [u8])>),
+    Packed(Reader<'a>),
+}
+
+impl<'a> Iterator for HeaderIter<'a, '_> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            HeaderIter::List(it) => it.next().copied(),
+            // Checked when the request was read: the entries end exactly where the bytes do.
+            HeaderIter::Packed(r) => Some((r.bytes()?, r.bytes()?)),
+        }
+    }
 }
 
 /// Why a JSON value is not a request: the field and what is wrong with it.
@@ -68,13 +155,13 @@ impl<'a> Request<'a> {
             remote_addr,
             method,
             uri,
-            headers: Vec::new(),
+            headers: Headers::default(),
         }
     }
 
     /// Adds a header occurrence (builder style).
     pub fn header(mut self, name: &'a [u8], value: &'a [u8]) -> Request<'a> {
-        self.headers.push((name, value));
+        self.headers.push(name, value);
         self
     }
 
@@ -107,13 +194,13 @@ impl<'a> Request<'a> {
                 ("headers", Value::Object(headers)) => {
                     for h in headers {
                         match &h.value.value {
-                            Value::String(v) => req.headers.push((&h.key, v)),
+                            Value::String(v) => req.headers.push(&h.key, v),
                             Value::Array(items) => {
                                 for item in items {
                                     let Value::String(v) = &item.value else {
                                         return Err(header_error(&h.key));
                                     };
-                                    req.headers.push((&h.key, v));
+                                    req.headers.push(&h.key, v);
                                 }
                             }
                             _ => return Err(header_error(&h.key)),
@@ -149,9 +236,11 @@ impl<'a> Request<'a> {
         if count > (buf.len() - r.at) / 8 {
             return None;
         }
-        let mut headers = Vec::with_capacity(count);
+        // Checked here, read in place later (Headers::iter): no allocation per request.
+        let start = r.at;
         for _ in 0..count {
-            headers.push((r.bytes()?, r.bytes()?));
+            r.bytes()?;
+            r.bytes()?;
         }
         if r.at != buf.len() {
             return None;
@@ -160,7 +249,11 @@ impl<'a> Request<'a> {
             remote_addr,
             method,
             uri,
-            headers,
+            headers: Headers {
+                list: Vec::new(),
+                packed: &buf[start..],
+                packed_count: count,
+            },
         })
     }
 
@@ -171,7 +264,7 @@ impl<'a> Request<'a> {
             put_bytes(&mut out, field);
         }
         out.extend_from_slice(&(self.headers.len() as u32).to_le_bytes());
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter() {
             put_bytes(&mut out, name);
             put_bytes(&mut out, value);
         }
@@ -193,18 +286,23 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-struct Reader<'a> {
+/// A cursor over packed bytes (see the module docs).
+pub struct Reader<'a> {
     buf: &'a [u8],
     at: usize,
 }
 
+// Inlined: as calls, each would return its Option through memory (wasm32 has no multi-value returns here), which a
+// PHP host pays for at every header of every decision.
 impl<'a> Reader<'a> {
+    #[inline(always)]
     fn u32(&mut self) -> Option<u32> {
         let b = self.buf.get(self.at..self.at.checked_add(4)?)?;
         self.at += 4;
         Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    #[inline(always)]
     fn bytes(&mut self) -> Option<&'a [u8]> {
         let len = self.u32()? as usize;
         let b = self.buf.get(self.at..self.at.checked_add(len)?)?;
@@ -227,7 +325,7 @@ mod tests {
         let r = Request::from_json(&node).unwrap();
         assert_eq!(r.remote_addr, b"1.2.3.4");
         assert_eq!(
-            r.headers,
+            r.headers.iter().collect::<Vec<_>>(),
             [(&b"A"[..], &b"1"[..]), (b"B", b"2"), (b"B", b"3")]
         );
     }
@@ -267,7 +365,7 @@ mod tests {
             .header(b"User-Agent", b"a")
             .header(b"X", b"");
         let packed = r.to_packed();
-        assert_eq!(Request::from_packed(&packed), Some(r));
+        assert_eq!(Request::from_packed(&packed), Some(r.clone()));
         for cut in 0..packed.len() {
             assert_eq!(
                 Request::from_packed(&packed[..cut]),
@@ -275,6 +373,18 @@ mod tests {
                 "truncated at {cut}"
             );
         }
+        // Read in place, the headers are the same list, and one added later goes after them.
+        let read = Request::from_packed(&packed).unwrap();
+        assert_eq!(read.headers.len(), 2);
+        assert_eq!(
+            read.headers.iter().collect::<Vec<_>>(),
+            [(&b"User-Agent"[..], &b"a"[..]), (b"X", b"")]
+        );
+        assert_eq!(
+            read.clone().header(b"Z", b"z"),
+            r.clone().header(b"Z", b"z")
+        );
+        assert_ne!(read, r.clone().header(b"Z", b"z"));
         let mut extra = packed.clone();
         extra.push(0);
         assert_eq!(Request::from_packed(&extra), None);
