@@ -325,7 +325,9 @@ fn is_port_suffix(s: &[u8]) -> bool {
         <= 65535
 }
 
-/// Trims HTTP optional white space (spaces and tabs) from both ends.
+/// Trims HTTP optional white space (spaces and tabs) from both ends. Inlined: as a call, the slice would come back
+/// through memory in wasm.
+#[inline(always)]
 pub fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
