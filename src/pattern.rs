@@ -400,7 +400,19 @@ pub(crate) fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
 
 /// The position of the first `b` in `bytes`, eight bytes per step: the request target is scanned for `?` and its
 /// query for `%` or `m` on every decision, and a PHP host runs each step of a byte loop as several statements.
+#[inline(always)]
 pub(crate) fn find_byte_words(bytes: &[u8], b: u8) -> Option<usize> {
+    found(bytes, find_byte_at(bytes, b))
+}
+
+/// A position from the `*_at` searches below as an `Option`. They return a plain number (the length when nothing
+/// is found) because a call returns that as one value, where an `Option<usize>` comes back through memory in wasm.
+#[inline(always)]
+fn found(bytes: &[u8], at: usize) -> Option<usize> {
+    (at < bytes.len()).then_some(at)
+}
+
+fn find_byte_at(bytes: &[u8], b: u8) -> usize {
     let pattern = ONES * u64::from(b);
     find_words(bytes, |w| zero_bytes(w ^ pattern), |c| c == b)
 }
@@ -414,7 +426,12 @@ pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
     }
 }
 
+#[inline(always)]
 fn find_either_words(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    found(bytes, find_either_at(bytes, a, b))
+}
+
+fn find_either_at(bytes: &[u8], a: u8, b: u8) -> usize {
     let (pa, pb) = (ONES * u64::from(a), ONES * u64::from(b));
     find_words(
         bytes,
@@ -430,17 +447,20 @@ fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & (0x80 * ONES)
 }
 
-/// The first byte flagged by `flags` (the word form of `is`), a word at a time. The tail word [`first_word`] reads
-/// from `n - 8` overlaps bytes already searched, which do not match, so its lowest flag is still the first match.
-fn find_words(bytes: &[u8], flags: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) -> Option<usize> {
+/// The first byte flagged by `flags` (the word form of `is`), a word at a time; the length of `bytes` if none is.
+/// The tail word [`first_word`] reads from `n - 8` overlaps bytes already searched, which do not match, so its
+/// lowest flag is still the first match.
+#[inline(always)]
+fn find_words(bytes: &[u8], flags: impl Fn(u64) -> u64, is: impl Fn(u8) -> bool) -> usize {
     let n = bytes.len();
     if n < 8 {
-        return bytes.iter().position(|&c| is(c));
+        return bytes.iter().position(|&c| is(c)).unwrap_or(n);
     }
     first_word(n, |at| {
         let found = flags(word(bytes, at));
         (found != 0).then(|| at + found.trailing_zeros() as usize / 8)
     })
+    .unwrap_or(n)
 }
 
 /// `bytes.is_ascii()`, eight bytes at a time: User-Agents are short and almost always ASCII, and this is several
