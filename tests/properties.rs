@@ -367,6 +367,23 @@ fn v6_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Dotted quads, some with leading zeros or out-of-range octets, and near misses over the alphabet of IPv4 text.
+fn v4_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (
+            prop::array::uniform4(0u32..300),
+            prop::array::uniform4(0usize..3)
+        )
+            .prop_map(|(o, z)| {
+                let part = |i: usize| format!("{}{}", "0".repeat(z[i] / 2), o[i]);
+                format!("{}.{}.{}.{}", part(0), part(1), part(2), part(3))
+            }),
+        prop::collection::vec(prop::sample::select(b"0123456789.+- a".to_vec()), 0..20)
+            .prop_map(|b| String::from_utf8(b).unwrap()),
+        "([0-9]{0,4}\\.){0,5}[0-9]{0,4}",
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4096))]
 
@@ -378,6 +395,13 @@ proptest! {
             Some(v4) => Ip::V4(u32::from(v4)),
             None => Ip::V6(u128::from(a)),
         });
+        prop_assert_eq!(ours, std, "{:?}", text);
+    }
+
+    #[test]
+    fn ipv4_parsing_equals_std(text in v4_text()) {
+        let ours = sendcloud_gate::addr::parse_addr(text.as_bytes());
+        let std = std::net::Ipv4Addr::from_str(&text).ok().map(|a| Ip::V4(u32::from(a)));
         prop_assert_eq!(ours, std, "{:?}", text);
     }
 
