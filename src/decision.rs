@@ -200,7 +200,7 @@ impl<'p, 'a> Verdict<'p, 'a> {
     }
 
     /// Gives each of the [`Decision::fields`] to `put` with its position, the client address as `client_text` when
-    /// given: already canonical, the caller vouches for it (`crate::engine::decide_fields` does). A callback rather
+    /// given: already canonical, the caller vouches for it (`crate::engine::decide_each_field` does). A callback rather
     /// than an array so that the core module writes each location once, straight into its table: a PHP host pays
     /// for every word stored.
     #[inline(always)]
