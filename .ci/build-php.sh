@@ -5,6 +5,7 @@
 #
 #   generated/DecideCore.php        SendcloudGate\Generated\DecideCore (+ DecideCoreTrap): the decision-only module
 #                                   (target/wasm/sendcloud_gate_core_decide.wasm). The only engine a request loads.
+#   generated/DecideCore/f<N>.php   its larger functions, each loaded on its first call (wasm2php's lazy mode).
 #   generated/CompileCore.php       SendcloudGate\Generated\CompileCore (+ CompileCoreTrap): the full core module with
 #                                   the policy compiler; loaded only by Gate::fromPolicyJson().
 #   generated/default-policy.bin    the default policy (Sendcloud preset only), compiled, produced by the core module.
@@ -41,13 +42,30 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
 
-translate() { # wasm class
-  "$w2p" "$1" -o "$tmp/$2.raw.php" --class "$2" --namespace 'SendcloudGate\Generated'
-  php -d error_reporting=-1 plugin-shim/php/tools/minify.php "$tmp/$2.raw.php" "$out/$2.php" "$1"
-  php -l "$out/$2.php" >/dev/null
-  echo "build-php: $out/$2.php ($(stat -c%s "$out/$2.php") bytes; unstripped $(stat -c%s "$tmp/$2.raw.php"))"
+translate() { # wasm class [wasm2php options]
+  local wasm=$1 class=$2
+  shift 2
+  mkdir -p "$tmp/$class"
+  "$w2p" "$wasm" -o "$tmp/$class/$class.php" --class "$class" --namespace 'SendcloudGate\Generated' "$@"
+  rm -rf "${out:?}/$class"
+  local f rel
+  for f in "$tmp/$class/$class.php" "$tmp/$class/$class"/*.php; do
+    [ -f "$f" ] || continue
+    rel=${f#"$tmp/$class/"}
+    mkdir -p "$(dirname "$out/$rel")"
+    php -d error_reporting=-1 plugin-shim/php/tools/minify.php "$f" "$out/$rel" "$wasm"
+    php -l "$out/$rel" >/dev/null
+  done
+  local lazy=""
+  [ -d "$out/$class" ] && lazy="; $(ls "$out/$class" | wc -l) functions in $out/$class/, $(cat "$out/$class"/*.php | wc -c) bytes, loaded on first call"
+  echo "build-php: $out/$class.php ($(stat -c%s "$out/$class.php") bytes$lazy)"
 }
-translate "$decide" DecideCore
+# The decision module in lazy mode: each function of 2,000 bytes of PHP or more (before minifying) is a file of its own
+# in generated/DecideCore/, compiled only when a request first calls it. A default-policy decision runs a third of the
+# module's code, and without opcache PHP keeps every function it compiles in the request's memory (about 8 bytes per
+# byte of source): this keeps such a request under 2 MiB (plugin-shim/php/README.md). CompileCore, loaded only to
+# compile a policy or explain a decision, stays one file.
+translate "$decide" DecideCore --lazy-min-bytes 2000
 translate "$core" CompileCore
 
 # The default policy's bytes, from the full module, and the snapshot of the decision module with it loaded.

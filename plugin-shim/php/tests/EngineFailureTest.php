@@ -9,6 +9,7 @@ namespace SendcloudGate\Tests;
 use PHPUnit\Framework\Attributes\DataProvider;
 use PHPUnit\Framework\TestCase;
 use SendcloudGate\Gate;
+use SendcloudGate\Generated\DecideCore;
 use SendcloudGate\Internal\Runtime;
 use SendcloudGate\PolicyException;
 
@@ -123,6 +124,28 @@ final class EngineFailureTest extends TestCase
             }
         }
         $this->assertSame(self::ENGINE_ERROR, $g->decide(self::SC_SERVER));
+        $this->assertSame('allow', $g->decide(self::SC_SERVER)['action']);
+    }
+
+    public function testAMissingFunctionFileIsAnEngineErrorNotAFatalError(): void
+    {
+        // The decision module keeps its larger functions in files of their own (generated/DecideCore/), loaded on
+        // first use: a deployment that lost them must not take the site down.
+        $dir = __DIR__ . '/../generated/DecideCore';
+        $this->assertDirectoryExists($dir);
+        $g = Gate::default();
+        $this->assertSame('allow', $g->decide(self::SC_SERVER)['action']);
+        $loaded = new \ReflectionProperty(DecideCore::class, 'w2p_lazy');
+        $loaded->setAccessible(true);
+        $loaded->setValue(null, []); // as in a new PHP request
+        rename($dir, $dir . '.away');
+        try {
+            $this->assertSame(self::ENGINE_ERROR, $g->decide(self::SC_SERVER));
+            $this->assertStringContainsString('function file missing', (string) Gate::lastEngineError());
+            $this->assertCount(1, $this->logLines());
+        } finally {
+            rename($dir . '.away', $dir);
+        }
         $this->assertSame('allow', $g->decide(self::SC_SERVER)['action']);
     }
 

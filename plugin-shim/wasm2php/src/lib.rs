@@ -1,5 +1,6 @@
-//! Ahead-of-time translator from integer-only WebAssembly core modules to one
-//! PHP 7.4+ source file.
+//! Ahead-of-time translator from integer-only WebAssembly core modules to
+//! PHP 7.4+ source: one file, or in lazy mode ([`Options::lazy_min_bytes`]) a
+//! class file and its larger functions in files loaded on their first call.
 //!
 //! The target is plain PHP on shared hosting: 64-bit, no FFI, no extensions,
 //! opcache on but JIT off. So the output is straight-line PHP with local
@@ -95,6 +96,12 @@ pub struct Options {
     /// types are dropped the same way). Imports and module-level features are
     /// still refused. Never use this for production output.
     pub stub_unsupported: bool,
+    /// Lazy mode: each function whose translation is at least this many bytes goes into a file of its own,
+    /// `<class_name>/f<index>.php` beside the class file, which the class loads on the function's first call (a
+    /// stub method stays in the class). PHP then compiles only the functions a request runs, which matters where
+    /// there is no opcache; each call of such a function costs one closure call more. Needs
+    /// [`translate_files`]; `None` (the default) puts everything in one file.
+    pub lazy_min_bytes: Option<usize>,
 }
 
 impl Options {
@@ -106,6 +113,7 @@ impl Options {
             max_memory_pages: 1024,
             fuel: false,
             stub_unsupported: false,
+            lazy_min_bytes: None,
         }
     }
 }
@@ -159,8 +167,73 @@ fn is_ident(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-/// Translates a WebAssembly core module to PHP source (one file, starting with `<?php`).
+/// A translation in lazy mode ([`Options::lazy_min_bytes`]): the class file and the files of the functions kept
+/// apart, each as (path relative to the class file's directory, contents).
+#[derive(Clone, Debug)]
+pub struct Files {
+    pub main: String,
+    pub lazy: Vec<(String, String)>,
+}
+
+impl Files {
+    /// Writes the class file to `main` and the function files beside it (their directory is created; files of a
+    /// previous translation into it that this one does not have are removed, so none is left to load by mistake).
+    pub fn write(&self, main: &std::path::Path) -> std::io::Result<()> {
+        let dir = main.parent().unwrap_or(std::path::Path::new("."));
+        std::fs::write(main, &self.main)?;
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        for (rel, _) in &self.lazy {
+            if let Some(d) = dir.join(rel).parent() {
+                if !dirs.iter().any(|x| x == d) {
+                    dirs.push(d.to_path_buf());
+                }
+            }
+        }
+        for d in &dirs {
+            if d.is_dir() {
+                for e in std::fs::read_dir(d)? {
+                    let p = e?.path();
+                    if p.extension().is_some_and(|x| x == "php") {
+                        std::fs::remove_file(p)?;
+                    }
+                }
+            }
+            std::fs::create_dir_all(d)?;
+        }
+        for (rel, php) in &self.lazy {
+            std::fs::write(dir.join(rel), php)?;
+        }
+        Ok(())
+    }
+}
+
+/// Translates a WebAssembly core module to PHP, in lazy mode when the options ask for it: see [`Files`].
+pub fn translate_files(wasm_bytes: &[u8], opts: &Options) -> Result<Files, Error> {
+    check_options(opts)?;
+    let m = module::parse(wasm_bytes, opts.stub_unsupported)?;
+    let out = emit::emit(&m, opts)?;
+    Ok(Files {
+        main: out.main,
+        lazy: out
+            .lazy
+            .into_iter()
+            .map(|(f, php)| (format!("{}/f{f}.php", opts.class_name), php))
+            .collect(),
+    })
+}
+
+/// Translates a WebAssembly core module to PHP source (one file, starting with `<?php`). Lazy mode needs
+/// [`translate_files`].
 pub fn translate(wasm_bytes: &[u8], opts: &Options) -> Result<String, Error> {
+    if opts.lazy_min_bytes.is_some() {
+        return Err(Error::Options(
+            "lazy mode writes several files: use translate_files".into(),
+        ));
+    }
+    Ok(translate_files(wasm_bytes, opts)?.main)
+}
+
+fn check_options(opts: &Options) -> Result<(), Error> {
     if !is_ident(&opts.class_name) {
         return Err(Error::Options(format!(
             "class name {:?} is not a PHP identifier",
@@ -174,6 +247,5 @@ pub fn translate(wasm_bytes: &[u8], opts: &Options) -> Result<String, Error> {
             )));
         }
     }
-    let m = module::parse(wasm_bytes, opts.stub_unsupported)?;
-    emit::emit(&m, opts)
+    Ok(())
 }

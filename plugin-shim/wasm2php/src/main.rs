@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel]"
+        "usage: wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel]\n\
+         \x20                [--lazy-min-bytes N]   functions of N bytes of PHP or more go to NAME/f<i>.php beside OUT.php,\n\
+         \x20                                       loaded on their first call"
     );
     ExitCode::from(2)
 }
@@ -27,6 +29,10 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--fuel" => opts.fuel = true,
+            "--lazy-min-bytes" => match args.next().and_then(|v| v.parse().ok()) {
+                Some(v) => opts.lazy_min_bytes = Some(v),
+                None => return usage(),
+            },
             "-h" | "--help" => return usage(),
             _ if input.is_none() && !a.starts_with('-') => input = Some(a),
             _ => return usage(),
@@ -43,9 +49,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match wasm2php::translate(&bytes, &opts) {
-        Ok(php) => {
-            if let Err(e) = std::fs::write(&output, php) {
+    match wasm2php::translate_files(&bytes, &opts) {
+        Ok(files) => {
+            if let Err(e) = files.write(std::path::Path::new(&output)) {
                 eprintln!("wasm2php: cannot write {output}: {e}");
                 return ExitCode::FAILURE;
             }

@@ -334,10 +334,12 @@ fn differential_fuzz() {
         opts.fuel = true;
         opts.max_call_depth = MAX_DEPTH;
         opts.max_memory_pages = MAX_PAGES;
-        match wasm2php::translate(&bytes, &opts) {
-            Ok(php) => {
+        // Every other module in lazy mode (each function in a file of its own, loaded on its first call).
+        opts.lazy_min_bytes = (n % 2 == 1).then_some(0);
+        match wasm2php::translate_files(&bytes, &opts) {
+            Ok(files) => {
                 let file = dir.join(format!("f{n}.php"));
-                std::fs::write(&file, php).unwrap();
+                files.write(&file).unwrap();
                 std::fs::write(dir.join(format!("f{n}.wasm")), &bytes).unwrap();
                 match reference(n, &bytes, &mut rng, file.to_str().unwrap().to_string()) {
                     Some(c) => cases.push(c),

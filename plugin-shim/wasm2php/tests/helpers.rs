@@ -17,8 +17,22 @@ fn wat(src: &str) -> Vec<u8> {
 /// Writes `php` (a translation) to `dir` with a driver that requires it and then runs `body`, and asserts that the
 /// driver prints exactly `want` (showing its stderr when not).
 fn assert_driver_prints(dir: &std::path::Path, php: &str, body: &str, want: &str) {
+    let files = wasm2php::Files {
+        main: php.to_string(),
+        lazy: Vec::new(),
+    };
+    assert_files_driver_prints(dir, &files, body, want);
+}
+
+/// [`assert_driver_prints`] for a translation of several files (lazy mode).
+fn assert_files_driver_prints(
+    dir: &std::path::Path,
+    files: &wasm2php::Files,
+    body: &str,
+    want: &str,
+) {
     let file = dir.join("module.php");
-    std::fs::write(&file, php).unwrap();
+    files.write(&file).unwrap();
     let drv = dir.join("drv.php");
     let script = format!(
         "<?php\nrequire {};\n{body}",
@@ -35,6 +49,52 @@ fn assert_driver_prints(dir: &std::path::Path, php: &str, body: &str, want: &str
         text == want,
         "got:\n{text}\nwant:\n{want}\nstderr: {stderr}"
     );
+}
+
+/// Lazy mode: a function kept in a file of its own is compiled on its first call and not before, whether that call
+/// comes from an export, another function or `call_indirect`; results and traps are the same as in one file.
+#[test]
+fn lazy_functions_load_on_their_first_call() {
+    let bytes = wat(r#"(module
+      (memory 1)
+      (table 2 funcref)
+      (elem (i32.const 0) $double $boom)
+      (func $double (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+      (func $boom (param i32) (result i32) (i32.store (i32.const 65535) (local.get 0)) (local.get 0))
+      (func (export "twice") (param i32) (result i32) (call $double (call $double (local.get 0))))
+      (func (export "indirect") (param i32 i32) (result i32)
+        (call_indirect (param i32) (result i32) (local.get 0) (local.get 1))))"#);
+    let mut opts = wasm2php::Options::new("Lazy");
+    opts.lazy_min_bytes = Some(0);
+    let err = wasm2php::translate(&bytes, &opts).unwrap_err();
+    assert!(err.to_string().contains("translate_files"), "{err}");
+    let files = wasm2php::translate_files(&bytes, &opts).unwrap();
+    let names: Vec<&str> = files.lazy.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Lazy/f0.php", "Lazy/f1.php", "Lazy/f2.php", "Lazy/f3.php"]
+    );
+    let dir = scratch("lazy");
+    // A file left from an earlier translation into the same place is removed.
+    std::fs::create_dir_all(dir.join("Lazy")).unwrap();
+    std::fs::write(dir.join("Lazy/f9.php"), "<?php return 1;").unwrap();
+    let body = r#"$loaded = function () {
+    return array_values(array_map('basename', array_filter(get_included_files(), function ($f) {
+        return strpos($f, '/Lazy/') !== false;
+    })));
+};
+$x = new Lazy();
+echo json_encode($loaded()), "\n";
+echo $x->twice(5), "\n";
+echo json_encode($loaded()), "\n";
+echo $x->indirect(7, 0), "\n";
+try { $x->indirect(7, 1); } catch (LazyTrap $e) { echo $e->getMessage(), "\n"; }
+echo json_encode($loaded()), "\n";
+echo json_encode(is_file(__DIR__ . '/Lazy/f9.php')), "\n";
+"#;
+    let want = "[]\n20\n[\"f2.php\",\"f0.php\"]\n14\nout of bounds memory access\n\
+                [\"f2.php\",\"f0.php\",\"f3.php\",\"f1.php\"]\nfalse\n";
+    assert_files_driver_prints(&dir, &files, body, want);
 }
 
 fn hex(bytes: &[u8]) -> String {
