@@ -132,10 +132,13 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
 
     // Function bodies first: they report which call_indirect dispatchers exist.
     let mut codes: Vec<String> = Vec::with_capacity(m.bodies.len());
+    // Functions replaced by a refusing stub (`stub_unsupported`) stay in the class whatever their size.
+    let mut stubbed = vec![false; m.bodies.len()];
     let mut dispatchers: Vec<(u32, Sig)> = Vec::new();
     for (i, body) in m.bodies.iter().enumerate() {
         let out = match translate_function(m, &ctx, i as u32, body) {
             Err(Error::Unsupported { what, .. }) if opts.stub_unsupported => {
+                stubbed[i] = true;
                 codes.push(format!(
                     "    private function w2p_f{i}(...$args)\n    {{\n        throw new \\LogicException({});\n    }}\n",
                     php_str(&format!("wasm2php: refused: {what}"))
@@ -155,7 +158,8 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     // the loaded closure (one PHP call per wasm call, not two); the stub stays for exports and call_indirect.
     let is_lazy: Vec<bool> = codes
         .iter()
-        .map(|c| opts.lazy_min_bytes.is_some_and(|min| c.len() >= min) && !c.contains("(...$args)"))
+        .zip(&stubbed)
+        .map(|(c, &stub)| !stub && opts.lazy_min_bytes.is_some_and(|min| c.len() >= min))
         .collect();
     if is_lazy.contains(&true) {
         for code in codes.iter_mut() {

@@ -98,9 +98,10 @@ pub struct Options {
     pub stub_unsupported: bool,
     /// Lazy mode: each function whose translation is at least this many bytes goes into a file of its own,
     /// `<class_name>/f<index>.php` beside the class file, which the class loads on the function's first call (a
-    /// stub method stays in the class). PHP then compiles only the functions a request runs, which matters where
-    /// there is no opcache; each call of such a function costs one closure call more. Needs
-    /// [`translate_files`]; `None` (the default) puts everything in one file.
+    /// stub method stays in the class for exports and `call_indirect`). PHP then compiles only the functions a
+    /// request runs, which matters where there is no opcache. A direct call of such a function fetches its closure
+    /// from a static table first; a call through the stub is one PHP call more. Needs [`translate_files`]; `None`
+    /// (the default) puts everything in one file.
     pub lazy_min_bytes: Option<usize>,
 }
 
@@ -167,7 +168,7 @@ fn is_ident(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-/// A translation in lazy mode ([`Options::lazy_min_bytes`]): the class file and the files of the functions kept
+/// A translation: the class file and, in lazy mode ([`Options::lazy_min_bytes`]), the files of the functions kept
 /// apart, each as (path relative to the class file's directory, contents).
 #[derive(Clone, Debug)]
 pub struct Files {
