@@ -360,6 +360,20 @@ pub extern "C" fn scg_policy_show(handle: i32) -> i64 {
     }
 }
 
+/// The policy's warnings ([`Policy::warnings`]) as a JSON array of `{"path", "message"}`, as a result. Only the
+/// full module has it: warnings are shown where a policy is written or checked, never on the request path.
+#[cfg(feature = "core-compile")]
+#[no_mangle]
+pub extern "C" fn scg_policy_warnings(handle: i32) -> i64 {
+    match policy(handle) {
+        Some(p) => {
+            let text = p.warnings_json();
+            result(text.into_bytes())
+        }
+        None => no_policy(),
+    }
+}
+
 /// The core module's own allocator and panic handler. The core build is `no_std` (no `std` feature): std's
 /// allocator (dlmalloc) and its panic machinery are most of 10 KiB, and the module needs neither.
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]

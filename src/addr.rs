@@ -384,6 +384,18 @@ impl Cidr {
         Some(cidr.truncated())
     }
 
+    /// Whether the range is too wide to hand to a partner, a trusted proxy or an `allow` rule: wider than `/8`
+    /// (IPv4) or `/16` (IPv6), or an IPv6 range covering the whole IPv4-mapped block (`::/16` holds every IPv4
+    /// address, since a mapped address *is* its IPv4 address). Such a range would let (nearly) everyone in.
+    pub fn is_too_wide(&self) -> bool {
+        match self.addr {
+            Ip::V4(_) => self.prefix < 8,
+            Ip::V6(a) => {
+                self.prefix < 16 || (a <= MAPPED_START && (a | !mask128(self.prefix)) >= MAPPED_END)
+            }
+        }
+    }
+
     fn truncated(self) -> Cidr {
         match self.addr {
             Ip::V4(v) => Cidr {

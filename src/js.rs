@@ -157,6 +157,11 @@ impl WasmPolicy {
         self.policy.to_bytes()
     }
 
+    /// The policy's warnings as a JSON array of `{path, message}` ([`Policy::warnings`]).
+    pub fn warnings(&self) -> String {
+        self.policy.warnings_json()
+    }
+
     /// The effective policy as JSON ([`Policy::show_json`]).
     pub fn show(&self) -> String {
         self.policy.show_json()

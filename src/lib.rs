@@ -60,7 +60,7 @@ pub mod show;
 pub use addr::Ip;
 pub use decision::{Decision, Explanation, FieldText, Fields, Reason};
 pub use method::Method;
-pub use policy::{Action, Policy, PolicyError};
+pub use policy::{Action, Policy, PolicyError, PolicyWarning};
 pub use request::{Request, RequestError};
 
 use alloc::string::String;

@@ -164,6 +164,20 @@ impl fmt::Display for PolicyError {
 #[cfg(feature = "std")]
 impl std::error::Error for PolicyError {}
 
+/// Something a valid policy does that its author probably did not mean ([`Policy::warnings`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyWarning {
+    /// The JSON path of the rule or value: `rules[1]`, `rules[1].paths[0]`.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for PolicyWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
 /// Longest id accepted for rules and partners.
 pub const MAX_ID_LEN: usize = 128;
 /// Longest claim accepted.
@@ -193,6 +207,58 @@ impl Policy {
             column: e.pos.column,
         })?;
         Compiler::default().policy(&root)
+    }
+
+    /// What the policy allows that is probably not meant: an `allow` rule without an `ip` condition (anyone who
+    /// matches the rest gets through) and an `allow` path prefix that does not end in `/` (`/wp-json/office` also
+    /// matches `/wp-json/office-admin`). Warnings never reject a policy; they are computed from the compiled form,
+    /// so a policy loaded from bytes has the same ones, and their paths are the policy JSON's (`rules[2]`,
+    /// `rules[2].paths[0]`), in policy order.
+    pub fn warnings(&self) -> Vec<PolicyWarning> {
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.action != Action::Allow {
+                continue;
+            }
+            if rule.ip.is_none() {
+                out.push(PolicyWarning {
+                    path: format!("rules[{i}]"),
+                    message: format!(
+                        "allow rule \"{}\" has no ip condition: anyone matching the rest of it gets through",
+                        rule.id
+                    ),
+                });
+            }
+            for (j, prefix) in rule.paths.iter().flatten().enumerate() {
+                if !prefix.ends_with('/') {
+                    out.push(PolicyWarning {
+                        path: format!("rules[{i}].paths[{j}]"),
+                        message: format!(
+                            "\"{prefix}\" is a plain prefix: it also allows \"{prefix}-anything\"; write \"{prefix}/\" to mean the directory"
+                        ),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// [`Policy::warnings`] as a JSON array of `{"path", "message"}` objects: what the JS package and the core
+    /// module hand their hosts.
+    pub fn warnings_json(&self) -> String {
+        let mut out = String::from("[");
+        for (i, w) in self.warnings().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"path\":");
+            json::write_str(&mut out, &w.path);
+            out.push_str(",\"message\":");
+            json::write_str(&mut out, &w.message);
+            out.push('}');
+        }
+        out.push(']');
+        out
     }
 
     /// Looks a rule or partner up by id.
@@ -476,7 +542,7 @@ impl Compiler {
     ) -> Result<(RangeSet, ForwardHeader, Vec<String>), PolicyError> {
         let obj = Object::new(node, "trusted_proxies", PROXY_KEYS, "trusted_proxies")?;
         let mut cidrs = match obj.strings("ranges")? {
-            Some(list) => ranges(&list)?,
+            Some(list) => narrow_ranges(&list)?,
             None => Vec::new(),
         };
         let mut names = Vec::new();
@@ -514,6 +580,24 @@ impl Compiler {
                 )
             })?,
         };
+        // The other headers pass through Cloudflare as the client sent them (or as a Worker set them): trusting
+        // Cloudflare's addresses for them trusts anyone.
+        if names.iter().any(|n| n == "cloudflare")
+            && !matches!(
+                header,
+                ForwardHeader::CfConnectingIp | ForwardHeader::XForwardedFor
+            )
+        {
+            let pos = obj.get("header").map_or(obj.pos, |n| n.pos);
+            return Err(err(
+                "trusted_proxies.header",
+                pos,
+                format!(
+                    "\"{}\" cannot be trusted from the cloudflare preset: anyone can set it through Cloudflare (use cf-connecting-ip or x-forwarded-for)",
+                    header.name()
+                ),
+            ));
+        }
         Ok((RangeSet::from_cidrs(&cidrs), header, names))
     }
 
@@ -589,7 +673,7 @@ impl Compiler {
             for key in ["ip", "user_agents", "methods"] {
                 obj.required(key, WHY)?;
             }
-            let ip = ranges(&obj.strings("ip")?.unwrap_or_default())?;
+            let ip = narrow_ranges(&obj.strings("ip")?.unwrap_or_default())?;
             let user_agents = patterns(&obj.strings("user_agents")?.unwrap_or_default())?;
             let methods = methods(&obj.strings("methods")?.unwrap_or_default())?;
             let claims = claims(&obj.strings("claims")?.unwrap_or_default())?;
@@ -619,7 +703,7 @@ impl Compiler {
             .iter()
             .filter_map(|r| Cidr::parse(r))
             .collect();
-        cidrs.extend(ranges(add_ip)?);
+        cidrs.extend(narrow_ranges(add_ip)?);
         let mut user_agents: Vec<Pattern> = preset
             .user_agents
             .iter()
@@ -704,13 +788,26 @@ impl Compiler {
                     .collect::<Result<Vec<_>, _>>()?,
             ),
         };
+        let conditions = ["ip", "user_agents", "methods", "paths"];
+        if action == Action::Allow && conditions.iter().all(|c| obj.get(c).is_none()) {
+            return Err(err(
+                path,
+                obj.pos,
+                "an allow rule needs a condition (ip, user_agents, methods or paths): without one it lets everyone in",
+            ));
+        }
+        let rule_ranges = if action == Action::Allow {
+            narrow_ranges
+        } else {
+            ranges
+        };
         Ok(Rule {
             id: id.to_owned(),
             action,
             enabled: obj.bool("enabled", true)?,
             ip: obj
                 .strings("ip")?
-                .map(|l| ranges(&l))
+                .map(|l| rule_ranges(&l))
                 .transpose()?
                 .map(|c| RangeSet::from_cidrs(&c)),
             user_agents: obj
@@ -732,6 +829,25 @@ fn array<'a>(node: &'a Node, path: &str) -> Result<&'a [Node], PolicyError> {
             format!("expected an array, found {}", other.kind()),
         )),
     }
+}
+
+/// [`ranges`] for the lists that let traffic in (partners, trusted proxies, `allow` rules): a range that would let
+/// everyone in is an error there, not a policy.
+fn narrow_ranges(list: &Strings<'_>) -> Result<Vec<Cidr>, PolicyError> {
+    let cidrs = ranges(list)?;
+    for ((s, path, pos), cidr) in list.iter().zip(&cidrs) {
+        if cidr.is_too_wide() {
+            return Err(err(
+                path,
+                *pos,
+                format!(
+                    "{} would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)",
+                    shown_key(s)
+                ),
+            ));
+        }
+    }
+    Ok(cidrs)
 }
 
 fn ranges(list: &Strings<'_>) -> Result<Vec<Cidr>, PolicyError> {

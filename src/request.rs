@@ -9,15 +9,20 @@
 //!
 //! # The packed form
 //!
-//! All integers are little-endian `u32`. Five length-prefixed byte strings come first — `remote_addr`, `method`,
-//! `uri` — then a header count and that many `name`, `value` pairs:
+//! All integers are little-endian `u32`. Three length-prefixed byte strings come first — `remote_addr`, `method`,
+//! `uri` — then a header count and that many `name`, `value` pairs; then, optionally, the contract's `query` and
+//! `form` (contract v2): the query string as the application sees it, and a count of body parameters with that many
+//! `name`, `value` pairs:
 //!
 //! ```text
 //! u32 len, remote_addr | u32 len, method | u32 len, uri | u32 count | count × (u32 len, name, u32 len, value)
+//!   [ | u32 len, query | u32 count | count × (u32 len, name, u32 len, value) ]
 //! ```
 //!
-//! A header that appeared more than once is sent as that many pairs, in order. An empty `uri` means `/`. Trailing
-//! bytes or a length past the end make the buffer invalid.
+//! A header that appeared more than once is sent as that many pairs, in order; so is a form parameter with several
+//! values (an array). An empty `uri` means `/`; an empty `query` and no form parameters are the same as the optional
+//! part left out, so a host that has neither writes the first part only. Trailing bytes or a length past the end
+//! make the buffer invalid.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -32,7 +37,16 @@ pub struct Request<'a> {
     pub uri: &'a [u8],
     /// In arrival order; a repeated header appears once per occurrence. Names compare case-insensitively.
     pub headers: Headers<'a>,
+    /// The query string as the application sees it (PHP's `QUERY_STRING`, which a rewrite may have changed), read
+    /// in addition to `uri`'s query; empty when the host does not know it.
+    pub query: &'a [u8],
+    /// Body parameters the application parsed (PHP's `$_POST`), `(name, value)` in order; an array parameter is
+    /// one pair per value. Only the names the engine reads (`_method`, `ps_method`, `rest_route`) matter.
+    pub form: Params<'a>,
 }
+
+/// Form parameters: the same list-or-packed pairs as [`Headers`] (names here are compared as PHP reads them).
+pub type Params<'a> = Headers<'a>;
 
 /// A request's headers, `(name, value)` in arrival order: a list (requests built in Rust or read from JSON), or the
 /// packed form's bytes read where they lie (the core module's requests: a decision then allocates nothing for its
@@ -155,8 +169,20 @@ impl<'a> Request<'a> {
             remote_addr,
             method,
             uri,
-            headers: Headers::default(),
+            ..Request::default()
         }
+    }
+
+    /// Sets the query string as the application sees it (builder style).
+    pub fn query(mut self, query: &'a [u8]) -> Request<'a> {
+        self.query = query;
+        self
+    }
+
+    /// Adds a body parameter (builder style); call it once per value of an array parameter.
+    pub fn form_param(mut self, name: &'a [u8], value: &'a [u8]) -> Request<'a> {
+        self.form.push(name, value);
+        self
     }
 
     /// Adds a header occurrence (builder style).
@@ -165,24 +191,26 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Reads the contract's JSON request. `remote_addr` and `method` are required strings; `uri` an optional
-    /// string (`null` counts as absent); `headers` an optional object of strings or arrays of strings. Other keys
-    /// are ignored, so a test corpus or log can carry its own fields beside the request.
+    /// Reads the contract's JSON request. `remote_addr` and `method` are required strings; `uri` and `query`
+    /// optional strings (`null` counts as absent); `headers` and `form` optional objects of strings or arrays of
+    /// strings. Other keys are ignored, so a test corpus or log can carry its own fields beside the request.
     pub fn from_json(node: &'a Node) -> Result<Request<'a>, RequestError> {
         let Value::Object(members) = &node.value else {
             return Err(request_error("", "a request must be a JSON object"));
         };
         let mut req = Request::default();
-        let (mut seen_addr, mut seen_method, mut seen_uri, mut seen_headers) =
-            (false, false, false, false);
+        let mut seen = [false; 6];
         for m in members {
-            let (seen, field) = match m.key.as_slice() {
-                b"remote_addr" => (&mut seen_addr, "remote_addr"),
-                b"method" => (&mut seen_method, "method"),
-                b"uri" => (&mut seen_uri, "uri"),
-                b"headers" => (&mut seen_headers, "headers"),
+            let (at, field) = match m.key.as_slice() {
+                b"remote_addr" => (0, "remote_addr"),
+                b"method" => (1, "method"),
+                b"uri" => (2, "uri"),
+                b"headers" => (3, "headers"),
+                b"query" => (4, "query"),
+                b"form" => (5, "form"),
                 _ => continue,
             };
+            let seen = &mut seen[at];
             if core::mem::replace(seen, true) {
                 return Err(request_error(field, "appears twice"));
             }
@@ -190,36 +218,29 @@ impl<'a> Request<'a> {
                 ("remote_addr", Value::String(s)) => req.remote_addr = s,
                 ("method", Value::String(s)) => req.method = s,
                 ("uri", Value::String(s)) => req.uri = s,
-                ("uri" | "headers", Value::Null) => {}
-                ("headers", Value::Object(headers)) => {
-                    for h in headers {
-                        match &h.value.value {
-                            Value::String(v) => req.headers.push(&h.key, v),
-                            Value::Array(items) => {
-                                for item in items {
-                                    let Value::String(v) = &item.value else {
-                                        return Err(header_error(&h.key));
-                                    };
-                                    req.headers.push(&h.key, v);
-                                }
-                            }
-                            _ => return Err(header_error(&h.key)),
-                        }
-                    }
-                }
+                ("query", Value::String(s)) => req.query = s,
+                ("uri" | "headers" | "query" | "form", Value::Null) => {}
+                ("headers", Value::Object(pairs)) => push_pairs(&mut req.headers, pairs, field)?,
+                ("form", Value::Object(pairs)) => push_pairs(&mut req.form, pairs, field)?,
                 ("headers", _) => {
                     return Err(request_error(
                         "headers",
                         "must be an object of header names to values",
                     ))
                 }
+                ("form", _) => {
+                    return Err(request_error(
+                        "form",
+                        "must be an object of parameter names to values",
+                    ))
+                }
                 _ => return Err(request_error(field, "must be a string")),
             }
         }
-        if !seen_addr {
+        if !seen[0] {
             return Err(request_error("remote_addr", "is required"));
         }
-        if !seen_method {
+        if !seen[1] {
             return Err(request_error("method", "is required"));
         }
         Ok(req)
@@ -232,16 +253,14 @@ impl<'a> Request<'a> {
         let method = r.bytes()?;
         let uri = r.bytes()?;
         let count = r.u32()? as usize;
-        // Each header needs at least 8 bytes: refuse a count the buffer cannot hold before allocating for it.
-        if count > (buf.len() - r.at) / 8 {
-            return None;
-        }
-        // Checked here, read in place later (Headers::iter): no allocation per request.
-        let start = r.at;
-        for _ in 0..count {
-            r.bytes()?;
-            r.bytes()?;
-        }
+        let headers = r.pairs(count)?;
+        let (query, form) = if r.at == buf.len() {
+            (&b""[..], Headers::default())
+        } else {
+            let query = r.bytes()?;
+            let count = r.u32()? as usize;
+            (query, r.pairs(count)?)
+        };
         if r.at != buf.len() {
             return None;
         }
@@ -249,11 +268,9 @@ impl<'a> Request<'a> {
             remote_addr,
             method,
             uri,
-            headers: Headers {
-                list: Vec::new(),
-                packed: &buf[start..],
-                packed_count: count,
-            },
+            headers,
+            query,
+            form,
         })
     }
 
@@ -263,21 +280,53 @@ impl<'a> Request<'a> {
         for field in [self.remote_addr, self.method, self.uri] {
             put_bytes(&mut out, field);
         }
-        out.extend_from_slice(&(self.headers.len() as u32).to_le_bytes());
-        for (name, value) in self.headers.iter() {
-            put_bytes(&mut out, name);
-            put_bytes(&mut out, value);
+        put_pairs(&mut out, &self.headers);
+        if !self.query.is_empty() || !self.form.is_empty() {
+            put_bytes(&mut out, self.query);
+            put_pairs(&mut out, &self.form);
         }
         out
     }
 }
 
-fn header_error(name: &[u8]) -> RequestError {
-    let mut field = alloc::string::String::from("headers.");
-    field.push_str(&alloc::string::String::from_utf8_lossy(name));
+/// The members of a `headers` or `form` object, each a string or an array of strings (one pair per string).
+fn push_pairs<'a>(
+    into: &mut Headers<'a>,
+    members: &'a [crate::json::Member],
+    field: &str,
+) -> Result<(), RequestError> {
+    for m in members {
+        match &m.value.value {
+            Value::String(v) => into.push(&m.key, v),
+            Value::Array(items) => {
+                for item in items {
+                    let Value::String(v) = &item.value else {
+                        return Err(pair_error(field, &m.key));
+                    };
+                    into.push(&m.key, v);
+                }
+            }
+            _ => return Err(pair_error(field, &m.key)),
+        }
+    }
+    Ok(())
+}
+
+fn pair_error(field: &str, name: &[u8]) -> RequestError {
+    let mut path = alloc::string::String::from(field);
+    path.push('.');
+    path.push_str(&alloc::string::String::from_utf8_lossy(name));
     RequestError {
-        field,
+        field: path,
         message: "must be a string or an array of strings",
+    }
+}
+
+fn put_pairs(out: &mut Vec<u8>, pairs: &Headers<'_>) {
+    out.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
+    for (name, value) in pairs.iter() {
+        put_bytes(out, name);
+        put_bytes(out, value);
     }
 }
 
@@ -300,6 +349,26 @@ impl<'a> Reader<'a> {
         let b = self.buf.get(self.at..self.at.checked_add(4)?)?;
         self.at += 4;
         Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Checks `count` (name, value) pairs at the cursor and moves past them; they are read in place later
+    /// ([`Headers::iter`]): no allocation per request.
+    #[inline(always)]
+    fn pairs(&mut self, count: usize) -> Option<Headers<'a>> {
+        // Each pair needs at least 8 bytes: refuse a count the buffer cannot hold before walking it.
+        if count > (self.buf.len() - self.at) / 8 {
+            return None;
+        }
+        let start = self.at;
+        for _ in 0..count {
+            self.bytes()?;
+            self.bytes()?;
+        }
+        Some(Headers {
+            list: Vec::new(),
+            packed: &self.buf[start..self.at],
+            packed_count: count,
+        })
     }
 
     #[inline(always)]

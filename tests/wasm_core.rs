@@ -73,6 +73,7 @@ const EXPORTS: &[(&str, &[ValType], &[ValType], bool)] = {
         ("scg_policy_compile", &[I32, I32], &[I32], true),
         ("scg_policy_default", &[], &[I32], true),
         ("scg_policy_show", &[I32], &[I64], true),
+        ("scg_policy_warnings", &[I32], &[I64], true),
     ]
 };
 
