@@ -3,6 +3,7 @@
 namespace SendcloudGate;
 
 use SendcloudGate\Internal\Compiler;
+use SendcloudGate\Internal\FailedGate;
 use SendcloudGate\Internal\Runtime;
 
 /**
@@ -11,7 +12,10 @@ use SendcloudGate\Internal\Runtime;
  * The rules are the decision contract's (docs/decision-contract.md); the engine that applies them is the project's
  * core wasm module, translated to PHP at build time.
  *
- * The factories throw (PolicyException for a bad policy, EngineException when the engine cannot start).
+ * The factories throw PolicyException for a bad policy and EngineException when the engine cannot start (a PHP
+ * \Error from a damaged or missing generated file included: no other exception or error leaves them). The `OrPass`
+ * factories (defaultOrPass(), fromCompiledOrPass()) never throw: when the engine cannot load, or the bytes are not
+ * a compiled policy, they return a Gate that answers `pass` / `engine_error`, for a plugin's request path.
  * decide(), decideRequest() and explain() never throw: if the engine itself fails, they answer
  * `pass` with the reason `engine_error` and log the failure with error_log() (at most once per PHP request).
  *
@@ -27,7 +31,7 @@ class Gate
     const ENGINE_ERROR = 'engine_error';
 
     /**
-     * The headers the decision contract (v1) reads, by their $_SERVER key: the User-Agent, the client-address
+     * The headers the decision contract reads, by their $_SERVER key: the User-Agent, the client-address
      * headers a trusted proxy may set, and the method overrides. decide() passes only these to the engine: every
      * other header cannot change a decision, and each one passed costs engine time (about 7 us per header here).
      * decideRequest() and explain() pass whatever they are given.
@@ -44,27 +48,47 @@ class Gate
         'HTTP_X_METHOD_OVERRIDE' => 'X-Method-Override',
     ];
 
+    /**
+     * The body parameters decide() passes from its $post argument ($_POST), as the contract's `form`: the only ones
+     * the engine reads. `_method` is a method override (WordPress honours it; frameworks such as Symfony and Laravel
+     * read it from the body), `ps_method` too (PrestaShop reads it from $_REQUEST, the body included), `rest_route`
+     * a WordPress REST route (WordPress reads its query variables from the body as well as the query). PHP has
+     * already folded the names of $_POST's keys (`ps[method` is `ps_method`, `_method%00x` is `_method`,
+     * `_method[]` the array `_method`), so these exact keys are all there is to take.
+     */
+    const FORM_PARAMS = ['_method', 'ps_method', 'rest_route'];
+
     /** @var string the compiled policy */
     private $bytes;
+    /** @var list<array{path: string, message: string}>|null the policy's warnings, null until known */
+    private $warnings;
 
-    final protected function __construct(string $bytes)
+    final protected function __construct(string $bytes, ?array $warnings = null)
     {
         $this->bytes = $bytes;
+        $this->warnings = $warnings;
     }
 
     /**
      * A Gate from a policy in JSON (the contract's policy format). Compiling loads the policy compiler (a larger
-     * file than the decision engine) once per process: a plugin should compile when the policy is saved, store
-     * toCompiled(), and use fromCompiled() on requests.
+     * file than the decision engine) once per process: a plugin should compile when the policy is saved, show
+     * warnings() to whoever saved it, store toCompiled(), and use fromCompiled() on requests.
      *
      * @throws PolicyException naming the JSON path of the first error, e.g. `rules[1].ip[0]: "10.0.0.0/33" is not
      *                         an IP range` (getJsonPath(), getJsonLine(), getJsonColumn())
-     * @throws EngineException when the engine cannot run here (32-bit PHP, generated files missing)
+     * @throws EngineException when the engine cannot run here (32-bit PHP, generated files missing or damaged)
      * @return static
      */
     public static function fromPolicyJson(string $json): self
     {
-        return static::fromCompiled(Compiler::compile($json));
+        try {
+            $compiled = Compiler::compile($json);
+        } catch (PolicyException $e) {
+            throw $e;
+        } catch (\Throwable $e) {
+            throw self::engineException('the policy compiler failed', $e);
+        }
+        return self::load($compiled['bytes'], $compiled['warnings'], true);
     }
 
     /**
@@ -72,32 +96,105 @@ class Gate
      * generated/default-policy.bin). The policy is loaded and checked now.
      *
      * @throws PolicyException when the bytes are not a compiled policy of this engine
-     * @throws EngineException when the engine cannot run here
+     * @throws EngineException when the engine cannot run here (32-bit PHP, generated files missing or damaged)
      * @return static
      */
     public static function fromCompiled(string $bytes): self
     {
-        try {
-            Runtime::handle($bytes);
-        } catch (PolicyException $e) {
-            throw $e;
-        } catch (EngineException $e) {
-            throw $e;
-        } catch (\Throwable $e) {
-            throw new EngineException('sendcloud-gate: the engine failed to load the policy: ' . $e->getMessage(), 0, $e);
-        }
-        return new static($bytes);
+        return self::load($bytes, null, false);
     }
 
     /**
      * The default policy: the Sendcloud preset, nothing else (no trusted proxies, impersonation logged).
      *
-     * @throws EngineException when the engine cannot run here
+     * @throws EngineException when the engine cannot run here (32-bit PHP, generated files missing or damaged)
      * @return static
      */
     public static function default(): self
     {
-        return static::fromCompiled(Runtime::defaultBytes());
+        try {
+            $bytes = Runtime::defaultBytes();
+        } catch (\Throwable $e) {
+            throw self::engineException('the engine failed to start', $e);
+        }
+        return self::load($bytes, null, true);
+    }
+
+    /**
+     * default() for a plugin's request path: never throws. When the engine cannot load here (generated files
+     * missing or damaged, a 32-bit PHP), the Gate it returns answers every decide(), decideRequest() and explain()
+     * with `pass` / `engine_error` (the host firewall applies its own rules), loadFailure() says why, and the failure
+     * is logged once with error_log().
+     */
+    public static function defaultOrPass(): self
+    {
+        try {
+            return static::default();
+        } catch (\Throwable $e) {
+            return self::failed('', $e);
+        }
+    }
+
+    /**
+     * fromCompiled() for a plugin's request path: never throws. `null` (nothing stored yet) is the default policy.
+     * When the bytes are not a compiled policy of this engine (damaged, or from an incompatible version), or are not
+     * a string, or the engine cannot load here, the Gate it returns answers every decide(), decideRequest() and
+     * explain() with `pass` / `engine_error`, loadFailure() says why, and the failure is logged once with
+     * error_log(). (The parameter has no declared type so that not even a wrong type can throw a TypeError.)
+     *
+     * @param string|null $bytes
+     */
+    public static function fromCompiledOrPass($bytes): self
+    {
+        try {
+            if ($bytes === null) {
+                return static::default();
+            }
+            if (!\is_string($bytes)) {
+                throw new PolicyException('not a valid compiled policy: ' . \gettype($bytes) . ' given instead of a string');
+            }
+            return static::fromCompiled($bytes);
+        } catch (\Throwable $e) {
+            return self::failed(\is_string($bytes) ? $bytes : '', $e);
+        }
+    }
+
+    /**
+     * The policy's warnings: what does not make it invalid but probably does not mean what its author thinks, e.g.
+     * an `allow` rule without an `ip` condition (`rules[0]`: anyone matching the rest of it gets through) or an
+     * `allow` path prefix not ending in `/` (`rules[0].paths[0]`). A list of ['path' => JSON path, 'message' =>
+     * text], in policy order; [] when there are none. Show them where the policy is saved.
+     *
+     * A Gate from fromPolicyJson() has them from the compilation. For a Gate from fromCompiled() or default(), the
+     * first call loads the full module (like explain(): for admin pages, not for requests). A Gate that answers
+     * `engine_error` has none.
+     *
+     * @throws EngineException when the full module cannot run here (only for a Gate not made by fromPolicyJson())
+     * @return list<array{path: string, message: string}>
+     */
+    public function warnings(): array
+    {
+        if ($this->warnings === null) {
+            try {
+                $this->warnings = Compiler::warnings($this->bytes);
+            } catch (PolicyException $e) {
+                // The decision module loaded these bytes, so the full module refusing them is the engine's failure.
+                throw new EngineException('sendcloud-gate: the policy compiler refused a loaded policy: '
+                    . $e->getMessage(), 0, $e);
+            } catch (\Throwable $e) {
+                throw self::engineException('the policy compiler failed to read the warnings', $e);
+            }
+        }
+        return $this->warnings;
+    }
+
+    /**
+     * Why this Gate answers every request with `pass` / `engine_error` (a Gate from defaultOrPass() or
+     * fromCompiledOrPass() whose engine or policy could not load), or null for a working Gate.
+     */
+    public function loadFailure(): ?string
+    {
+        return null;
     }
 
     /** The compiled policy, for fromCompiled() later (a plugin stores this instead of recompiling JSON). */
@@ -107,18 +204,23 @@ class Gate
     }
 
     /**
-     * Decides the current request as PHP presents it: pass $_SERVER. Reads REMOTE_ADDR, REQUEST_METHOD,
-     * REQUEST_URI and the HTTP_* keys of the headers the contract reads (SERVER_HEADERS: HTTP_X_FORWARDED_FOR is the
-     * header X-Forwarded-For; the key's case does not matter). A value may be a string or a list of strings (one per
-     * occurrence). A missing key is an empty value, which the engine judges (`malformed_input` for a missing
-     * address or method; `/` for a missing URI). Never throws.
+     * Decides the current request as PHP presents it: pass $_SERVER and $_POST. Reads REMOTE_ADDR, REQUEST_METHOD,
+     * REQUEST_URI, QUERY_STRING (passed as the contract's `query` when it differs from REQUEST_URI's query, as
+     * after a rewrite rule) and the HTTP_* keys of the headers the contract reads (SERVER_HEADERS:
+     * HTTP_X_FORWARDED_FOR is the header X-Forwarded-For; the key's case does not matter). A header value may be a
+     * string or a list of strings (one per occurrence). A missing key is an empty value, which the engine judges
+     * (`malformed_input` for a missing address or method; `/` for a missing URI). From $post, only the parameters
+     * the engine reads (FORM_PARAMS: `_method`, `ps_method`, `rest_route`) are passed, as the contract's `form`: a
+     * string value as it is, an array value (`_method[]=PUT`) as one value per string leaf, other leaves skipped.
+     * Never throws.
      *
+     * @param array $post the parsed body parameters: $_POST
      * @return array{action: string, reason: string, rule: ?string, client_ip: ?string, method: ?string}
      */
-    public function decide(array $server): array
+    public function decide(array $server, array $post = []): array
     {
         try {
-            return $this->run(self::packServer($server), false);
+            return $this->run(self::packServer($server, $post), false);
         } catch (\Throwable $e) {
             return self::engineError($e, false);
         }
@@ -126,10 +228,11 @@ class Gate
 
     /**
      * Decides a request in the contract's shape: ['remote_addr' => '198.51.100.5', 'method' => 'GET',
-     * 'uri' => '/path?query', 'headers' => ['User-Agent' => '...', 'X-Forwarded-For' => ['a', 'b']]].
-     * `uri` and `headers` are optional; a header value is a string or a list of strings (one per occurrence).
-     * A request of another shape (a missing address, a header value that is not a string) is `malformed_input`.
-     * Never throws.
+     * 'uri' => '/path?query', 'headers' => ['User-Agent' => '...', 'X-Forwarded-For' => ['a', 'b']],
+     * 'query' => 'the query as the application sees it', 'form' => ['_method' => 'PUT', 'x' => ['a', 'b']]].
+     * `uri`, `headers`, `query` and `form` are optional (null is absent); a header or form value is a string or a
+     * list of strings (one per occurrence). Every header and form parameter given is passed. A request of another
+     * shape (a missing address, a header value that is not a string) is `malformed_input`. Never throws.
      *
      * @return array{action: string, reason: string, rule: ?string, client_ip: ?string, method: ?string}
      */
@@ -174,12 +277,7 @@ class Gate
 
     private static function engineError(\Throwable $e, bool $explain): array
     {
-        $message = \get_class($e) . ': ' . $e->getMessage();
-        Runtime::$lastError = $message;
-        if (!Runtime::$logged) {
-            Runtime::$logged = true;
-            \error_log('sendcloud-gate: engine error, the decision is pass (no opinion): ' . $message);
-        }
+        $message = self::note($e);
         $d = ['action' => 'pass', 'reason' => self::ENGINE_ERROR, 'rule' => null, 'client_ip' => null, 'method' => null];
         if ($explain) {
             $d['trace'] = ['engine error: ' . $message];
@@ -189,16 +287,99 @@ class Gate
     }
 
     /**
-     * The packed request (src/request.rs) of a $_SERVER array; '' (not a request: malformed_input) when a value
-     * the engine needs is not a string.
+     * Keeps an engine failure as lastEngineError() and logs the first one of the PHP request; its text, "Class:
+     * message".
      */
-    private static function packServer(array $server): string
+    private static function note(\Throwable $e): string
+    {
+        $message = \get_class($e) . ': ' . $e->getMessage();
+        Runtime::$lastError = $message;
+        if (!Runtime::$logged) {
+            Runtime::$logged = true;
+            \error_log('sendcloud-gate: engine error, the decision is pass (no opinion): ' . $message);
+        }
+        return $message;
+    }
+
+    /** The Gate that the OrPass factories return when $e kept them from making a working one. */
+    private static function failed(string $bytes, \Throwable $e): self
+    {
+        self::note($e);
+        return FailedGate::of($bytes, \get_class($e) . ': ' . $e->getMessage());
+    }
+
+    /**
+     * A factory's failure as an EngineException: PolicyException and EngineException as they are, anything else (a
+     * ParseError or \Error from a damaged generated file, a TypeError) wrapped, naming where it happened.
+     *
+     * @return PolicyException|EngineException
+     */
+    private static function engineException(string $what, \Throwable $e): \RuntimeException
+    {
+        if ($e instanceof EngineException || $e instanceof PolicyException) {
+            return $e;
+        }
+        return new EngineException('sendcloud-gate: ' . $what . ': ' . \get_class($e) . ': ' . $e->getMessage()
+            . ' (' . $e->getFile() . ':' . $e->getLine() . ')', 0, $e);
+    }
+
+    /**
+     * Loads compiled bytes into the decision engine and returns the Gate. $ours: the bytes come from the library
+     * (the default policy) or its compiler, so a refusal is the engine's failure, not a bad policy.
+     *
+     * @return static
+     */
+    private static function load(string $bytes, ?array $warnings, bool $ours): self
+    {
+        try {
+            Runtime::handle($bytes);
+        } catch (PolicyException $e) {
+            if ($ours) {
+                throw new EngineException('sendcloud-gate: the engine refused a policy compiled by the library: '
+                    . $e->getMessage(), 0, $e);
+            }
+            throw $e;
+        } catch (\Throwable $e) {
+            throw self::engineException('the engine failed to load the policy', $e);
+        }
+        return new static($bytes, $warnings);
+    }
+
+    /**
+     * The packed request (src/request.rs) of a $_SERVER array and the body parameters; '' (not a request:
+     * malformed_input) when a value the engine needs is not a string.
+     */
+    private static function packServer(array $server, array $post): string
     {
         $addr = $server['REMOTE_ADDR'] ?? '';
         $method = $server['REQUEST_METHOD'] ?? '';
         $uri = $server['REQUEST_URI'] ?? '';
-        if (!\is_string($addr) || !\is_string($method) || !\is_string($uri)) {
+        $query = $server['QUERY_STRING'] ?? '';
+        if (!\is_string($addr) || !\is_string($method) || !\is_string($uri) || !\is_string($query)) {
             return '';
+        }
+        // QUERY_STRING is what the application parses; it is REQUEST_URI's query unless a rewrite changed it, and
+        // the engine reads the URI's query anyway: pass it only when it differs.
+        if ($query !== '') {
+            $at = \strpos($uri, '?');
+            if ($at !== false && \substr($uri, $at + 1) === $query) {
+                $query = '';
+            }
+        }
+        $form = [];
+        if ($post !== []) {
+            foreach (self::FORM_PARAMS as $name) {
+                $v = $post[$name] ?? null;
+                if (\is_string($v)) {
+                    $form[] = [$name, $v];
+                } elseif (\is_array($v)) {
+                    \array_walk_recursive($v, static function ($leaf) use ($name, &$form): void {
+                        if (\is_string($leaf)) {
+                            $form[] = [$name, $leaf];
+                        }
+                    });
+                }
+            }
         }
         $headers = [];
         foreach ($server as $k => $v) {
@@ -210,7 +391,7 @@ class Gate
                 }
             }
         }
-        return self::pack($addr, $method, $uri, $headers);
+        return self::pack($addr, $method, $uri, $headers, $query, $form);
     }
 
     /** The packed request of a contract-shaped request; '' (malformed_input) when it has another shape. */
@@ -220,34 +401,64 @@ class Gate
         $method = $r['method'] ?? null;
         $uri = $r['uri'] ?? '';
         $headers = $r['headers'] ?? [];
-        if (!\is_string($addr) || !\is_string($method) || !\is_string($uri) || !\is_array($headers)) {
+        $query = $r['query'] ?? '';
+        $form = $r['form'] ?? [];
+        if (!\is_string($addr) || !\is_string($method) || !\is_string($uri) || !\is_array($headers)
+            || !\is_string($query) || !\is_array($form)) {
             return '';
         }
         $pairs = [];
         foreach ($headers as $name => $v) {
             $pairs[] = [(string) $name, $v];
         }
-        return self::pack($addr, $method, $uri, $pairs);
+        $params = [];
+        foreach ($form as $name => $v) {
+            $params[] = [(string) $name, $v];
+        }
+        return self::pack($addr, $method, $uri, $pairs, $query, $params);
     }
 
     /**
-     * The packed form of a request whose headers are [name, value] pairs, a value being a string or a list of
-     * strings (one per occurrence); '' (malformed_input) when a value is anything else.
+     * The packed form of a request whose headers and form parameters are [name, value] pairs, a value being a
+     * string or a list of strings (one per occurrence); '' (malformed_input) when a value is anything else. The
+     * optional tail (query, form) is written only when there is a query or a form parameter, so a request without
+     * them packs to the same bytes as before contract v2.
      */
-    private static function pack(string $addr, string $method, string $uri, array $headers): string
+    private static function pack(string $addr, string $method, string $uri, array $headers, string $query,
+        array $form): string
     {
-        $h = '';
+        $h = self::pairs($headers);
+        if ($h === null) {
+            return '';
+        }
+        $packed = \pack('V', \strlen($addr)) . $addr . \pack('V', \strlen($method)) . $method
+            . \pack('V', \strlen($uri)) . $uri . $h;
+        if ($query !== '' || $form !== []) {
+            $f = self::pairs($form);
+            if ($f === null) {
+                return '';
+            }
+            if ($query !== '' || $f !== "\0\0\0\0") {
+                $packed .= \pack('V', \strlen($query)) . $query . $f;
+            }
+        }
+        return $packed;
+    }
+
+    /** The count and the (name, value) pairs of the packed form; null when a value is not a string or a list of them. */
+    private static function pairs(array $pairs): ?string
+    {
+        $out = '';
         $n = 0;
-        foreach ($headers as [$name, $v]) {
+        foreach ($pairs as [$name, $v]) {
             foreach (\is_array($v) ? $v : [$v] as $item) {
                 if (!\is_string($item)) {
-                    return '';
+                    return null;
                 }
-                $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($item)) . $item;
+                $out .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($item)) . $item;
                 $n++;
             }
         }
-        return \pack('V', \strlen($addr)) . $addr . \pack('V', \strlen($method)) . $method
-            . \pack('V', \strlen($uri)) . $uri . \pack('V', $n) . $h;
+        return \pack('V', $n) . $out;
     }
 }

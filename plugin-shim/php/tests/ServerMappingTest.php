@@ -22,7 +22,10 @@ final class RecordingGate extends Gate
         return parent::run($packed, $explain);
     }
 
-    /** The packed request, unpacked: [remote_addr, method, uri, [[name, value], ...]] (null if not a request). */
+    /**
+     * The packed request, unpacked: [remote_addr, method, uri, [[name, value], ...]], and when the optional tail is
+     * there, query and [[name, value], ...] of the form after them (null if not a request).
+     */
     public function unpacked(): ?array
     {
         $b = $this->packed;
@@ -42,13 +45,23 @@ final class RecordingGate extends Gate
         if ($uri === null || $at + 4 > strlen($b)) {
             return null;
         }
-        $count = unpack('V', $b, $at)[1];
-        $at += 4;
-        $headers = [];
-        for ($i = 0; $i < $count; $i++) {
-            $headers[] = [$take(), $take()];
+        $pairs = static function () use ($b, &$at, $take): array {
+            $count = unpack('V', $b, $at)[1];
+            $at += 4;
+            $out = [];
+            for ($i = 0; $i < $count; $i++) {
+                $out[] = [$take(), $take()];
+            }
+            return $out;
+        };
+        $headers = $pairs();
+        if ($at === strlen($b)) {
+            return [$addr, $method, $uri, $headers];
         }
-        return [$addr, $method, $uri, $headers];
+        $query = $take();
+        $form = $pairs();
+        TestCase::assertSame(strlen($b), $at, 'nothing after the form');
+        return [$addr, $method, $uri, $headers, $query, $form];
     }
 }
 
@@ -173,6 +186,133 @@ final class ServerMappingTest extends TestCase
         $this->assertSame('203.0.113.9', $d['client_ip']);
     }
 
+    public function testQueryStringEqualToTheUrisQueryAddsNothing(): void
+    {
+        $g = RecordingGate::default();
+        $server = ['REMOTE_ADDR' => '94.232.247.10', 'REQUEST_METHOD' => 'POST',
+            'REQUEST_URI' => '/wp-json/wc/v3/orders?consumer_key=ck_x&_method=DELETE',
+            'HTTP_USER_AGENT' => 'Sendcloud/1.0.0'];
+        $d = $g->decide($server);
+        $bare = $g->packed;
+        // PHP's QUERY_STRING of such a request is the URI's query: the packed bytes stay exactly those of v1.
+        $this->assertSame($d, $g->decide($server + ['QUERY_STRING' => 'consumer_key=ck_x&_method=DELETE']));
+        $this->assertSame($bare, $g->packed);
+        $this->assertCount(4, $g->unpacked());
+        // No query anywhere, and an empty QUERY_STRING with a query in the URI (nothing to add either way).
+        foreach (['/a' => '', '/a?' => '', '/a?x=1' => ''] as $uri => $qs) {
+            $g->decide(['REQUEST_URI' => $uri, 'QUERY_STRING' => $qs] + $server);
+            $this->assertSame(['94.232.247.10', 'POST', $uri, [['User-Agent', 'Sendcloud/1.0.0']]], $g->unpacked());
+        }
+        // A `?` inside the query: the URI's query is everything after the first one.
+        $g->decide(['REQUEST_URI' => '/a?b?c', 'QUERY_STRING' => 'b?c'] + $server);
+        $this->assertCount(4, $g->unpacked());
+    }
+
+    public function testRewrittenQueryStringIsPassedAsQuery(): void
+    {
+        // After a rewrite rule (`RewriteRule ^orders/(.*)$ index.php?_method=$1`), QUERY_STRING holds what the
+        // application parses, and REQUEST_URI still shows what the client sent.
+        $g = RecordingGate::default();
+        $server = ['REMOTE_ADDR' => '94.232.247.10', 'REQUEST_METHOD' => 'POST', 'REQUEST_URI' => '/orders/PUT',
+            'QUERY_STRING' => '_method=PUT', 'HTTP_USER_AGENT' => 'Sendcloud/1.0.0'];
+        $d = $g->decide($server);
+        $this->assertSame(['94.232.247.10', 'POST', '/orders/PUT', [['User-Agent', 'Sendcloud/1.0.0']], '_method=PUT', []],
+            $g->unpacked());
+        $this->assertSame(['action' => 'pass', 'reason' => 'method_not_allowed', 'rule' => 'sendcloud',
+            'client_ip' => '94.232.247.10', 'method' => 'PUT'], $d);
+        // The same through decideRequest(): the contract's `query`.
+        $this->assertSame($d, Gate::default()->decideRequest(['remote_addr' => '94.232.247.10', 'method' => 'POST',
+            'uri' => '/orders/PUT', 'query' => '_method=PUT', 'headers' => ['User-Agent' => 'Sendcloud/1.0.0']]));
+        // A query that differs from the URI's, with the URI's own query.
+        $g->decide(['REQUEST_URI' => '/index.php?a=1', 'QUERY_STRING' => 'a=1&ps_method=PUT'] + $server);
+        $this->assertSame('a=1&ps_method=PUT', $g->unpacked()[4]);
+        // Without REQUEST_URI (a CLI script): the query is passed.
+        $g->decide(['REMOTE_ADDR' => '94.232.247.10', 'REQUEST_METHOD' => 'GET', 'QUERY_STRING' => 'x=1']);
+        $this->assertSame(['94.232.247.10', 'GET', '', [], 'x=1', []], $g->unpacked());
+    }
+
+    public function testOnlyTheBodyParametersTheEngineReadsArePassed(): void
+    {
+        $g = RecordingGate::default();
+        $server = ['REMOTE_ADDR' => '192.0.2.1', 'REQUEST_METHOD' => 'POST', 'REQUEST_URI' => '/'];
+        $g->decide($server, [
+            'rest_route' => '/wp/v2/users',
+            'order' => ['id' => '12', 'status' => 'completed'],
+            'ps_method' => 'put',
+            'x' => 'not read by the engine: not passed',
+            '_METHOD' => 'names are case-sensitive: not passed',
+            '_method' => ['PUT', 'a' => ['b' => 'DELETE', 'c' => 7, 'd' => null, 'e' => true], 'PATCH'],
+        ]);
+        $this->assertSame(['192.0.2.1', 'POST', '/', [], '', [
+            ['_method', 'PUT'],
+            ['_method', 'DELETE'],
+            ['_method', 'PATCH'],
+            ['ps_method', 'put'],
+            ['rest_route', '/wp/v2/users'],
+        ]], $g->unpacked());
+        // Nothing the engine reads: no tail, the bytes of a request without a body.
+        $g->decide($server);
+        $bare = $g->packed;
+        foreach ([[], ['x' => 'y'], ['_method' => []], ['_method' => [[]]], ['_method' => 7], ['_method' => null],
+            ['ps_method' => [1, 2]]] as $post) {
+            $g->decide($server, $post);
+            $this->assertSame($bare, $g->packed, json_encode($post));
+        }
+        // An empty string is a value (the engine judges it).
+        $g->decide($server, ['_method' => '']);
+        $this->assertSame([['_method', '']], $g->unpacked()[5]);
+        // QUERY_STRING and the body together.
+        $g->decide($server + ['QUERY_STRING' => '_method=PUT'], ['_method' => 'PUT']);
+        $this->assertSame(['192.0.2.1', 'POST', '/', [], '_method=PUT', [['_method', 'PUT']]], $g->unpacked());
+    }
+
+    public function testBodyOverrideDecidesTheMethod(): void
+    {
+        $server = ['REMOTE_ADDR' => '94.232.247.10', 'REQUEST_METHOD' => 'POST', 'REQUEST_URI' => '/index.php',
+            'HTTP_USER_AGENT' => 'Sendcloud/1.0.0'];
+        $g = Gate::default();
+        $this->assertSame('allow', $g->decide($server, ['x' => 'PUT'])['action']);
+        $put = ['action' => 'pass', 'reason' => 'method_not_allowed', 'rule' => 'sendcloud',
+            'client_ip' => '94.232.247.10', 'method' => 'PUT'];
+        // PrestaShop reads ps_method from $_REQUEST; `_method` is honoured in the body by frameworks.
+        $this->assertSame($put, $g->decide($server, ['ps_method' => 'PUT']));
+        $this->assertSame($put, $g->decide($server, ['_method' => 'PUT']));
+        $this->assertSame($put, $g->decide($server, ['_method' => ['PUT']]));
+        $this->assertSame(['action' => 'allow', 'reason' => 'partner_match', 'rule' => 'sendcloud',
+            'client_ip' => '94.232.247.10', 'method' => 'DELETE'], $g->decide($server, ['_method' => 'delete']));
+        // Disagreeing overrides: the query says DELETE, the body PUT.
+        $d = $g->decide(['REQUEST_URI' => '/index.php?_method=DELETE'] + $server, ['_method' => 'PUT']);
+        $this->assertSame(['pass', 'ambiguous_method_override'], [$d['action'], $d['reason']]);
+    }
+
+    public function testDecideRequestPassesQueryAndForm(): void
+    {
+        $g = RecordingGate::default();
+        $r = ['remote_addr' => '192.0.2.1', 'method' => 'POST'];
+        $g->decideRequest($r + ['query' => 'a=1', 'form' => ['_method' => 'PUT', 'x' => ['a', 'b'], 7 => 'seven']]);
+        $this->assertSame(['192.0.2.1', 'POST', '', [], 'a=1', [['_method', 'PUT'], ['x', 'a'], ['x', 'b'],
+            ['7', 'seven']]], $g->unpacked());
+        // Absent, null and empty are all no tail.
+        $g->decideRequest($r);
+        $bare = $g->packed;
+        foreach ([['query' => null], ['form' => null], ['query' => '', 'form' => []], ['form' => ['x' => []]]] as $more) {
+            $g->decideRequest($r + $more);
+            $this->assertSame($bare, $g->packed, json_encode($more));
+        }
+        // explain() packs the same way.
+        $e = $g->explain($r + ['form' => ['ps_method' => 'PUT']]);
+        $this->assertSame([['ps_method', 'PUT']], $g->unpacked()[5]);
+        $this->assertArrayHasKey('trace', $e);
+        // Another shape is malformed_input: a query that is not a string, a form that is not an object, a form
+        // value that is not a string or a list of strings.
+        foreach ([['query' => 5], ['query' => ['a']], ['form' => 'x=1'], ['form' => ['x' => 5]],
+            ['form' => ['x' => [['a']]]], ['form' => ['x' => null]]] as $more) {
+            $d = $g->decideRequest($r + $more);
+            $this->assertSame('', $g->packed, json_encode($more));
+            $this->assertSame(['pass', 'malformed_input'], [$d['action'], $d['reason']], json_encode($more));
+        }
+    }
+
     public static function missingKeys(): iterable
     {
         $full = ['REMOTE_ADDR' => '94.232.247.10', 'REQUEST_METHOD' => 'GET', 'REQUEST_URI' => '/',
@@ -186,6 +326,8 @@ final class ServerMappingTest extends TestCase
         yield 'nested array header value' => [['HTTP_USER_AGENT' => [['Sendcloud/1.0.0']]] + $full];
         yield 'two User-Agents' => [['HTTP_USER_AGENT' => ['Sendcloud/1.0.0', 'Sendcloud/1.0.0']] + $full];
         yield 'empty REMOTE_ADDR' => [['REMOTE_ADDR' => ''] + $full];
+        yield 'int QUERY_STRING' => [$full + ['QUERY_STRING' => 5]];
+        yield 'array QUERY_STRING' => [$full + ['QUERY_STRING' => ['_method=PUT']]];
     }
 
     /** @dataProvider missingKeys */
@@ -222,6 +364,20 @@ final class ServerMappingTest extends TestCase
                 $server['REQUEST_URI'] = $case['request']['uri'];
             }
             $ok = true;
+            $post = [];
+            if (($case['request']['query'] ?? null) !== null) {
+                $server['QUERY_STRING'] = $case['request']['query'];
+                // decide() leaves out a QUERY_STRING equal to the URI's query; a case whose `query` is exactly
+                // that would be the same request without it, so it still expresses the case.
+            }
+            foreach ($case['request']['form'] ?? [] as $name => $value) {
+                // $_POST holds names PHP has folded already, and decide() passes only the ones the engine reads:
+                // other names cannot be expressed (a name PHP would fold differently, e.g. `_method[]`).
+                if (!in_array((string) $name, Gate::FORM_PARAMS, true)) {
+                    $ok = false;
+                }
+                $post[(string) $name] = $value;
+            }
             foreach ($case['request']['headers'] ?? [] as $name => $value) {
                 $name = (string) $name;
                 $key = 'HTTP_' . strtoupper(strtr($name, '-', '_'));
@@ -232,7 +388,7 @@ final class ServerMappingTest extends TestCase
                 $server[$key] = $value;
             }
             if ($ok) {
-                yield $case['id'] => [$case, $server];
+                yield $case['id'] => [$case, $server, $post];
             }
         }
     }
@@ -243,11 +399,11 @@ final class ServerMappingTest extends TestCase
      * @dataProvider corpusCases
      */
     #[DataProvider('corpusCases')]
-    public function testCorpusCaseThroughServer(array $case, array $server): void
+    public function testCorpusCaseThroughServer(array $case, array $server, array $post): void
     {
         static $gates = [];
         $policy = $case['policy'];
         $g = $gates[$policy] ?? ($gates[$policy] = $policy === 'default' ? Gate::default() : self::policy($policy));
-        $this->assertSame($case['expect'], $g->decide($server), $case['id']);
+        $this->assertSame($case['expect'], $g->decide($server, $post), $case['id']);
     }
 }

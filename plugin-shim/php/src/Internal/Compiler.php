@@ -18,7 +18,10 @@ final class Compiler
 {
     /** @var Instance|null */
     private static $instance;
-    /** @var array<string,string> policy JSON => compiled bytes, for the last few compiled in this process */
+    /**
+     * @var array<string,array{bytes: string, warnings: list<array{path: string, message: string}>}> policy JSON =>
+     *      compiled bytes and warnings, for the last few compiled in this process
+     */
     private static $compiled = [];
 
     private static function instance(): Instance
@@ -31,7 +34,8 @@ final class Compiler
             } catch (EngineException $e) {
                 throw $e;
             } catch (\Throwable $e) {
-                throw new EngineException('sendcloud-gate: the policy compiler failed to start: ' . $e->getMessage(), 0, $e);
+                throw new EngineException('sendcloud-gate: the policy compiler failed to start: ' . \get_class($e)
+                    . ': ' . $e->getMessage() . ' (' . $e->getFile() . ':' . $e->getLine() . ')', 0, $e);
             }
         }
         return self::$instance;
@@ -44,12 +48,14 @@ final class Compiler
     }
 
     /**
-     * Compiles a policy from JSON. The compiled policy stays loaded in the instance, for explain().
+     * Compiles a policy from JSON: its compiled bytes and its warnings. The compiled policy stays loaded in the
+     * instance, for explain().
      *
      * @throws PolicyException naming the JSON path of the first error
      * @throws EngineException when the compiler itself fails
+     * @return array{bytes: string, warnings: list<array{path: string, message: string}>}
      */
-    public static function compile(string $json): string
+    public static function compile(string $json): array
     {
         if (isset(self::$compiled[$json])) {
             return self::$compiled[$json];
@@ -63,6 +69,7 @@ final class Compiler
                 throw new PolicyException($e['message'], $e['path'], $e['line'], $e['column']);
             }
             $bytes = $i->result($c->scg_policy_to_bytes($h));
+            $warnings = self::decodeWarnings($i->result($c->scg_policy_warnings($h)));
             if (isset($i->handles[$bytes]) || $i->isFullFor($bytes)) {
                 $c->scg_policy_free($h);
             } else {
@@ -81,7 +88,54 @@ final class Compiler
         if (\count(self::$compiled) >= 16) {
             self::$compiled = [];
         }
-        return self::$compiled[$json] = $bytes;
+        return self::$compiled[$json] = ['bytes' => $bytes, 'warnings' => $warnings];
+    }
+
+    /**
+     * The warnings of a compiled policy (loading it into the full module if needed).
+     *
+     * @throws PolicyException when the bytes are not a compiled policy
+     * @throws EngineException when the compiler itself fails
+     * @return list<array{path: string, message: string}>
+     */
+    public static function warnings(string $bytes): array
+    {
+        $i = self::instance();
+        try {
+            if ($i->isFullFor($bytes)) {
+                self::$instance = null;
+                $i = self::instance();
+            }
+            $warnings = self::decodeWarnings($i->result($i->core->scg_policy_warnings($i->handle($bytes))));
+        } catch (PolicyException $e) {
+            throw $e;
+        } catch (\Throwable $e) {
+            self::$instance = null;
+            throw $e;
+        }
+        self::shed($i);
+        return $warnings;
+    }
+
+    /**
+     * The engine's warnings JSON (`[{"path", "message"}, ...]`) as a list of ['path' => ..., 'message' => ...].
+     *
+     * @return list<array{path: string, message: string}>
+     */
+    private static function decodeWarnings(string $json): array
+    {
+        $list = \json_decode($json, true, 4, \JSON_INVALID_UTF8_SUBSTITUTE);
+        if (!\is_array($list)) {
+            throw new EngineException('the engine returned something that is not a list of warnings: ' . \substr($json, 0, 200));
+        }
+        $out = [];
+        foreach ($list as $w) {
+            if (!\is_array($w) || !\is_string($w['path'] ?? null) || !\is_string($w['message'] ?? null)) {
+                throw new EngineException('the engine returned a warning that is not {"path", "message"}: ' . \substr($json, 0, 200));
+            }
+            $out[] = ['path' => $w['path'], 'message' => $w['message']];
+        }
+        return $out;
     }
 
     /**

@@ -38,8 +38,16 @@ final class Runtime
     /** @var bool whether an engine error was already logged in this PHP request */
     public static $logged = false;
 
-    private static function dir(): string
+    /**
+     * The directory of the generated files: plugin-shim/php/generated/, or the constant SENDCLOUD_GATE_GENERATED_DIR
+     * when it is defined before the engine's first use (a host that ships generated/ elsewhere; the tests, which
+     * point a child process at a damaged copy).
+     */
+    public static function dir(): string
     {
+        if (\defined('SENDCLOUD_GATE_GENERATED_DIR')) {
+            return \rtrim((string) \constant('SENDCLOUD_GATE_GENERATED_DIR'), '/\\') . '/';
+        }
         return \dirname(__DIR__, 2) . '/generated/';
     }
 
@@ -52,9 +60,10 @@ final class Runtime
     private static function boot(): Instance
     {
         self::check64();
-        self::requireGenerated(DecideCore::class, 'DecideCore.php');
         $dir = self::dir();
         try {
+            // A damaged DecideCore.php is a ParseError here, a missing class an \Error below: both EngineExceptions.
+            self::requireGenerated(DecideCore::class, 'DecideCore.php');
             $core = new DecideCore();
             $snapshot = \is_file($dir . 'default-snapshot.php') ? require $dir . 'default-snapshot.php' : null;
             if (!\is_array($snapshot)) {
@@ -86,7 +95,8 @@ final class Runtime
         } catch (EngineException $e) {
             throw $e;
         } catch (\Throwable $e) {
-            throw new EngineException('sendcloud-gate: the engine failed to start: ' . $e->getMessage(), 0, $e);
+            throw new EngineException('sendcloud-gate: the engine failed to start: ' . \get_class($e) . ': '
+                . $e->getMessage() . ' (' . $e->getFile() . ':' . $e->getLine() . ')', 0, $e);
         }
     }
 
