@@ -283,17 +283,23 @@ fn parse_v6_with_zone(text: &[u8]) -> Option<Ip> {
     parse_v6(addr).map(Ip::from_v6)
 }
 
-/// Parses one entry of a forwarding header: an address as [`parse_addr`] takes it, optionally with a port
-/// (`203.0.113.9:443`, `[2001:db8::1]:443`). Surrounding spaces and tabs are trimmed.
+/// Parses one entry of a forwarding header (contract v2, one syntax for every header): a dotted quad, optionally
+/// with a port (`203.0.113.9:443`); an IPv6 address, bare (no port: a port on IPv6 needs brackets) or in brackets,
+/// optionally with a port (`[2001:db8::1]:443`). A port is 1 to 65535. No zone (zones are only dropped from
+/// `remote_addr`), no bracketed IPv4. Surrounding spaces and tabs are trimmed.
 pub fn parse_hop(text: &[u8]) -> Option<Ip> {
     let text = trim_ows(text);
+    if has_byte(text, b'%') {
+        return None;
+    }
     if let Some(rest) = text.strip_prefix(b"[") {
         let close = rest.iter().position(|&b| b == b']')?;
         let after = &rest[close + 1..];
         if !after.is_empty() && !is_port_suffix(after) {
             return None;
         }
-        return parse_v6_with_zone(&rest[..close]);
+        let inner = &rest[..close];
+        return has_byte(inner, b':').then(|| parse_v6(inner).map(Ip::from_v6))?;
     }
     let colons = text.iter().filter(|&&b| b == b':').count();
     if colons == 1 {
@@ -304,10 +310,14 @@ pub fn parse_hop(text: &[u8]) -> Option<Ip> {
         }
         return parse_v4(&text[..i]).map(Ip::V4);
     }
-    parse_addr(text)
+    match parse_v4(text) {
+        Some(v4) => Some(Ip::V4(v4)),
+        None if colons > 1 => parse_v6(text).map(Ip::from_v6),
+        None => None,
+    }
 }
 
-/// `:` followed by a decimal port number from 0 to 65535.
+/// `:` followed by a decimal port number from 1 to 65535.
 fn is_port_suffix(s: &[u8]) -> bool {
     let Some(digits) = s.strip_prefix(b":") else {
         return false;
@@ -315,10 +325,10 @@ fn is_port_suffix(s: &[u8]) -> bool {
     if digits.is_empty() || digits.len() > 5 || !digits.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    digits
+    let port = digits
         .iter()
-        .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'))
-        <= 65535
+        .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+    (1..=65535).contains(&port)
 }
 
 /// Trims HTTP optional white space (spaces and tabs) from both ends. Inlined: as a call, the slice would come back
@@ -837,10 +847,23 @@ mod tests {
             "[2001:db8::1]x",
             "",
             "unknown",
+            "1.2.3.4:0",
+            "[2001:db8::1]:0",
+            "[1.2.3.4]",
+            "[1.2.3.4]:80",
+            "fe80::1%eth0",
+            "[fe80::1%eth0]",
+            "[fe80::1%eth0]:80",
+            "::ffff:010.1.1.1",
+            "2001:db8::1:443:x",
         ] {
             assert_eq!(parse_hop(bad.as_bytes()), None, "{bad:?}");
         }
         assert_eq!(parse_hop(b"1.2.3.4:65535"), Some(ip("1.2.3.4")));
+        assert_eq!(parse_hop(b"1.2.3.4:1"), Some(ip("1.2.3.4")));
+        // A bare IPv6 address that ends like a port is that address (a port on IPv6 needs brackets).
+        assert_eq!(parse_hop(b"2001:db8::1:443"), Some(ip("2001:db8::1:443")));
+        assert_eq!(parse_hop(b"[::ffff:1.2.3.4]:80"), Some(ip("1.2.3.4")));
     }
 
     #[test]

@@ -71,14 +71,14 @@ pub(crate) fn decide_each_field<'a>(
 ) {
     // Results are borrowed, not moved out of their Options and tuples: in wasm a move is a copy of the whole value.
     let parsed = parse_peer(request, &mut NoTrace);
-    let Some((peer, canonical)) = &parsed else {
-        return Verdict::malformed(None, None).each_field(text, None, put);
-    };
+    let peer = parsed.as_ref().map(|(ip, _)| ip);
     let mut held = Held::default();
     let (verdict, _) = evaluate_from(policy, request, peer, &mut held, &mut NoTrace);
     // The client is the peer itself (not an equal address from a header): its text is `remote_addr`'s.
-    let given = (*canonical && verdict.client_ip.is_some_and(|c| core::ptr::eq(c, peer)))
-        .then_some(request.remote_addr);
+    let given = match (&parsed, verdict.client_ip) {
+        (Some((peer, true)), Some(c)) if core::ptr::eq(c, peer) => Some(request.remote_addr),
+        _ => None,
+    };
     verdict.each_field(text, given, put)
 }
 
@@ -145,6 +145,10 @@ const OVERRIDE_HEADERS: [&str; 3] = [
     "x-method-override",
 ];
 const OVERRIDE_PARAMS: [&str; 2] = ["_method", "ps_method"];
+/// WordPress routes a request by this parameter (query or form) whatever its path says.
+const ROUTE_PARAM: &str = "rest_route";
+/// Every parameter the engine reads.
+const READ_PARAMS: [&str; 3] = ["_method", "ps_method", ROUTE_PARAM];
 
 fn is_override_header(name: &[u8]) -> bool {
     OVERRIDE_HEADERS
@@ -220,9 +224,7 @@ fn evaluate<'p>(
     t: &mut impl Tracer,
 ) -> (Decision<'p>, Option<&'p Provenance>) {
     let parsed = parse_peer(req, t);
-    let Some((peer, _)) = &parsed else {
-        return (Decision::malformed(None, None), None);
-    };
+    let peer = parsed.as_ref().map(|(ip, _)| ip);
     let mut held = Held::default();
     let (verdict, provenance) = evaluate_from(policy, req, peer, &mut held, t);
     (verdict.decision(), provenance)
@@ -258,106 +260,114 @@ fn parse_peer(req: &Request<'_>, t: &mut impl Tracer) -> Option<(Ip, bool)> {
     parsed
 }
 
-/// Steps 2 to 7, from the peer address.
-fn evaluate_from<'p, 'a>(
+/// Steps 1 to 4 and the paths of step 5, read once: the candidates of the contract's "Ambiguity" section and whether
+/// the request is clean. Candidates that nearly every request has just one of are held directly (the client, the
+/// request method, the effective method, the User-Agent); the rest (every override value, every User-Agent of an
+/// unclean request) are read again from the request on the rare paths that need them.
+struct Reading<'a, 'r> {
+    /// The resolved client; `None` when `remote_addr` is malformed or the forwarding header could not be walked.
+    client: Option<&'a Ip>,
+    /// The request method, when it is a valid token.
+    request_method: Option<&'a Method>,
+    /// The effective method, when it could be determined: a valid request method and, if any override is present,
+    /// override values that are all valid and equal (then it is their value).
+    method: Option<&'a Method>,
+    /// Whether any override is present (the method candidates are then more than the request method).
+    overridden: bool,
+    /// The trimmed User-Agent when there is exactly one, non-empty, well-formed.
+    ua: Option<&'r [u8]>,
+    ua_slot: Slot<'r>,
+    /// The query of the request target (the part after its first `?`).
+    target_query: &'r [u8],
+    /// Path candidates, normalised; read only when an enabled rule has a `paths` condition.
+    paths: Vec<Vec<u8>>,
+    malformed: bool,
+    ambiguous: bool,
+}
+
+impl Reading<'_, '_> {
+    fn is_clean(&self) -> bool {
+        !self.malformed && !self.ambiguous
+    }
+
+    /// The reason of an unclean request that nothing decided: malformed input wins over disagreeing overrides.
+    fn unclean_reason(&self) -> Reason {
+        if self.malformed {
+            Reason::MalformedInput
+        } else {
+            Reason::AmbiguousMethodOverride
+        }
+    }
+}
+
+/// Steps 2 to 7, from the peer address (`None` when `remote_addr` is malformed: the request is then unclean, but deny
+/// rules still apply to it).
+fn evaluate_from<'p, 'a, 'r>(
     policy: &'p Policy,
-    req: &Request<'_>,
-    peer: &'a Ip,
+    req: &Request<'r>,
+    peer: Option<&'a Ip>,
     held: &'a mut Held,
     t: &mut impl Tracer,
 ) -> (Verdict<'p, 'a>, Option<&'p Provenance>) {
-    let Held {
-        client: held_client,
-        method: held_method,
-        overridden: held_override,
-    } = held;
-    let headers = HeaderIndex::build(req, policy.proxy_header);
+    let r = read_request(policy, req, peer, held, t);
 
-    // 2. Client IP.
-    let client: &Ip = match resolve_client(policy, peer, req, headers.forward, t) {
-        Some(Resolved::Peer) => peer,
-        Some(Resolved::Other(ip)) => held_client.insert(ip),
-        None => return (Verdict::malformed(None, None), None),
-    };
-
-    // 3. Method.
-    // Borrowed, never moved: a method is 34 bytes, and a move is a copy in wasm.
-    let Some(request_method) = Method::parse_held(req.method, held_method) else {
-        t.step(|| {
-            format!(
-                "method {} is not a token of 1 to 32 characters: malformed input",
-                quote(req.method)
-            )
-        });
-        return (Verdict::malformed(Some(client), None), None);
-    };
-    let method = match effective_method(request_method, req, headers.any_override, t, held_override)
-    {
-        Ok(overridden) => overridden.unwrap_or(request_method),
-        Err(reason) => {
-            let v = Verdict {
-                action: Action::Pass,
-                reason,
-                rule: None,
-                client_ip: Some(client),
-                method: None,
-            };
-            return (v, None);
-        }
-    };
-
-    // 4. User-Agent.
-    let ua = match user_agent(headers.user_agent, t) {
-        Ok(ua) => ua,
-        Err(()) => return (Verdict::malformed(Some(client), Some(method)), None),
-    };
-
-    let methods = (request_method, method);
     // 5. Site rules.
-    let mut normalised_path: Option<Option<Vec<u8>>> = None;
     for rule in policy.rules.iter() {
         if !rule.enabled {
             t.step(|| format!("rule {} is disabled", Quoted(&rule.id)));
             continue;
         }
-        // The address first, here in the loop: most rules fail on it, and then nothing else is looked at.
-        if let Some(ranges) = &rule.ip {
-            if !ranges.contains(client) {
-                t.step(|| format!("rule {}: {client} is not in its ranges", Quoted(&rule.id)));
-                continue;
-            }
-        }
-        match rule_matches(rule, ua, methods, req, &mut normalised_path, t) {
-            Ok(false) => {}
-            Ok(true) => {
+        let matched = match rule.action {
+            Action::Deny => deny_rule_matches(rule, &r, req, t),
+            Action::Allow | Action::Pass if !r.is_clean() => {
                 t.step(|| {
                     format!(
-                        "rule {} matches: {}",
+                        "rule {}: not considered, the request is unclean ({} rules need a clean request)",
                         Quoted(&rule.id),
                         rule.action.as_str()
                     )
                 });
-                let v = Verdict {
-                    action: rule.action,
-                    reason: Reason::RuleMatch,
-                    rule: Some(&rule.id),
-                    client_ip: Some(client),
-                    method: Some(method),
-                };
-                return (v, None);
+                false
             }
-            Err(()) => return (Verdict::malformed(Some(client), Some(method)), None),
+            Action::Allow | Action::Pass => rule_matches_every(rule, &r, t),
+        };
+        if matched {
+            t.step(|| {
+                format!(
+                    "rule {} matches: {}",
+                    Quoted(&rule.id),
+                    rule.action.as_str()
+                )
+            });
+            let v = Verdict {
+                action: rule.action,
+                reason: Reason::RuleMatch,
+                rule: Some(&rule.id),
+                client_ip: r.client,
+                method: r.method,
+            };
+            return (v, None);
         }
     }
 
+    if !r.is_clean() {
+        return (unclean_outcome(policy, &r, req, t), None);
+    }
+    // A clean request has all of these (the reading marks the request unclean otherwise).
+    let (Some(client), Some(request_method), Some(method)) = (r.client, r.request_method, r.method)
+    else {
+        return (Verdict::malformed(r.client, r.method), None);
+    };
+
     // 6. Partners.
+    let methods = (request_method, method);
     for partner in policy.partners.iter() {
         if !partner.enabled {
             t.step(|| format!("partner {} is disabled", Quoted(&partner.id)));
             continue;
         }
         let Some((action, reason)) =
-            partner_outcome(policy.impersonation, partner, client, ua, methods, t)
+            partner_outcome(policy.impersonation, partner, client, r.ua, methods, t)
         else {
             continue;
         };
@@ -395,6 +405,211 @@ fn evaluate_from<'p, 'a>(
     (v, None)
 }
 
+/// Steps 2 to 4 and the path candidates of step 5. Every step runs whatever an earlier one found: a deny rule needs
+/// every candidate of an unclean request too.
+fn read_request<'a, 'r>(
+    policy: &Policy,
+    req: &Request<'r>,
+    peer: Option<&'a Ip>,
+    held: &'a mut Held,
+    t: &mut impl Tracer,
+) -> Reading<'a, 'r> {
+    let Held {
+        client: held_client,
+        method: held_method,
+        overridden: held_override,
+    } = held;
+    let headers = HeaderIndex::build(req, policy.proxy_header);
+    let mut malformed = peer.is_none();
+
+    // 2. Client IP.
+    let client: Option<&Ip> = match peer {
+        None => None,
+        Some(peer) => match resolve_client(policy, peer, req, headers.forward, t) {
+            Some(Resolved::Peer) => Some(peer),
+            Some(Resolved::Other(ip)) => Some(held_client.insert(ip)),
+            None => {
+                malformed = true;
+                None
+            }
+        },
+    };
+
+    // The request target: its query is read for overrides on every request, its path for `paths` conditions.
+    let target = path::split_target(req.uri);
+    if target.is_none() {
+        malformed = true;
+        t.step(|| {
+            format!(
+                "request target {} is not a path, \"*\" or an absolute URI: malformed input",
+                quote(req.uri)
+            )
+        });
+    }
+    let (target_path, target_query) = target.unwrap_or((b"", b""));
+
+    // 3. Method.
+    // Borrowed, never moved: a method is 34 bytes, and a move is a copy in wasm.
+    let request_method = Method::parse_held(req.method, held_method);
+    if request_method.is_none() {
+        malformed = true;
+        t.step(|| {
+            format!(
+                "method {} is not a token of 1 to 32 characters: malformed input",
+                quote(req.method)
+            )
+        });
+    }
+    let may_override = headers.any_override
+        || may_name_an_override(target_query)
+        || may_name_an_override(req.query)
+        || !req.form.is_empty();
+    let overrides = if may_override {
+        read_overrides(req, target_query, held_override, t)
+    } else {
+        Overrides::default()
+    };
+    malformed |= overrides.invalid;
+    let ambiguous = overrides.conflict;
+    let method = match (request_method, overrides.value) {
+        _ if overrides.invalid || overrides.conflict => None,
+        (Some(m), None) => {
+            t.step(|| format!("method {m}, no override"));
+            Some(m)
+        }
+        (Some(m), Some(o)) => {
+            t.step(|| format!("request method {m}, effective method {o}"));
+            Some(o)
+        }
+        (None, _) => None,
+    };
+
+    // 4. User-Agent.
+    let (ua, ua_malformed) = user_agent(headers.user_agent, t);
+    malformed |= ua_malformed;
+
+    // 5, before any rule: the path candidates, when some rule will look at them. Whether a broken path makes the
+    // request unclean must not depend on which rule comes first.
+    let mut paths = Vec::new();
+    if policy.rules.iter().any(|r| r.enabled && r.paths.is_some()) && target.is_some() {
+        let mut normalised = path::candidates(target_path, true, &mut paths);
+        if may_name_a_route(target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
+            for_each_param_of(req, target_query, &mut |source, name, value| {
+                if name != ROUTE_PARAM.as_bytes() {
+                    return;
+                }
+                t.step(|| format!("{} = {}", source.describe(ROUTE_PARAM), quote(value)));
+                let route = [&b"/wp-json"[..], value].concat();
+                normalised &= path::candidates(&route, false, &mut paths);
+            });
+        }
+        if normalised {
+            t.step(|| {
+                let shown: Vec<String> = paths.iter().map(|p| quote(p)).collect();
+                format!("paths: {}", shown.join(", "))
+            });
+        } else {
+            malformed = true;
+            t.step(|| {
+                format!(
+                    "the path of {} (or a rest_route) cannot be normalised: malformed input",
+                    quote(req.uri)
+                )
+            });
+        }
+    }
+
+    let reading = Reading {
+        client,
+        request_method,
+        method,
+        overridden: overrides.present,
+        ua,
+        ua_slot: headers.user_agent,
+        target_query,
+        paths,
+        malformed,
+        ambiguous,
+    };
+    if !reading.is_clean() {
+        t.step(|| {
+            format!(
+                "the request is unclean ({}): only deny rules apply, and nothing can allow it",
+                reading.unclean_reason().as_str()
+            )
+        });
+    }
+    reading
+}
+
+/// An unclean request that no deny rule matched: impersonation when the policy denies it, else no opinion.
+fn unclean_outcome<'p, 'a>(
+    policy: &'p Policy,
+    r: &Reading<'a, '_>,
+    req: &Request<'_>,
+    t: &mut impl Tracer,
+) -> Verdict<'p, 'a> {
+    if policy.impersonation == Impersonation::Deny {
+        if let Some(client) = r.client {
+            let claimed = policy.partners.iter().find(|partner| {
+                partner.enabled
+                    && !partner.ranges.contains(client)
+                    && user_agents_of(r, req).any(|ua| {
+                        partner.user_agents.iter().any(|p| p.matches(ua))
+                            || partner
+                                .claims
+                                .iter()
+                                .any(|c| contains_lower(ua, c.as_bytes()))
+                    })
+            });
+            if let Some(partner) = claimed {
+                t.step(|| {
+                    format!(
+                        "partner {}: a User-Agent claims to be it but {client} is not in its ranges: impersonation (deny, as the policy says)",
+                        Quoted(&partner.id)
+                    )
+                });
+                return Verdict {
+                    action: Action::Deny,
+                    reason: Reason::Impersonation,
+                    rule: Some(&partner.id),
+                    client_ip: r.client,
+                    method: r.method,
+                };
+            }
+        }
+    }
+    let reason = r.unclean_reason();
+    t.step(|| {
+        format!(
+            "no deny rule matched the unclean request: no opinion ({})",
+            reason.as_str()
+        )
+    });
+    Verdict {
+        action: Action::Pass,
+        reason,
+        rule: None,
+        client_ip: r.client,
+        method: r.method,
+    }
+}
+
+/// The User-Agent candidates: the one User-Agent of a clean request, or every `User-Agent` header (trimmed, empty
+/// ones left out) of an unclean one.
+fn user_agents_of<'x>(
+    r: &'x Reading<'_, '_>,
+    req: &'x Request<'_>,
+) -> impl Iterator<Item = &'x [u8]> + 'x {
+    let all = (!r.is_clean()).then(|| {
+        HeaderIndex::values(r.ua_slot, req, b"user-agent")
+            .map(trim_ows)
+            .filter(|ua| !ua.is_empty())
+    });
+    let one = if all.is_none() { r.ua } else { None };
+    one.into_iter().chain(all.into_iter().flatten())
+}
+
 /// Step 2. `None` means malformed input (already traced).
 fn resolve_client(
     policy: &Policy,
@@ -416,6 +631,16 @@ fn resolve_client(
             )
         });
         return Some(Resolved::Peer);
+    }
+    if !header.is_list() && slot.count > 1 {
+        t.step(|| {
+            format!(
+                "{} appears {} times but holds a single address: malformed input",
+                header.name(),
+                slot.count
+            )
+        });
+        return None;
     }
     let mut values = HeaderIndex::values(slot, req, header.name().as_bytes());
     let value: Cow<'_, [u8]> = if slot.count == 1 {
@@ -443,6 +668,10 @@ fn resolve_client(
         });
         return None;
     }
+    if trim_ows(&value).is_empty() {
+        t.step(|| format!("{} is present but empty: malformed input", header.name()));
+        return None;
+    }
     t.step(|| {
         format!(
             "{peer} is a trusted proxy: reading {} {}",
@@ -451,8 +680,11 @@ fn resolve_client(
         )
     });
     if !header.is_list() {
-        // One address, in the same forms a list entry may take (a port or brackets are tolerated).
-        let ip = parse_hop(&value);
+        let ip = if has_byte(&value, b',') {
+            None
+        } else {
+            parse_hop(&value)
+        };
         match ip {
             Some(ip) => t.step(|| format!("{} holds {ip}: the client is {ip}", header.name())),
             None => {
@@ -461,60 +693,79 @@ fn resolve_client(
         }
         return ip.map(Resolved::Other);
     }
-    let hops: Vec<&[u8]> = match header {
-        ForwardHeader::Forwarded => split_outside_quotes(&value, b','),
-        _ => value.split(|&b| b == b',').collect(),
-    };
-    if hops.len() > MAX_HOPS {
-        t.step(|| {
-            format!(
-                "{} has {} entries, more than {MAX_HOPS}: malformed input",
-                header.name(),
-                hops.len()
-            )
-        });
-        return None;
+    match header {
+        ForwardHeader::Forwarded => {
+            let elements = split_outside_quotes(&value, b',');
+            walk_hops(policy, elements.into_iter().rev(), header, t, |element| {
+                forwarded_for(element).and_then(|v| parse_hop(&v))
+            })
+        }
+        _ => walk_hops(policy, value.rsplit(|&b| b == b','), header, t, parse_hop),
     }
-    let total = hops.len();
-    let mut leftmost = *peer;
-    for (i, hop) in hops.iter().enumerate().rev() {
-        let address = match header {
-            ForwardHeader::Forwarded => forwarded_for(hop).and_then(|v| parse_hop(&v)),
-            _ => parse_hop(hop),
-        };
-        let Some(ip) = address else {
+}
+
+/// Walks a forwarding list from the right (`hops` is already reversed): empty elements are skipped and not counted,
+/// trusted proxies are skipped, the first other address is the client; the leftmost entry when all are trusted.
+/// A malformed entry met before the client, no entry at all, or more than [`MAX_HOPS`] entries walked without
+/// finding the client: `None` (malformed input). Entries left of the client are never read.
+fn walk_hops<'h>(
+    policy: &Policy,
+    hops: impl Iterator<Item = &'h [u8]>,
+    header: ForwardHeader,
+    t: &mut impl Tracer,
+    parse: impl Fn(&[u8]) -> Option<Ip>,
+) -> Option<Resolved> {
+    let mut walked = 0;
+    let mut leftmost = None;
+    for hop in hops {
+        if trim_ows(hop).is_empty() {
+            continue;
+        }
+        walked += 1;
+        if walked > MAX_HOPS {
             t.step(|| {
                 format!(
-                    "entry {} of {total} {} is not an address: malformed input",
-                    i + 1,
+                    "{} has more than {MAX_HOPS} entries from the right without a client: malformed input",
+                    header.name()
+                )
+            });
+            return None;
+        }
+        let Some(ip) = parse(hop) else {
+            t.step(|| {
+                format!(
+                    "entry {walked} from the right, {}, is not an address: malformed input",
                     quote(trim_ows(hop))
                 )
             });
             return None;
         };
         if policy.trusted_proxies.contains(&ip) {
-            t.step(|| {
-                format!(
-                    "entry {} of {total} is {ip}, a trusted proxy: skipped",
-                    i + 1
-                )
-            });
-            leftmost = ip;
+            t.step(|| format!("entry {walked} from the right is {ip}, a trusted proxy: skipped"));
+            leftmost = Some(ip);
             continue;
         }
         t.step(|| {
             format!(
-                "entry {} of {total} is {ip}, not a trusted proxy: the client is {ip}",
-                i + 1
+                "entry {walked} from the right is {ip}, not a trusted proxy: the client is {ip}"
             )
         });
         return Some(Resolved::Other(ip));
     }
-    t.step(|| format!("every entry is a trusted proxy: the leftmost, {leftmost}, is the client"));
-    Some(Resolved::Other(leftmost))
+    match leftmost {
+        Some(ip) => {
+            t.step(|| format!("every entry is a trusted proxy: the leftmost, {ip}, is the client"));
+            Some(Resolved::Other(ip))
+        }
+        None => {
+            t.step(|| format!("{} has no entries: malformed input", header.name()));
+            None
+        }
+    }
 }
 
-/// Splits on `sep` where it stands outside a quoted string (RFC 7239 values may quote commas and semicolons).
+/// Splits on `sep` where it stands outside a quoted string (RFC 7239 values may quote commas and semicolons). The
+/// value is at most [`MAX_HEADER_VALUE`] bytes, which bounds the list.
 fn split_outside_quotes(value: &[u8], sep: u8) -> Vec<&[u8]> {
     let mut parts = Vec::new();
     let (mut start, mut quoted, mut escaped) = (0, false, false);
@@ -528,26 +779,27 @@ fn split_outside_quotes(value: &[u8], sep: u8) -> Vec<&[u8]> {
         } else if b == sep && !quoted {
             parts.push(&value[start..i]);
             start = i + 1;
-            if parts.len() > MAX_HOPS {
-                // Enough to know the list is too long; stop so the work stays bounded by the cap.
-                break;
-            }
         }
     }
-    if parts.len() <= MAX_HOPS {
-        parts.push(&value[start..]);
-    }
+    parts.push(&value[start..]);
     parts
 }
 
-/// The `for=` value of one RFC 7239 element, unquoted. `None` when the element is not well-formed or has no
-/// (or more than one) `for` parameter.
+/// The `for=` value of one RFC 7239 element, unquoted. `None` when the element is not well-formed (whitespace
+/// around `=`, a bad quoted string) or has no (or more than one) `for` parameter. Empty pairs (`for=a;;proto=b`) are
+/// allowed by the RFC's grammar and skipped.
 fn forwarded_for(element: &[u8]) -> Option<Cow<'_, [u8]>> {
     let mut found = None;
     for pair in split_outside_quotes(element, b';') {
         let pair = trim_ows(pair);
+        if pair.is_empty() {
+            continue;
+        }
         let eq = pair.iter().position(|&b| b == b'=')?;
         let (name, raw) = (&pair[..eq], &pair[eq + 1..]);
+        if trim_ows(name).len() != name.len() || trim_ows(raw).len() != raw.len() {
+            return None;
+        }
         let value = unquote(raw)?;
         if name.eq_ignore_ascii_case(b"for") {
             if found.is_some() {
@@ -579,103 +831,189 @@ fn unquote(raw: &[u8]) -> Option<Cow<'_, [u8]>> {
     Some(Cow::Owned(out))
 }
 
-/// Step 3: the effective method after overrides; `None` when it is the request method (no override).
-fn effective_method<'a, T: Tracer>(
-    request_method: &Method,
+/// Where a method override or a `rest_route` was read, for the trace.
+#[derive(Clone, Copy)]
+enum Source {
+    Header(&'static str),
+    Target,
+    Query,
+    Form,
+}
+
+impl Source {
+    fn describe(self, name: &str) -> String {
+        match self {
+            Source::Header(h) => format!("header {h}"),
+            Source::Target => format!("{name} in the request target's query"),
+            Source::Query => format!("{name} in the query string"),
+            Source::Form => format!("{name} in the form"),
+        }
+    }
+}
+
+/// Step 3's overrides: whether any is present, their value when they are all valid and equal, and what is wrong
+/// with them otherwise.
+#[derive(Default)]
+struct Overrides<'a> {
+    present: bool,
+    value: Option<&'a Method>,
+    /// A value is empty, not a token or longer than 32 characters.
+    invalid: bool,
+    /// Two values differ.
+    conflict: bool,
+}
+
+/// Reads every override: the three headers (each occurrence) and the `_method` and `ps_method` parameters of the
+/// target's query, of `query` and of `form`, names read as PHP reads them.
+fn read_overrides<'a, T: Tracer>(
     req: &Request<'_>,
-    any_override_header: bool,
-    t: &mut T,
+    target_query: &[u8],
     slot: &'a mut Option<Method>,
-) -> Result<Option<&'a Method>, Reason> {
-    // The filter runs on everything after the `?`, fragment included: a superset of the query, so it rules out no
-    // less, and the `#` is only looked for when the query has to be read.
-    let after_mark = after_query_mark(req.uri);
-    if !any_override_header && !may_name_an_override(after_mark) {
-        t.step(|| format!("method {request_method}, no override"));
-        return Ok(None);
-    }
-    let query = before_fragment(after_mark);
-    let mut first: Option<Cow<'_, [u8]>> = None;
-    let mut conflict = false;
-    // A generic function, not a closure taking `&dyn Fn`: a trait object would keep the trace's formatting code in
-    // decide's copy of the evaluation (and so in the size-budgeted decision module) although it never runs there.
-    fn consider<T: Tracer>(
-        first: &mut Option<Cow<'_, [u8]>>,
-        conflict: &mut bool,
-        source: impl FnOnce() -> String,
-        value: Cow<'_, [u8]>,
-        t: &mut T,
-    ) {
-        t.step(|| format!("method override {} = {}", source(), quote(&value)));
-        match first {
-            None => *first = Some(Cow::Owned(value.into_owned())),
-            Some(f) if f.eq_ignore_ascii_case(&value) => {}
-            Some(_) => *conflict = true,
+    t: &mut T,
+) -> Overrides<'a> {
+    let mut first: Option<Method> = None;
+    let (mut present, mut invalid, mut conflict) = (false, false, false);
+    let mut shown: Vec<String> = Vec::new();
+    for_each_override(req, target_query, &mut |source, name, value| {
+        present = true;
+        t.step(|| {
+            shown.push(format!("{} ({})", quote(value), source.describe(name)));
+            format!(
+                "method override {} = {}",
+                source.describe(name),
+                quote(value)
+            )
+        });
+        match Method::parse(value) {
+            None => invalid = true,
+            Some(m) => match &first {
+                None => first = Some(m),
+                Some(f) if *f == m => {}
+                Some(_) => conflict = true,
+            },
         }
+    });
+    if !present {
+        return Overrides::default();
     }
-    for name in OVERRIDE_HEADERS.iter() {
-        let values = req
-            .headers
-            .iter()
-            .filter(|(n, _)| eq_lower(n, name.as_bytes()));
-        for (_, v) in values {
-            let source = || format!("header {name}");
-            consider(
-                &mut first,
-                &mut conflict,
-                source,
-                Cow::Borrowed(trim_ows(v)),
-                t,
-            );
-        }
+    t.step(|| {
+        format!(
+            "methods: {} (request), {}",
+            quote(req.method),
+            shown.join(", ")
+        )
+    });
+    if invalid {
+        t.step(|| String::from("a method override is empty, not a token or longer than 32 characters: malformed input"));
+    } else if conflict {
+        t.step(|| String::from("method overrides disagree: ambiguous"));
     }
-    for (name, value) in query_overrides(query) {
-        let source = || format!("query parameter {name}");
-        consider(&mut first, &mut conflict, source, Cow::Owned(value), t);
+    let value = match first {
+        Some(m) if !invalid && !conflict => Some(&*slot.insert(m)),
+        _ => None,
+    };
+    Overrides {
+        present,
+        value,
+        invalid,
+        conflict,
     }
-    match first {
-        None => {
-            t.step(|| format!("method {request_method}, no override"));
-            Ok(None)
-        }
-        Some(_) if conflict => {
-            t.step(|| String::from("method overrides disagree: ambiguous"));
-            Err(Reason::AmbiguousMethodOverride)
-        }
-        Some(value) => match Method::parse_held(&value, slot) {
-            Some(m) => {
-                t.step(|| format!("request method {request_method}, effective method {m}"));
-                Ok(Some(m))
+}
+
+/// Calls `f` with every override value: header values trimmed, parameter values percent-decoded.
+fn for_each_override(
+    req: &Request<'_>,
+    target_query: &[u8],
+    f: &mut impl FnMut(Source, &'static str, &[u8]),
+) {
+    for name in OVERRIDE_HEADERS {
+        for (n, v) in req.headers.iter() {
+            if eq_lower(n, name.as_bytes()) {
+                f(Source::Header(name), name, trim_ows(v));
             }
-            None => {
-                t.step(|| {
-                    format!(
-                        "method override {} is not a valid method: malformed input",
-                        quote(&value)
-                    )
-                });
-                Err(Reason::MalformedInput)
+        }
+    }
+    for_each_param_of(req, target_query, &mut |source, name, value| {
+        if let Some(p) = OVERRIDE_PARAMS.iter().find(|p| p.as_bytes() == name) {
+            f(source, p, value);
+        }
+    });
+}
+
+/// Calls `f` with each parameter the engine reads (`_method`, `ps_method`, `rest_route`) of the target's query, of
+/// `query` and of `form`: its name as PHP reads it and its value percent-decoded.
+fn for_each_param_of(
+    req: &Request<'_>,
+    target_query: &[u8],
+    f: &mut impl FnMut(Source, &[u8], &[u8]),
+) {
+    for (source, query) in [(Source::Target, target_query), (Source::Query, req.query)] {
+        for pair in query.split(|&b| b == b'&') {
+            let eq = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
+            let value = pair.get(eq + 1..).unwrap_or_default();
+            param(&pair[..eq], value, &mut |name, value| {
+                f(source, name, value)
+            });
+        }
+    }
+    for (name, value) in req.form.iter() {
+        param(name, value, &mut |name, value| f(Source::Form, name, value));
+    }
+}
+
+/// One parameter, raw: `f` gets its name as PHP reads it and its decoded value when the name is one the engine reads.
+fn param(raw_name: &[u8], raw_value: &[u8], f: &mut impl FnMut(&[u8], &[u8])) {
+    // Cheap filter before decoding: a name that folds to one the engine reads says `method` or `route`
+    // literally, or percent-encodes something.
+    if raw_name.len() < 6
+        || !(has_byte(raw_name, b'%')
+            || contains(raw_name, b"method")
+            || contains(raw_name, b"route"))
+    {
+        return;
+    }
+    let name = php_name(&url_decode(raw_name));
+    if READ_PARAMS.iter().any(|p| p.as_bytes() == name.as_slice()) {
+        f(&name, &url_decode(raw_value));
+    }
+}
+
+/// A parameter name (already percent-decoded) as PHP registers it in `$_GET`, `$_POST` and `$_REQUEST`: cut at the
+/// first NUL, leading spaces dropped, `.` and space turned into `_`; at the first `[`, the name of an array parameter
+/// (`name[...]`, when a `]` follows) ends, and an unmatched `[` becomes `_` (as do `.`, space and `[` after it,
+/// which PHP 8 does and which no name the engine reads can tell apart from PHP 7's). Empty when PHP ignores the
+/// parameter (an empty name, or one starting with `[`).
+fn php_name(decoded: &[u8]) -> Vec<u8> {
+    let name = &decoded[..find_byte(decoded, 0).unwrap_or(decoded.len())];
+    let skip = name.iter().take_while(|&&b| b == b' ').count();
+    let name = &name[skip..];
+    let mut out = Vec::with_capacity(name.len());
+    for (i, &b) in name.iter().enumerate() {
+        match b {
+            b'[' if out.is_empty() => return out,
+            b'[' if has_byte(&name[i + 1..], b']') => return out,
+            b'[' => {
+                out.push(b'_');
+                out.extend(name[i + 1..].iter().map(|&c| match c {
+                    b' ' | b'.' | b'[' => b'_',
+                    c => c,
+                }));
+                return out;
             }
-        },
+            b' ' | b'.' => out.push(b'_'),
+            b => out.push(b),
+        }
     }
+    out
 }
 
-/// Everything after the first `?` of a request target (the query and any fragment); empty when there is none.
-fn after_query_mark(uri: &[u8]) -> &[u8] {
-    match find_byte(uri, b'?') {
-        Some(i) => &uri[i + 1..],
-        None => b"",
-    }
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The part before any `#`.
-fn before_fragment(s: &[u8]) -> &[u8] {
-    &s[..find_byte(s, b'#').unwrap_or(s.len())]
-}
-
-/// Whether any parameter of `query` can decode to `_method` or `ps_method`: only if the query says `method`
-/// literally or percent-encodes something. Most queries (`?page=2`) are ruled out here, in one pass over them,
-/// without splitting and decoding them.
+/// Whether any parameter of `query` can be named `_method` or `ps_method` as PHP reads names: only if the query
+/// says `method` literally or percent-encodes something. Most queries (`?page=2`) are ruled out here, in one pass
+/// over them, without splitting and decoding them.
 fn may_name_an_override(query: &[u8]) -> bool {
     let mut at = 0;
     while let Some(i) = find_either(&query[at..], b'%', b'm') {
@@ -688,41 +1026,12 @@ fn may_name_an_override(query: &[u8]) -> bool {
     false
 }
 
-/// `_method` and `ps_method` query parameters, decoded the way PHP fills `$_GET` (which is what WordPress and
-/// PrestaShop read): `+` is a space, `%XX` a byte, and in the name leading spaces are dropped and `.` and ` `
-/// become `_` — so `?.method=DELETE` is an override too. Array forms (`_method[]=…`) are not strings and are
-/// ignored, as the shop would not use them as a method.
-fn query_overrides(query: &[u8]) -> impl Iterator<Item = (&'static str, Vec<u8>)> + '_ {
-    query.split(|&b| b == b'&').filter_map(|pair| {
-        let eq = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
-        let raw_name = &pair[..eq];
-        // Cheap filter before decoding: the name must contain "method" in some spelling.
-        if raw_name.len() < 6 {
-            return None;
-        }
-        let mut name = url_decode(raw_name);
-        let skip = name.iter().take_while(|&&b| b == b' ').count();
-        name.drain(..skip);
-        if has_byte(&name, b'[') {
-            return None;
-        }
-        for b in name.iter_mut() {
-            if *b == b' ' || *b == b'.' {
-                *b = b'_';
-            }
-        }
-        let which = OVERRIDE_PARAMS
-            .iter()
-            .find(|p| p.as_bytes() == name.as_slice())?;
-        let value = if eq < pair.len() {
-            url_decode(&pair[eq + 1..])
-        } else {
-            Vec::new()
-        };
-        Some((*which, value))
-    })
+/// [`may_name_an_override`] for `rest_route` (only asked when a rule has a `paths` condition).
+fn may_name_a_route(query: &[u8]) -> bool {
+    has_byte(query, b'%') || contains(query, b"route")
 }
 
+/// Percent-decodes as PHP's `urldecode` does: `+` is a space, `%XX` a byte, and a broken `%` sequence is kept.
 fn url_decode(s: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(s.len());
@@ -745,12 +1054,13 @@ fn url_decode(s: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Step 4: the trimmed User-Agent, `None` when absent or empty; `Err` when malformed.
-fn user_agent<'r>(slot: Slot<'r>, t: &mut impl Tracer) -> Result<Option<&'r [u8]>, ()> {
+/// Step 4: the trimmed User-Agent, `None` when absent or empty (or when the request is malformed here), and whether
+/// it is malformed: several `User-Agent` headers, one longer than [`MAX_HEADER_VALUE`] or not UTF-8.
+fn user_agent<'r>(slot: Slot<'r>, t: &mut impl Tracer) -> (Option<&'r [u8]>, bool) {
     match slot.count {
         0 => {
             t.step(|| String::from("no User-Agent"));
-            Ok(None)
+            (None, false)
         }
         1 => {
             let raw = slot.first_value;
@@ -759,7 +1069,7 @@ fn user_agent<'r>(slot: Slot<'r>, t: &mut impl Tracer) -> Result<Option<&'r [u8]
                 t.step(|| {
                     format!("User-Agent is longer than {MAX_HEADER_VALUE} bytes: malformed input")
                 });
-                return Err(());
+                return (None, true);
             }
             let ua = trim_ows(raw);
             if !is_ascii(ua) && core::str::from_utf8(ua).is_err() {
@@ -769,18 +1079,18 @@ fn user_agent<'r>(slot: Slot<'r>, t: &mut impl Tracer) -> Result<Option<&'r [u8]
                         quote(ua)
                     )
                 });
-                return Err(());
+                return (None, true);
             }
             if ua.is_empty() {
                 t.step(|| String::from("empty User-Agent: treated as none"));
-                return Ok(None);
+                return (None, false);
             }
             t.step(|| format!("User-Agent {}", quote(ua)));
-            Ok(Some(ua))
+            (Some(ua), false)
         }
         n => {
             t.step(|| format!("{n} User-Agent headers: malformed input"));
-            Err(())
+            (None, true)
         }
     }
 }
@@ -792,65 +1102,102 @@ fn methods_allowed(
     set.contains(request) && set.contains(effective)
 }
 
-/// Step 5 for one rule whose `ip` condition (checked by the caller) held. Conditions are checked in the order ip,
-/// user_agents, methods, paths; the first that fails ends the check, so a path is only normalised (and can only be
-/// malformed) when everything else held.
-fn rule_matches(
-    rule: &Rule,
-    ua: Option<&[u8]>,
-    methods: (&Method, &Method),
-    req: &Request<'_>,
-    normalised_path: &mut Option<Option<Vec<u8>>>,
-    t: &mut impl Tracer,
-) -> Result<bool, ()> {
+/// Step 5 for an `allow` or `pass` rule on a clean request: every condition holds for every candidate. Conditions
+/// are checked in the order ip, user_agents, methods, paths; the first that fails ends the check.
+fn rule_matches_every(rule: &Rule, r: &Reading<'_, '_>, t: &mut impl Tracer) -> bool {
+    let id = Quoted(&rule.id);
+    if let Some(ranges) = &rule.ip {
+        if !r.client.is_some_and(|c| ranges.contains(c)) {
+            t.step(|| format!("rule {id}: the client is not in its ranges"));
+            return false;
+        }
+    }
     if let Some(patterns) = &rule.user_agents {
-        if !ua.is_some_and(|ua| patterns.iter().any(|p| p.matches(ua))) {
-            t.step(|| {
-                format!(
-                    "rule {}: the User-Agent matches none of its patterns",
-                    Quoted(&rule.id)
-                )
-            });
-            return Ok(false);
+        if !r
+            .ua
+            .is_some_and(|ua| patterns.iter().any(|p| p.matches(ua)))
+        {
+            t.step(|| format!("rule {id}: the User-Agent matches none of its patterns"));
+            return false;
         }
     }
     if let Some(set) = &rule.methods {
-        if !methods_allowed(set, methods) {
-            t.step(|| {
-                format!(
-                    "rule {}: method {} / {} is not in its methods",
-                    Quoted(&rule.id),
-                    methods.0,
-                    methods.1
-                )
-            });
-            return Ok(false);
+        let every = match (r.request_method, r.method) {
+            (Some(a), Some(b)) => methods_allowed(set, (a, b)),
+            _ => false,
+        };
+        if !every {
+            t.step(|| format!("rule {id}: not every method candidate is in its methods"));
+            return false;
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let normal = normalised_path.get_or_insert_with(|| path::normalise(path::path_of(req.uri)));
-        let Some(normal) = normal.as_deref() else {
-            t.step(|| {
-                format!(
-                    "rule {}: the path of {} cannot be normalised: malformed input",
-                    Quoted(&rule.id),
-                    quote(req.uri)
-                )
+        let every = !r.paths.is_empty()
+            && r.paths.iter().all(|p| {
+                prefixes
+                    .iter()
+                    .any(|prefix| p.starts_with(prefix.as_bytes()))
             });
-            return Err(());
-        };
-        if !prefixes.iter().any(|p| normal.starts_with(p.as_bytes())) {
+        if !every {
             t.step(|| {
-                format!(
-                    "rule {}: path {} does not start with any of its prefixes",
-                    Quoted(&rule.id),
-                    quote(normal)
-                )
+                format!("rule {id}: not every path candidate starts with one of its prefixes")
             });
-            return Ok(false);
+            return false;
         }
     }
-    Ok(true)
+    true
+}
+
+/// Step 5 for a `deny` rule, clean or unclean request: every condition holds for some candidate (each condition
+/// on its own: ambiguity never helps a client out of a deny).
+fn deny_rule_matches(
+    rule: &Rule,
+    r: &Reading<'_, '_>,
+    req: &Request<'_>,
+    t: &mut impl Tracer,
+) -> bool {
+    let id = Quoted(&rule.id);
+    if let Some(ranges) = &rule.ip {
+        if !r.client.is_some_and(|c| ranges.contains(c)) {
+            t.step(|| match r.client {
+                Some(c) => format!("rule {id}: {c} is not in its ranges"),
+                None => format!("rule {id}: no client address to compare with its ranges"),
+            });
+            return false;
+        }
+    }
+    if let Some(patterns) = &rule.user_agents {
+        if !user_agents_of(r, req).any(|ua| patterns.iter().any(|p| p.matches(ua))) {
+            t.step(|| format!("rule {id}: no User-Agent matches its patterns"));
+            return false;
+        }
+    }
+    if let Some(set) = &rule.methods {
+        let mut any = r.request_method.is_some_and(|m| set.contains(m))
+            || r.method.is_some_and(|m| set.contains(m));
+        if !any && r.overridden && r.method.is_none() {
+            // Disagreeing or invalid overrides: each value is a candidate.
+            for_each_override(req, r.target_query, &mut |_, _, value| {
+                any = any || Method::parse(value).is_some_and(|m| set.contains(&m));
+            });
+        }
+        if !any {
+            t.step(|| format!("rule {id}: no method candidate is in its methods"));
+            return false;
+        }
+    }
+    if let Some(prefixes) = &rule.paths {
+        let any = r.paths.iter().any(|p| {
+            prefixes.iter().any(|prefix| {
+                p.len() >= prefix.len() && p[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+            })
+        });
+        if !any {
+            t.step(|| format!("rule {id}: no path candidate starts with one of its prefixes"));
+            return false;
+        }
+    }
+    true
 }
 
 /// Step 6 for one partner; `None` is `no_match`.
@@ -949,7 +1296,10 @@ mod tests {
             "/?.method=PATCH",
             "/?ps%5Fmethod=PATCH",
             "/?ps.method=PATCH",
-            "/?a=1&_method=patch#x",
+            "/?a=1&_method=patch",
+            "/?_method%00x=PATCH",
+            "/?ps[method=PATCH",
+            "/?_method[]=PATCH",
         ] {
             assert_eq!(
                 effective(uri),
@@ -964,6 +1314,7 @@ mod tests {
             "/?methods=PATCH",
             "/?_METHOD=PATCH",
             "/?%41=PATCH",
+            "/?_method[=PATCH",
         ] {
             assert_eq!(
                 effective(uri),
@@ -973,33 +1324,66 @@ mod tests {
         }
     }
 
-    /// The one-pass query scans against their plain definitions, on every target made of a few pieces that matter
-    /// to them (`?`, `#`, `%`, `method` and parts of it).
+    /// The one-pass query filter against its plain definition, on every query made of a few pieces that matter to
+    /// it (`%`, `method` and parts of it).
     #[test]
-    fn query_scans_match_their_definitions() {
-        let pieces: [&[u8]; 9] = [
-            b"?", b"#", b"%", b"method", b"meth", b"m", b"od", b"x=", b"&",
-        ];
-        let mut targets: Vec<Vec<u8>> = alloc::vec![Vec::new()];
+    fn query_filter_matches_its_definition() {
+        let pieces: [&[u8]; 8] = [b"#", b"%", b"method", b"meth", b"m", b"od", b"x=", b"&"];
+        let mut queries: Vec<Vec<u8>> = alloc::vec![Vec::new()];
         for _ in 0..4 {
-            let longer: Vec<Vec<u8>> = targets
+            let longer: Vec<Vec<u8>> = queries
                 .iter()
                 .flat_map(|t| pieces.iter().map(move |p| [t.as_slice(), p].concat()))
                 .collect();
-            targets.extend(longer);
+            queries.extend(longer);
         }
-        assert!(targets.len() > 7000);
-        for t in &targets {
-            let q = match t.iter().position(|&b| b == b'?') {
-                None => &b""[..],
-                Some(i) => {
-                    let q = &t[i + 1..];
-                    &q[..q.iter().position(|&b| b == b'#').unwrap_or(q.len())]
-                }
-            };
-            assert_eq!(before_fragment(after_query_mark(t)), q, "{t:?}");
+        assert!(queries.len() > 4000);
+        for q in &queries {
             let may = q.contains(&b'%') || q.windows(6).any(|w| w == b"method");
             assert_eq!(may_name_an_override(q), may, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn a_hash_is_data() {
+        // `#` is a token character: the value is the whole `patch#x`, and `/x#?_method=…` has a query.
+        assert_eq!(
+            effective("/?_method=patch#x"),
+            (Reason::NoMatch, Some(String::from("PATCH#X")))
+        );
+        assert_eq!(
+            effective("/x#y?_method=PATCH"),
+            (Reason::NoMatch, Some(String::from("PATCH")))
+        );
+    }
+
+    #[test]
+    fn parameter_names_fold_as_php_reads_them() {
+        for (raw, folded) in [
+            ("_method", "_method"),
+            ("_method%00junk", "_method"),
+            ("%20%20_method", "_method"),
+            ("+_method", "_method"),
+            ("ps+method", "ps_method"),
+            ("ps.method", "ps_method"),
+            ("ps[method", "ps_method"),
+            ("rest[route", "rest_route"),
+            ("_method[]", "_method"),
+            ("_method[x][y]", "_method"),
+            ("_method[x]junk", "_method"),
+            ("_method[", "_method_"),
+            ("_method[a.b", "_method_a_b"),
+            ("a[b[c", "a_b_c"),
+            ("[_method]", ""),
+            ("%00_method", ""),
+            ("_METHOD", "_METHOD"),
+            ("%5Fmethod", "_method"),
+        ] {
+            assert_eq!(
+                php_name(&url_decode(raw.as_bytes())),
+                folded.as_bytes(),
+                "{raw}"
+            );
         }
     }
 }

@@ -15,15 +15,16 @@ sendcloud-gate: decides whether a request to a self-hosted shop is verified Send
 
 USAGE:
   sendcloud-gate check   [--policy FILE] [--json] --remote-addr IP [--method M] [--uri U] [--ua UA]
-                         [--header 'Name: value']...
+                         [--header 'Name: value']... [--query Q] [--form 'name=value']...
   sendcloud-gate check   [--policy FILE] [--json] --requests FILE|-     (one request JSON per line)
   sendcloud-gate explain ...same arguments as check; prints the decision with its trace
-  sendcloud-gate policy check FILE            validate a policy
+  sendcloud-gate policy check FILE            validate a policy (warnings on standard error)
   sendcloud-gate policy show [FILE]           the effective policy, presets expanded, with provenance
   sendcloud-gate policy compile FILE -o OUT   the compiled policy as bytes (for PHP and wasm hosts)
 
 Without --policy the policy is the default one: the Sendcloud preset, nothing else.
---policy also takes a compiled policy file. --method defaults to GET, --uri to /.
+--policy also takes a compiled policy file. --method defaults to GET, --uri to /. --query is the query string
+as the application sees it (after a rewrite), --form a body parameter the application parsed (e.g. _method).
 Exit status: 0 when every request was evaluated, 2 for a usage error, an invalid policy or an input line
 that is not a request.
 ";
@@ -117,6 +118,7 @@ fn policy_command(args: &[OsString]) -> Result<(), Fail> {
     match (args.first().copied(), &args[1.min(args.len())..]) {
         (Some("check"), [file]) => {
             let policy = load_policy(Some(file))?;
+            print_warnings(file, &policy);
             let enabled = policy.partners.iter().filter(|p| p.enabled).count();
             let rules = policy.rules.iter().filter(|r| r.enabled).count();
             println!("{file}: valid ({enabled} enabled partner(s), {rules} enabled rule(s))");
@@ -131,7 +133,9 @@ fn policy_command(args: &[OsString]) -> Result<(), Fail> {
             Ok(())
         }
         (Some("compile"), [file, flag, out]) if *flag == "-o" => {
-            let bytes = load_policy(Some(file))?.to_bytes();
+            let policy = load_policy(Some(file))?;
+            print_warnings(file, &policy);
+            let bytes = policy.to_bytes();
             fs::write(out, &bytes).map_err(|e| Fail(format!("cannot write {out}: {e}")))?;
             println!("{out}: {} bytes", bytes.len());
             Ok(())
@@ -139,6 +143,13 @@ fn policy_command(args: &[OsString]) -> Result<(), Fail> {
         _ => Err(Fail(format!(
             "usage: policy check FILE | policy show [FILE] | policy compile FILE -o OUT\n\n{USAGE}"
         ))),
+    }
+}
+
+/// A policy's warnings on standard error, one per line with its JSON path; they never change the exit status.
+fn print_warnings(file: &str, policy: &Policy) {
+    for w in policy.warnings() {
+        eprintln!("{file}: warning: {w}");
     }
 }
 
@@ -152,6 +163,8 @@ struct CheckArgs {
     method: Option<Vec<u8>>,
     uri: Option<Vec<u8>>,
     headers: Vec<(Vec<u8>, Vec<u8>)>,
+    query: Option<Vec<u8>>,
+    form: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 fn parse_check_args(args: &[OsString]) -> Result<CheckArgs, Fail> {
@@ -179,14 +192,27 @@ fn parse_check_args(args: &[OsString]) -> Result<CheckArgs, Fail> {
                     Fail(format!("--header {h:?} is not of the form 'Name: value'"))
                 })?);
             }
+            "--query" => out.query = Some(arg_bytes(value("--query")?)),
+            "--form" => {
+                let p = arg_bytes(value("--form")?);
+                let eq = p.iter().position(|&b| b == b'=').unwrap_or(p.len());
+                let value = p.get(eq + 1..).unwrap_or_default().to_vec();
+                out.form.push((p[..eq].to_vec(), value));
+            }
             other => return Err(Fail(format!("unknown argument {other:?}\n\n{USAGE}"))),
         }
     }
     match (&out.requests, &out.remote_addr) {
         (Some(_), Some(_)) => Err(Fail("give either --requests or --remote-addr, not both".into())),
         (None, None) => Err(Fail(format!("--remote-addr IP (or --requests FILE) is required\n\n{USAGE}"))),
-        (Some(_), None) if out.method.is_some() || out.uri.is_some() || !out.headers.is_empty() => {
-            Err(Fail("--method, --uri, --ua and --header describe one request; with --requests each line does".into()))
+        (Some(_), None)
+            if out.method.is_some()
+                || out.uri.is_some()
+                || !out.headers.is_empty()
+                || out.query.is_some()
+                || !out.form.is_empty() =>
+        {
+            Err(Fail("--method, --uri, --ua, --header, --query and --form describe one request; with --requests each line does".into()))
         }
         _ => Ok(out),
     }
@@ -217,6 +243,12 @@ fn evaluate(args: &[OsString], explain: bool) -> Result<(), Fail> {
         );
         for (n, v) in &a.headers {
             req = req.header(n, v);
+        }
+        if let Some(q) = &a.query {
+            req = req.query(q);
+        }
+        for (n, v) in &a.form {
+            req = req.form_param(n, v);
         }
         print_one(&mut out, &policy, &req, a.json, explain)?;
         return Ok(out.flush()?);

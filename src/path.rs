@@ -21,45 +21,103 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-/// The path part of a request target: before `?` (and before `#`, which no client should send).
-/// An absolute-form target (`http://host/path`) is reduced to its path.
-pub fn path_of(uri: &[u8]) -> &[u8] {
-    let end = uri
-        .iter()
-        .position(|&b| b == b'?' || b == b'#')
-        .unwrap_or(uri.len());
-    let mut path = &uri[..end];
-    if let Some(scheme_end) = path.windows(3).position(|w| w == b"://") {
-        if path[..scheme_end]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(b))
-            && scheme_end > 0
-        {
+/// A request target split into its path and its query (everything after the first `?`). The contract's forms:
+/// empty (`/`), origin form (`/path?query`), `*`, and absolute form (`http://host/path?query`, reduced to its path,
+/// `/` when it has none, and query). `#` is an ordinary byte: a request target has no fragment, so `/a#b?c` is the
+/// path `/a#b` and the query `c`. `None` for anything else (`wp-admin`, `?x=1`): such a target is not a request a
+/// server would route, and the request is unclean.
+pub fn split_target(uri: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (path, query) = match uri.iter().position(|&b| b == b'?') {
+        Some(i) => (&uri[..i], &uri[i + 1..]),
+        None => (uri, &b""[..]),
+    };
+    match uri.first() {
+        None => Some((b"/", b"")),
+        Some(b'/') => Some((path, query)),
+        Some(b'*') if uri.len() == 1 => Some((uri, b"")),
+        Some(_) => {
+            let scheme_end = path.windows(3).position(|w| w == b"://")?;
+            let scheme = &path[..scheme_end];
+            let valid_scheme = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+                && scheme
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(b));
+            if !valid_scheme {
+                return None;
+            }
             let after = &path[scheme_end + 3..];
-            path = after
+            let path = after
                 .iter()
                 .position(|&b| b == b'/')
                 .map_or(&b"/"[..], |i| &after[i..]);
+            Some((path, query))
         }
     }
-    path
 }
 
-/// Normalises a path. `None` for broken percent-encoding or an encoded NUL.
+/// Normalises a path: unreserved escapes decoded, dot segments removed, then runs of `/` collapsed. `None` for broken
+/// percent-encoding or an encoded NUL. (Policy path prefixes are normalised this way.)
 pub fn normalise(path: &[u8]) -> Option<Vec<u8>> {
     let decoded = decode_unreserved(path)?;
-    let without_dots = remove_dot_segments(&decoded);
-    let mut out = Vec::with_capacity(without_dots.len());
-    for &b in &without_dots {
+    Some(non_empty(collapse_slashes(&remove_dot_segments(&decoded))))
+}
+
+/// Every path a server or an application may route `path` to, normalised, without repeats, into `out`: the two
+/// orders of collapsing `//` and removing dot segments (`/x//../a` is `/a` one way and `/x/a` the other), and the
+/// same again with `%2F` decoded to `/` when the path has one (nginx decodes it before routing: a `/` hidden as
+/// `%2F` must not climb past a prefix unseen). `false` when the path cannot be normalised (broken percent-encoding,
+/// an encoded NUL); `out` then holds what was added before.
+pub fn candidates(path: &[u8], decode_slashes: bool, out: &mut Vec<Vec<u8>>) -> bool {
+    let Some(decoded) = decode_unreserved(path) else {
+        return false;
+    };
+    let mut add = |p: Vec<u8>| {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    let dots_first = non_empty(collapse_slashes(&remove_dot_segments(&decoded)));
+    let slashes_first = non_empty(remove_dot_segments(&collapse_slashes(&decoded)));
+    let encoded_slash = decode_slashes
+        && decoded
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1] == b'2' && w[2] == b'F');
+    add(dots_first);
+    add(slashes_first);
+    if encoded_slash {
+        let mut plain = Vec::with_capacity(decoded.len());
+        let mut i = 0;
+        while i < decoded.len() {
+            if decoded[i..].starts_with(b"%2F") {
+                plain.push(b'/');
+                i += 3;
+            } else {
+                plain.push(decoded[i]);
+                i += 1;
+            }
+        }
+        add(non_empty(collapse_slashes(&remove_dot_segments(&plain))));
+        add(non_empty(remove_dot_segments(&collapse_slashes(&plain))));
+    }
+    true
+}
+
+fn collapse_slashes(path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    for &b in path {
         if b == b'/' && out.last() == Some(&b'/') {
             continue;
         }
         out.push(b);
     }
-    if out.is_empty() {
-        out.push(b'/');
+    out
+}
+
+fn non_empty(mut path: Vec<u8>) -> Vec<u8> {
+    if path.is_empty() {
+        path.push(b'/');
     }
-    Some(out)
+    path
 }
 
 fn decode_unreserved(path: &[u8]) -> Option<Vec<u8>> {
@@ -172,10 +230,45 @@ mod tests {
     }
 
     #[test]
-    fn path_of_uri() {
-        assert_eq!(path_of(b"/a/b?x=1"), b"/a/b");
-        assert_eq!(path_of(b"/a#f"), b"/a");
-        assert_eq!(path_of(b"https://shop.example/wp-json/x?y"), b"/wp-json/x");
-        assert_eq!(path_of(b"http://shop.example"), b"/");
+    fn splits_targets() {
+        fn split(t: &str) -> Option<(&[u8], &[u8])> {
+            split_target(t.as_bytes())
+        }
+        assert_eq!(split("/a/b?x=1"), Some((&b"/a/b"[..], &b"x=1"[..])));
+        assert_eq!(split("/a#f?x"), Some((&b"/a#f"[..], &b"x"[..])));
+        assert_eq!(split("/a?x#f"), Some((&b"/a"[..], &b"x#f"[..])));
+        assert_eq!(split(""), Some((&b"/"[..], &b""[..])));
+        assert_eq!(split("*"), Some((&b"*"[..], &b""[..])));
+        assert_eq!(
+            split("https://shop.example/wp-json/x?y"),
+            Some((&b"/wp-json/x"[..], &b"y"[..]))
+        );
+        assert_eq!(split("http://shop.example"), Some((&b"/"[..], &b""[..])));
+        assert_eq!(
+            split("http://shop.example?_method=PUT"),
+            Some((&b"/"[..], &b"_method=PUT"[..]))
+        );
+        for bad in ["wp-admin", "?x=1", "**", "1http://x/", "://x/", "#/a"] {
+            assert_eq!(split(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn candidates_cover_both_orders_and_encoded_slashes() {
+        let c = |p: &str| {
+            let mut out = Vec::new();
+            assert!(candidates(p.as_bytes(), true, &mut out), "{p}");
+            out.into_iter()
+                .map(|v| alloc::string::String::from_utf8(v).unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(c("/wp-json/wc/v3/orders"), ["/wp-json/wc/v3/orders"]);
+        assert_eq!(c("/x//../a"), ["/x/a", "/a"]);
+        assert_eq!(
+            c("/wp-json/office/..%2f..%2fwp-admin/"),
+            ["/wp-json/office/..%2F..%2Fwp-admin/", "/wp-admin/"]
+        );
+        let mut out = Vec::new();
+        assert!(!candidates(b"/a/%zz", true, &mut out));
     }
 }

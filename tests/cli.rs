@@ -184,7 +184,7 @@ fn policy_check_and_show() {
     let o = run(&["policy", "show"]);
     assert!(stdout(&o).contains("\"94.232.247.0/24\""));
 
-    let bad = temp("bad.json", b"{\n  \"rules\": [\n    {\"id\": \"a\", \"action\": \"allow\"},\n    {\"id\": \"b\", \"action\": \"allow\", \"ip\": [\"10.0.0.0/33\"]}\n  ]\n}\n");
+    let bad = temp("bad.json", b"{\n  \"rules\": [\n    {\"id\": \"a\", \"action\": \"deny\"},\n    {\"id\": \"b\", \"action\": \"allow\", \"ip\": [\"10.0.0.0/33\"]}\n  ]\n}\n");
     let o = run(&["policy", "check", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);

@@ -68,7 +68,7 @@ proptest! {
 
 const TRUSTED: &str = "10.0.0.0/8";
 
-/// The contract's step 2 for X-Forwarded-For, written as plainly as possible: `Err` is malformed input.
+/// The contract's step 2 for X-Forwarded-For (v2), written as plainly as possible: `Err` is malformed input.
 fn reference_client(peer: IpAddr, header: Option<&str>) -> Result<IpAddr, ()> {
     let trusted = |ip: IpAddr| matches!(ip, IpAddr::V4(v) if v.octets()[0] == 10);
     let Some(header) = header else {
@@ -77,15 +77,24 @@ fn reference_client(peer: IpAddr, header: Option<&str>) -> Result<IpAddr, ()> {
     if !trusted(peer) {
         return Ok(peer);
     }
-    let entries: Vec<&str> = header.split(',').collect();
-    if entries.len() > 64 {
+    // Empty elements are skipped and not counted; a header with no entry at all is malformed.
+    let entries: Vec<&str> = header
+        .split(',')
+        .filter(|e| !e.trim_matches([' ', '\t']).is_empty())
+        .collect();
+    if entries.is_empty() {
         return Err(());
     }
     let parse = |e: &str| -> Option<IpAddr> {
         let e = e.trim_matches([' ', '\t']);
         let ip = IpAddr::from_str(e)
             .ok()
-            .or_else(|| SocketAddr::from_str(e).ok().map(|s| s.ip()))
+            .or_else(|| {
+                SocketAddr::from_str(e)
+                    .ok()
+                    .filter(|s| s.port() != 0)
+                    .map(|s| s.ip())
+            })
             .or_else(|| {
                 e.strip_prefix('[')?
                     .strip_suffix(']')
@@ -95,7 +104,11 @@ fn reference_client(peer: IpAddr, header: Option<&str>) -> Result<IpAddr, ()> {
         Some(ip.to_canonical())
     };
     let mut leftmost = peer;
-    for e in entries.iter().rev() {
+    for (walked, e) in entries.iter().rev().enumerate() {
+        // More than 64 entries walked without finding the client.
+        if walked == 64 {
+            return Err(());
+        }
         let ip = parse(e).ok_or(())?;
         if !trusted(ip) {
             return Ok(ip);
@@ -110,6 +123,7 @@ fn hop() -> impl Strategy<Value = String> {
         (0u8..4).prop_map(|n| format!("10.0.0.{n}")),
         (0u8..4).prop_map(|n| format!("198.51.100.{n}")),
         (0u8..4).prop_map(|n| format!("203.0.113.{n}:{}", 1000 + u16::from(n))),
+        (0u8..2).prop_map(|n| format!("203.0.113.{n}:{n}")),
         (0u8..4).prop_map(|n| format!("[2001:db8::{n}]:443")),
         (0u8..4).prop_map(|n| format!("2001:db8::{n}")),
         Just("::ffff:10.1.2.3".to_string()),
@@ -158,7 +172,7 @@ proptest! {
 const POLICIES: &[&str] = &[
     "{}",
     r#"{"impersonation":"deny","trusted_proxies":{"presets":["private","loopback"],"header":"forwarded"}}"#,
-    r#"{"trusted_proxies":{"ranges":["0.0.0.0/0","::/0"],"header":"x-real-ip"},
+    r#"{"trusted_proxies":{"ranges":["1.0.0.0/8","10.0.0.0/8","2001:db8::/32"],"header":"x-real-ip"},
         "rules":[{"id":"p","action":"allow","paths":["/wp-json"],"user_agents":["*a*b*{shop}*"]}]}"#,
 ];
 
