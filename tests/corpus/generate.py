@@ -108,7 +108,7 @@ policy("rules-catchall", {
          "paths": ["/wp-json/"]},
         {"id": "catch-all", "action": "deny"},
     ],
-}, "rule with no conditions matches everything (even Sendcloud); ip+paths rule")
+}, "deny rule with no conditions matches everything (Sendcloud and, v2, unclean input too); allow ip+paths rule")
 
 policy("rules-paths", {
     "rules": [
@@ -118,7 +118,8 @@ policy("rules-paths", {
         {"id": "api", "action": "pass", "paths": ["/wp-json/wc/"]},
         {"id": "tilde", "action": "deny", "paths": ["/~user/"]},
     ],
-}, "paths conditions: normalisation, broken encodings only when evaluated, query ignored")
+}, "paths conditions: normalisation, %2F and rest_route candidates, case-insensitive deny prefixes; "
+   "a broken path makes the request unclean (enabled rules have paths)")
 
 policy("custom-partner", {
     "partners": [
@@ -2201,6 +2202,75 @@ bad("dup", {"partners": [{"preset": "sendcloud"}], "rules": [{"id": "sendcloud",
 bad("dup", {"partners": [{"preset": "sendcloud"}, {"preset": "sendcloud"}]}, None)
 
 # ==========================================================================
+# Warnings (v2): valid policies and the exact JSON paths of their warnings, in order of appearance.
+# An allow rule (enabled or not) without an `ip` condition -> rules[i]; an allow rule's path prefix that
+# does not end in `/` -> rules[i].paths[j] (after rules[i] for the same rule). Nothing else warns.
+# ==========================================================================
+WARN = []
+
+# every corpus policy, by hand
+WARN_OF_POLICY = {
+    "trusted-xff": [], "trusted-forwarded": [], "trusted-real-ip": [], "trusted-true-client-ip": [],
+    "cloudflare": [], "loopback-private": [], "deny-impersonation": [],
+    "rules": [],                 # allow rules office, explicit-on have ip; deny/pass rules never warn
+    "rules-order": [], "rules-catchall": [],   # sc-api: ip and /wp-json/ (ends in /)
+    "rules-paths": [],           # deny prefixes /wp-admin, /wp-login.php: deny rules do not warn
+    "custom-partner": [], "partner-order": [], "disabled-partner": [], "no-partners": [], "ipv6": [],
+    "spec-example": [], "explicit-default": [], "rules-mixed-paths": [], "ipv6-mapped-cidr": [],
+    "deny-ip": [], "deny-delete": [], "allow-office-path": [], "deny-admin-path": [], "paths-any-rule": [],
+    "paths-disabled": [], "dot-order": [], "deny-imp-rules": [], "deny-imp-partners": [],
+    "allow-ua-methods": ["rules[0]"], "mapped-ranges": [], "wide-v6-deny": [],
+}
+
+
+def warn(pol, warnings):
+    WARN.append({"id": f"warn-{len(WARN) + 1:03d}", "policy": pol, "warnings": warnings})
+
+
+warn({}, [])
+for _name, _pol in POLICIES.items():
+    warn(_pol, WARN_OF_POLICY[_name])
+AL = {"action": "allow"}
+for pol, w in [
+    ({"rules": [{"id": "a", "action": "allow", "user_agents": ["Monitor/*"]}]}, ["rules[0]"]),
+    ({"rules": [{"id": "a", "action": "allow", "methods": ["GET"]}]}, ["rules[0]"]),
+    ({"rules": [{"id": "a", "action": "allow", "paths": ["/wp-json/"]}]}, ["rules[0]"]),
+    ({"rules": [{"id": "a", "action": "allow", "paths": ["/wp-admin"]}]}, ["rules[0]", "rules[0].paths[0]"]),
+    ({"rules": [{"id": "a", "action": "allow", "ip": ["192.0.2.1"], "paths": ["/a", "/b/", "/c"]}]},
+     ["rules[0].paths[0]", "rules[0].paths[2]"]),
+    ({"rules": [{"id": "a", "action": "allow", "ip": ["192.0.2.1"], "paths": ["/wp-json/office"]}]},
+     ["rules[0].paths[0]"]),
+    ({"rules": [{"id": "a", "action": "allow", "ip": ["192.0.2.1"], "paths": ["/"]}]}, []),
+    ({"rules": [{"id": "a", "action": "allow", "enabled": False, "methods": ["GET"]}]}, ["rules[0]"]),
+    ({"rules": [{"id": "a", "action": "allow", "enabled": False, "paths": ["/x"]}]}, ["rules[0]", "rules[0].paths[0]"]),
+    ({"rules": [{"id": "a", "action": "allow", "enabled": True, "user_agents": ["X/*"], "paths": ["/x/", "/y"]}]},
+     ["rules[0]", "rules[0].paths[1]"]),
+    ({"rules": [{"id": "d", "action": "deny", "paths": ["/wp-admin"]},
+                {"id": "p", "action": "pass", "user_agents": ["M/*"], "paths": ["/x"]}]}, []),
+    ({"rules": [{"id": "d", "action": "deny"},
+                {"id": "a", "action": "allow", "methods": ["GET"], "paths": ["/x/", "/y"]},
+                {"id": "b", "action": "allow", "ip": ["192.0.2.0/24"], "paths": ["/z"]}]},
+     ["rules[1]", "rules[1].paths[1]", "rules[2].paths[0]"]),
+    ({"rules": [{"id": "p", "action": "pass", "methods": ["GET"]},
+                {"id": "a", "action": "allow", "user_agents": ["A/*"]},
+                {"id": "b", "action": "allow", "ip": ["192.0.2.7"], "user_agents": ["B/*"], "methods": ["GET"]},
+                {"id": "c", "action": "allow", "methods": ["HEAD"], "enabled": False}]}, ["rules[1]", "rules[3]"]),
+    ({"rules": [{"id": "d", "action": "deny", "ip": ["0.0.0.0/0", "::/0"]},
+                {"id": "p", "action": "pass", "ip": ["::/0", "0.0.0.0/1"]}]}, []),
+    ({"trusted_proxies": {"ranges": ["10.0.0.0/8", "2a00::/16"]}}, []),
+    ({"trusted_proxies": {"ranges": ["::ffff:10.0.0.0/104"]}}, []),
+    ({"trusted_proxies": {"presets": ["cloudflare"]}}, []),
+    ({"trusted_proxies": {"presets": ["cloudflare"], "header": "x-forwarded-for"}}, []),
+    ({"trusted_proxies": {"presets": ["loopback", "private"], "header": "x-real-ip"}}, []),
+    ({"partners": [{"preset": "sendcloud", "add_ip": ["94.0.0.0/8"]},
+                   {"id": "wide", "ip": ["2a00::/16"], "user_agents": ["W/*"], "methods": ["GET"]}]}, []),
+    ({"rules": [{"id": "a", "action": "allow", "ip": ["::ffff:10.0.0.0/104"], "paths": ["/x/"]}]}, []),
+    ({"partners": [], "rules": [{"id": "a", "action": "allow", "ip": ["10.0.0.0/8"]},
+                                {"id": "b", "action": "allow", "paths": ["/x/", "/y/"]}]}, ["rules[1]"]),
+]:
+    warn(pol, w)
+
+# ==========================================================================
 # Checks and output
 # ==========================================================================
 REASONS = {"partner_match", "rule_match", "impersonation", "method_not_allowed", "ua_mismatch",
@@ -2246,11 +2316,12 @@ def dump_jsonl(path, rows):
             f.write(json.dumps(r, ensure_ascii=False, separators=(", ", ": ")) + "\n")
 
 
-README_TEMPLATE = r"""# Conformance corpus for the decision contract (v1)
+README_TEMPLATE = r"""# Conformance corpus for the decision contract (v2)
 
 Every host (native Rust library and CLI, core wasm, Node/JS package, browser, PHP library and plugins) must give
-exactly the decisions in `cases.jsonl` and reject every policy in `bad-policies.jsonl`. The expectations were written
-by hand from `decision-contract.md`, independently of the engine; `generate.py` only removes repetition.
+exactly the decisions in `cases.jsonl`, reject every policy in `bad-policies.jsonl` and report exactly the warnings in
+`warnings.jsonl`. The expectations were written by hand from `decision-contract.md` (revision 2) and the engine's
+written readings of it, independently of the engine; `generate.py` only removes repetition.
 
 Regenerate with `python3 tests/corpus/generate.py` (deterministic; `--stats` prints counts). Edit the script, not the
 output files.
@@ -2259,10 +2330,11 @@ output files.
 
 | File | Content |
 |---|---|
-| `policies/<name>.json` | Valid policies (JSON, per the spec's *Policy* section). |
-| `cases.jsonl` | {n_cases} cases the spec clearly decides. One JSON object per line. |
+| `policies/<name>.json` | Valid policies (JSON, per the contract's *Policy* section). |
+| `cases.jsonl` | {n_cases} cases the contract clearly decides. One JSON object per line. |
 | `bad-policies.jsonl` | {n_bad} invalid policies that must be rejected whole. |
-| `ambiguous.jsonl` | {n_amb} cases the spec does not clearly decide. Same format as `cases.jsonl`; `expect` is only the writer's best guess, `note` says what is unclear. **Not** an acceptance test: runners may report them, must not fail on them. |
+| `warnings.jsonl` | {n_warn} valid policies with the exact list of warnings each must produce. |
+| `ambiguous.jsonl` | {n_amb} cases v2 still does not clearly decide. Same format as `cases.jsonl`; `expect` is only the writer's best guess, `note` says what is unclear. **Not** an acceptance test: runners may report them, must not fail on them. The file always exists (it may be empty). |
 | `generate.py` | The generator (Python 3.11, stdlib only). |
 
 ### `cases.jsonl`
@@ -2271,17 +2343,30 @@ output files.
 {{"id": "xff-012", "policy": "trusted-xff", "request": {{...}}, "expect": {{"action": "allow", "reason": "partner_match", "rule": "sendcloud", "client_ip": "94.232.247.10", "method": "GET"}}, "note": "why"}}
 ```
 
-- `id`: unique across all three `.jsonl` files.
+- `id`: unique across all four `.jsonl` files. v1 cases keep their ids (`addr-`, `xff-`, `rule-`, `path-`, ...);
+  cases added for v2 start with `v2-` and a group: `v2-addr`, `v2-preset`, `v2-ua`, `v2-xff`, `v2-fwd`, `v2-single`,
+  `v2-override`, `v2-fold`, `v2-target`, `v2-path`, `v2-deny`, `v2-deny-method`, `v2-imp`, `v2-allow`, `v2-mapped`,
+  `v2-method`, `v2-prop` (pairs: a request, then the same request with an override / `query` / `form` /
+  `rest_route` added; the second is never `allow` when the first is not).
 - `policy`: a file stem of `policies/`, or `"default"` = no policy given (the built-in default: the Sendcloud preset only).
-- `request`: a contract request: `remote_addr`, `method`, optional `uri` (absent means `/`), optional `headers`
-  (names in any case; a value is a string, or an array of strings for a header that appeared more than once).
-  A header may also appear under two keys that differ only in case (that is two occurrences).
+- `request`: a contract request:
+  - `remote_addr`, `method`;
+  - optional `uri` (absent means `/`);
+  - optional `headers` (names in any case; a value is a string, or an array of strings for a header that appeared
+    more than once). A header may also appear under two keys that differ only in case: that is two occurrences, in
+    the order of the keys (JSON object order is significant here; hosts must keep it).
+  - optional `query` (v2): the query string as the application sees it (PHP `QUERY_STRING` after a rewrite); read
+    in addition to the query of `uri`.
+  - optional `form` (v2): parsed body parameters (PHP `$_POST`), an object of name -> string or array of strings.
+    Names are given raw and are folded like query names (`{{"ps.method": "PUT"}}` is `ps_method`); values are
+    percent-decoded like query values.
 - `expect`: all five decision keys, compared exactly (`rule`, `client_ip`, `method` may be `null`). `trace` is not
   checked.
 - `note`: optional, informative.
 
 Strings may contain any Unicode including `\u0000`; invalid UTF-8 cannot be expressed in JSON, so hosts that take
-bytes should add their own invalid-UTF-8 cases (expectation: `pass`, `malformed_input`, never `allow`).
+bytes should add their own invalid-UTF-8 cases (expectation: `pass`, `malformed_input`, never `allow`, unless a
+`deny` applies).
 
 ### `bad-policies.jsonl`
 
@@ -2296,6 +2381,26 @@ bytes should add their own invalid-UTF-8 cases (expectation: `pass`, `malformed_
   Duplicate id: the path of the second occurrence's `id`. Missing required key: the path of the object
   (`partners[1]`). `null`: must be rejected, no path required (syntax errors, non-object documents, ids that clash
   between `partners` and `rules` or through a preset's default id).
+- v2 errors (`bad-v2-*`): a range wider than `/8` (IPv4) or `/16` (IPv6), or an IPv6 range covering every
+  IPv4-mapped address (`::/16`, `::/96`, `::ffff:0:0/96`; a range inside `::ffff:0:0/96` is judged as the IPv4 range
+  it is) in a partner's `ip`/`add_ip`, in `trusted_proxies.ranges` or in an `allow` rule's `ip` -> the path of that
+  list element; an `allow` rule with none of `ip`, `user_agents`, `methods`, `paths` (even disabled) -> `rules[i]`;
+  the `cloudflare` proxy preset with a header other than `cf-connecting-ip` or `x-forwarded-for` ->
+  `trusted_proxies` (the message may name `trusted_proxies.header` or `trusted_proxies.presets[i]`; both contain it).
+  Every bad policy has exactly one error.
+
+### `warnings.jsonl` (v2)
+
+```json
+{{"id": "warn-037", "policy": {{"rules": [{{"id": "a", "action": "allow", "paths": ["/wp-admin"]}}]}}, "warnings": ["rules[0]", "rules[0].paths[0]"]}}
+```
+
+- `policy`: a valid policy as a JSON value (it must be accepted).
+- `warnings`: the exact list of JSON paths of the warnings it must produce, in order of appearance in the policy:
+  an `allow` rule without an `ip` condition (enabled or not) -> `rules[i]`; a path prefix of an `allow` rule that does
+  not end in `/` -> `rules[i].paths[j]`; for one rule `rules[i]` comes before its `rules[i].paths[j]`. Deny and pass
+  rules never warn. `[]`: no warning. Every policy of `policies/` is listed (first, after `{{}}`), then policies
+  written for the warnings.
 
 ## Policies
 
@@ -2315,20 +2420,66 @@ Addresses used throughout: Sendcloud preset `94.232.247.0/24`, `185.66.200.0/24`
 |---|---|
 {rtab}
 
-## Decisions taken where the spec is brief (kept in `cases.jsonl`)
+| action | cases |
+|---|---|
+{atab}
 
-- `rule` is `null` for every `malformed_input`, including a path that cannot be normalised while a site rule's
-  `paths` condition is evaluated (the rule did not decide; the input did). `client_ip`/`method` are known there.
-- A malformed value in a single-address header (`x-real-ip`, `cf-connecting-ip`, `true-client-ip`) from a trusted
-  peer is `malformed_input` (it is the only entry, met before any client).
-- An IPv4-mapped address in any textual IPv6 form (`::ffff:5ee8:f70a`, full form, upper case) is the IPv4 address.
-- `remote_addr` with a port (`1.2.3.4:80`) is malformed: step 1 accepts only an address (brackets and zone allowed).
-- Ports and unquoted/bracketed forms are accepted in `for=` ("quoted or not, with the same port and bracket forms").
-- `Forwarded` parameter names are case-insensitive (`For=`, `FOR=`), as in RFC 7239.
-- The 64-entry bound applies to the joined header whenever it is read, even if the client would be found at the
-  right; it does not apply when the peer is untrusted (the header is ignored).
-- Only spaces and tabs are trimmed from the User-Agent: a trailing `\n` stays and breaks the match.
-- Query parameter names for overrides are exact (`_method`, `ps_method`); other similar names are ignored.
+## Readings the corpus relies on
+
+The contract (v2) now decides what v1 left open (its "Details decided in v2"); the v1 list of writer's decisions is
+replaced by these, each of which has cases. Where the contract is brief the corpus follows the engine's written
+readings (`/tmp/v2/decisions.md` at the time of writing), numbered here as there.
+
+- (1) Every step is evaluated even when an earlier one made the request unclean. `client_ip` is the resolved client
+  whenever it could be resolved (null when `remote_addr` does not parse or the forwarding header could not be
+  walked); `method` is the effective method whenever the request method and every override value are valid tokens
+  and the overrides agree. A bad `remote_addr` with method PATCH gives `client_ip: null, method: "PATCH"` (v1: null).
+- (2) The reason of an unclean request no deny matched is `malformed_input` if anything malformed applies (bad
+  address, unresolvable client, bad method or override value, two User-Agents, an oversized User-Agent, a bad target,
+  an unnormalisable path candidate), else `ambiguous_method_override`. `rule` is null.
+- (3) Unclean requests meet only `deny` rules (allow and pass rules are skipped), then impersonation deny, then
+  `pass`. So a condition-less `deny` rule (`rules-catchall`) denies malformed input too.
+- (4) Allow and pass rules need every candidate to satisfy every condition (clean requests only); deny rules need
+  each condition to hold for any candidate. No User-Agent (absent, blank, empty array) satisfies no `user_agents`
+  condition. With `POST` + `_method=DELETE` both POST and DELETE are candidates: `deny methods [DELETE]` matches,
+  `allow methods [DELETE]` does not. No client: an `ip` condition holds for nothing.
+- (5) Partners (clean requests): every method candidate must be in the partner's set (as in v1).
+- (6) Impersonation deny on an unclean request: the first enabled partner whose ranges do not contain the (resolved)
+  client and whose patterns/claims a User-Agent candidate meets; `rule` is that partner's id.
+- (7) Path candidates are computed whenever any enabled rule has `paths` (whatever the order, whether or not earlier
+  conditions of that rule failed): the path (before the first `?`) normalised in both orders (decode unreserved
+  `%XX`, remove dot segments, collapse `//` / decode, collapse, remove dots); if it contains `%2F`/`%2f`, the same with
+  every `%2F` decoded, normalised again; for every `rest_route` value (uri query, `query`, `form`), `/wp-json` + value
+  (not inserting a `/`: `rest_route=office/x` is `/wp-jsonoffice/x`), normalised. Broken `%` or `%00` in a candidate:
+  unclean. Allow/pass prefixes compare case-sensitively, deny prefixes ASCII case-insensitively, all as byte
+  prefixes (`/wp-admin` matches `/wp-adminx`).
+- (8) Targets: empty is `/`; `*` exactly is the path `*` with no query; `scheme://authority[path][?query]` gives its
+  path (`/` when empty) and query; anything else not starting with `/` (`wp-admin`, `*?x`, `http:/x`) makes the
+  request unclean on every policy. `#` is an ordinary byte everywhere (`/x#?_method=PUT` has the query
+  `_method=PUT`; `?_method=PATCH#frag` has the value `PATCH#frag`).
+- (9) Parameter names are folded as PHP does: percent-decode (`+` is a space), cut at the first NUL, drop leading
+  spaces, `.` and space become `_`, the first `[` followed somewhere by `]` ends the name (array parameter: every
+  value counts), a first `[` without a later `]` becomes `_` (`_method[` is `_method_`, `ps[method` is `ps_method`,
+  `[method` is `_method`). Empty names are ignored; names are case-sensitive. Values are percent-decoded, a broken
+  `%` sequence kept as it is (`_method=%zz` is the valid token `%ZZ`). Override headers: each occurrence is a
+  candidate, trimmed of SP/HTAB.
+- (10) An override value that is empty, not a token or longer than 32 characters: `malformed_input`, which wins over
+  `ambiguous_method_override`.
+- (11) Forwarding headers from a trusted peer: present but blank, or only empty list elements: unclean; empty list
+  elements are skipped and not counted; a single-address header given twice (even equal, even under two key
+  spellings) or holding a comma: unclean. One entry syntax everywhere: `a.b.c.d[:port]`, unbracketed IPv6 (no
+  port), `[v6][:port]`; port 1-5 digits with value 1-65535; zones and bracketed IPv4 are malformed; entries are
+  trimmed of SP/HTAB. Forwarded: elements split on `,` outside quotes, pairs on `;`, names case-insensitive;
+  whitespace around `=`, an element without `for=` (when walked), two `for=` in one element, `unknown`, `_obfuscated`:
+  malformed; unquoted IPv6 accepted. Right-to-left walk; more than 64 non-empty entries walked without finding the
+  client: unclean (a header of any length whose client is found within 64 is fine); a joined header longer than
+  32 KiB: unclean.
+- (12) User-Agent: a one-element array is one header, an empty array none; only SP/HTAB trimmed (not U+000B,
+  U+00A0, CR); longer than 32 KiB: unclean; two headers (even empty ones): unclean.
+- (13) Policy errors and (14) warnings: see `bad-policies.jsonl` and `warnings.jsonl` above.
+- Kept from v1: `rule` is null for every `malformed_input`; `remote_addr` with a port (`1.2.3.4:80`) is malformed;
+  an IPv4-mapped address in any textual IPv6 form is the IPv4 address; `Forwarded` parameter names are
+  case-insensitive.
 """
 
 
@@ -2338,8 +2489,11 @@ def write_readme():
     rows = "\n".join(f"| `{n}` | {PURPOSE[n]} | {cnt.get(n, 0)} | {acnt.get(n, 0)} |" for n in POLICIES)
     reasons = Counter(c["expect"]["reason"] for c in CASES)
     rtab = "\n".join(f"| `{r}` | {n} |" for r, n in sorted(reasons.items()))
-    text = README_TEMPLATE.format(n_cases=len(CASES), n_bad=len(BAD), n_amb=len(AMBIG), n_default=cnt["default"],
-                                  n_default_amb=acnt.get("default", 0), rows=rows, rtab=rtab)
+    actions = Counter(c["expect"]["action"] for c in CASES)
+    atab = "\n".join(f"| `{a}` | {n} |" for a, n in sorted(actions.items()))
+    text = README_TEMPLATE.format(n_cases=len(CASES), n_bad=len(BAD), n_amb=len(AMBIG), n_warn=len(WARN),
+                                  n_default=cnt["default"], n_default_amb=acnt.get("default", 0), rows=rows,
+                                  rtab=rtab, atab=atab)
     with open(os.path.join(HERE, "README.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
 
@@ -2347,7 +2501,8 @@ def write_readme():
 def main():
     for c in CASES + AMBIG:
         check_case(c)
-    ids = [c["id"] for c in CASES] + [c["id"] for c in AMBIG] + [b["id"] for b in BAD]
+    assert set(WARN_OF_POLICY) == set(POLICIES), set(WARN_OF_POLICY) ^ set(POLICIES)
+    ids = [c["id"] for c in CASES] + [c["id"] for c in AMBIG] + [b["id"] for b in BAD] + [w["id"] for w in WARN]
     dups = [i for i, n in Counter(ids).items() if n > 1]
     assert not dups, dups
     pdir = os.path.join(HERE, "policies")
@@ -2362,9 +2517,10 @@ def main():
     dump_jsonl(os.path.join(HERE, "cases.jsonl"), CASES)
     dump_jsonl(os.path.join(HERE, "ambiguous.jsonl"), AMBIG)
     dump_jsonl(os.path.join(HERE, "bad-policies.jsonl"), BAD)
+    dump_jsonl(os.path.join(HERE, "warnings.jsonl"), WARN)
     write_readme()
     if "--stats" in sys.argv:
-        print("cases:", len(CASES), "ambiguous:", len(AMBIG), "bad policies:", len(BAD))
+        print("cases:", len(CASES), "ambiguous:", len(AMBIG), "bad policies:", len(BAD), "warnings:", len(WARN))
         for reason, n in sorted(Counter(c["expect"]["reason"] for c in CASES).items()):
             print(f"  {reason:28} {n}")
         for action, n in sorted(Counter(c["expect"]["action"] for c in CASES).items()):
