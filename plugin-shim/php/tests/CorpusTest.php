@@ -13,7 +13,9 @@ use SendcloudGate\PolicyException;
 
 /**
  * The conformance corpus (tests/corpus/) through the PHP library: every decision equal to the expected one and to
- * the native CLI's; every bad policy rejected, naming its path.
+ * the native CLI's (requests with the contract's `query` and `form` included: decideRequest() passes them); every
+ * bad policy rejected, naming its path; every policy of warnings.jsonl (when the corpus has it) giving exactly its
+ * warnings.
  */
 final class CorpusTest extends TestCase
 {
@@ -124,5 +126,50 @@ final class CorpusTest extends TestCase
             return;
         }
         $this->fail($case['id'] . ': accepted ' . $text);
+    }
+
+    public static function warningCases(): iterable
+    {
+        // The contract's two kinds of warning, whether or not the corpus has warnings.jsonl yet.
+        yield 'contract: allow rule without ip' => [[
+            'id' => 'contract: allow rule without ip',
+            'policy' => '{"rules": [{"id": "api", "action": "allow", "user_agents": ["Acme/*"]}]}',
+            'warnings' => ['rules[0]'],
+        ]];
+        yield 'contract: allow path prefix without /' => [[
+            'id' => 'contract: allow path prefix without /',
+            'policy' => '{"rules": [{"id": "office", "action": "allow", "ip": ["192.0.2.10"], "paths": ["/office"]}]}',
+            'warnings' => ['rules[0].paths[0]'],
+        ]];
+        if (!is_file(REPO . '/tests/corpus/warnings.jsonl')) {
+            return;
+        }
+        foreach (Corpus::lines('warnings.jsonl', false) as $case) {
+            // `{"id", "policy": <JSON value>, "warnings": [paths in order]}`; objects stay objects when re-encoded.
+            yield $case->id => [[
+                'id' => $case->id,
+                'policy' => is_string($case->policy)
+                    ? $case->policy
+                    : json_encode($case->policy, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION),
+                'warnings' => $case->warnings,
+            ]];
+        }
+    }
+
+    /**
+     * The policy compiles, and its Gate gives exactly these warning paths, in order (from the JSON, and from the
+     * compiled bytes).
+     *
+     * @dataProvider warningCases
+     */
+    #[DataProvider('warningCases')]
+    public function testPolicyGivesItsWarnings(array $case): void
+    {
+        $gate = Gate::fromPolicyJson($case['policy']);
+        $this->assertSame($case['warnings'], array_column($gate->warnings(), 'path'), $case['id']);
+        foreach ($gate->warnings() as $w) {
+            $this->assertNotSame('', $w['message'], $case['id']);
+        }
+        $this->assertSame($gate->warnings(), Gate::fromCompiled($gate->toCompiled())->warnings(), $case['id']);
     }
 }
