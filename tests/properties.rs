@@ -427,3 +427,244 @@ proptest! {
         prop_assert_eq!(Ip::V4(v4).to_string(), std::net::Ipv4Addr::from(v4).to_string());
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Contract v2: ambiguity never helps a client.
+
+/// Deny rules of every kind of condition, an allow rule with a path, a pass rule, and partners with impersonation
+/// denied, behind a trusted proxy: what the two properties below are checked against.
+const V2_POLICY: &str = r#"{
+  "impersonation": "deny",
+  "trusted_proxies": {"ranges": ["10.0.0.0/8"]},
+  "partners": [{"preset": "sendcloud", "add_ip": ["192.0.2.0/24"]}],
+  "rules": [
+    {"id": "bad-net", "action": "deny", "ip": ["203.0.113.0/24"]},
+    {"id": "no-delete", "action": "deny", "methods": ["DELETE", "TRACE"]},
+    {"id": "bots", "action": "deny", "user_agents": ["BadBot/*"]},
+    {"id": "admin", "action": "deny", "paths": ["/wp-admin/"]},
+    {"id": "office", "action": "allow", "ip": ["198.51.100.0/24"], "paths": ["/wp-json/office/"]},
+    {"id": "quiet", "action": "pass", "ip": ["198.51.100.128/25"], "methods": ["GET"]}
+  ]
+}"#;
+
+/// A request as owned parts, so that strategies can build it and the tests can add to it.
+#[derive(Clone, Debug)]
+struct Parts {
+    remote: String,
+    method: String,
+    uri: String,
+    headers: Vec<(String, String)>,
+    query: String,
+    form: Vec<(String, String)>,
+}
+
+impl Parts {
+    fn request(&self) -> Request<'_> {
+        let mut r = Request::new(
+            self.remote.as_bytes(),
+            self.method.as_bytes(),
+            self.uri.as_bytes(),
+        )
+        .query(self.query.as_bytes());
+        for (n, v) in &self.headers {
+            r = r.header(n.as_bytes(), v.as_bytes());
+        }
+        for (n, v) in &self.form {
+            r = r.form_param(n.as_bytes(), v.as_bytes());
+        }
+        r
+    }
+}
+
+fn v2_request() -> impl Strategy<Value = Parts> {
+    let remote = prop::sample::select(vec![
+        "94.232.247.10",
+        "192.0.2.7",
+        "198.51.100.7",
+        "198.51.100.200",
+        "203.0.113.9",
+        "10.0.0.2",
+        "2001:db8::1",
+    ]);
+    let method = prop::sample::select(vec!["GET", "POST", "PATCH", "DELETE", "TRACE", "PUT"]);
+    let uri = prop::sample::select(vec![
+        "/",
+        "/wp-json/office/x",
+        "/wp-json/office/..%2f..%2fwp-admin/",
+        "/wp-admin/",
+        "/WP-Admin/x",
+        "/wp-json/wc/v3/orders?x=1",
+        "/x//../wp-admin/",
+        "/shop?page=2",
+    ]);
+    let ua = prop::sample::select(vec![
+        "",
+        "Sendcloud/1.0.0",
+        "SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)",
+        "BadBot/2",
+        "Mozilla/5.0",
+    ]);
+    let xff = prop::option::of(prop::sample::select(vec![
+        "94.232.247.10",
+        "203.0.113.9",
+        "198.51.100.7, 10.0.0.3",
+    ]));
+    (remote, method, uri, ua, xff).prop_map(|(remote, method, uri, ua, xff)| {
+        let mut headers = Vec::new();
+        if !ua.is_empty() {
+            headers.push(("User-Agent".to_string(), ua.to_string()));
+        }
+        if let Some(x) = xff {
+            headers.push(("X-Forwarded-For".to_string(), x.to_string()));
+        }
+        Parts {
+            remote: remote.into(),
+            method: method.into(),
+            uri: uri.into(),
+            headers,
+            query: String::new(),
+            form: Vec::new(),
+        }
+    })
+}
+
+/// One thing a client can add to a request: an override anywhere it is read, a second User-Agent, a malformed
+/// forwarding entry, a `rest_route`, a query or form parameter.
+#[derive(Clone, Debug)]
+enum Addition {
+    Header(&'static str, &'static str),
+    /// A forwarding entry the client sends: a trusted proxy appends what it saw to the right of it, so the client's
+    /// entries always stand left of the proxy's.
+    ForwardedLeft(&'static str),
+    TargetParam(&'static str),
+    Query(&'static str),
+    Form(&'static str, &'static str),
+}
+
+fn addition() -> impl Strategy<Value = Addition> {
+    let value = prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "", "P T", "patch"]);
+    prop_oneof![
+        value
+            .clone()
+            .prop_map(|v| Addition::Header("X-HTTP-Method-Override", v)),
+        value
+            .clone()
+            .prop_map(|v| Addition::Header("X-Method-Override", v)),
+        Just(Addition::Header("User-Agent", "Mozilla/5.0")),
+        Just(Addition::Header("User-Agent", "BadBot/1")),
+        Just(Addition::ForwardedLeft("not-an-address")),
+        Just(Addition::ForwardedLeft("")),
+        Just(Addition::ForwardedLeft("10.0.0.9")),
+        prop::sample::select(vec![
+            "_method=DELETE",
+            "_method=",
+            "_method=GET&ps_method=POST",
+            "ps[method=PUT",
+            "_method%00=PUT",
+            "_method[]=PATCH",
+            "rest_route=/wp/v2/users/1",
+            "rest_route=/office/x",
+            "x=%zz",
+        ])
+        .prop_map(Addition::TargetParam),
+        prop::sample::select(vec![
+            "_method=PUT",
+            "ps_method=DELETE",
+            "rest_route=/wp/v2/users",
+            "a=1"
+        ])
+        .prop_map(Addition::Query),
+        prop::sample::select(vec![
+            ("_method", "DELETE"),
+            ("ps_method", "PUT"),
+            ("rest_route", "/wp/v2/users"),
+            ("_method[]", "GET"),
+        ])
+        .prop_map(|(n, v)| Addition::Form(n, v)),
+    ]
+}
+
+fn with(parts: &Parts, add: &Addition) -> Parts {
+    let mut p = parts.clone();
+    match *add {
+        Addition::Header(n, v) => p.headers.push((n.into(), v.into())),
+        Addition::ForwardedLeft(v) => {
+            match p.headers.iter_mut().find(|(n, _)| n == "X-Forwarded-For") {
+                Some((_, existing)) => *existing = format!("{v}, {existing}"),
+                // Straight from the client to the shop: the header is the client's alone (and ignored).
+                None if !p.remote.starts_with("10.") => {
+                    p.headers.push(("X-Forwarded-For".into(), v.into()))
+                }
+                None => {}
+            }
+        }
+        Addition::TargetParam(q) => {
+            p.uri.push(if p.uri.contains('?') { '&' } else { '?' });
+            p.uri.push_str(q);
+        }
+        Addition::Query(q) => {
+            if !p.query.is_empty() {
+                p.query.push('&');
+            }
+            p.query.push_str(q);
+        }
+        Addition::Form(n, v) => p.form.push((n.into(), v.into())),
+    }
+    p
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// (1) A deny rule never stops matching when an override, a second User-Agent or a malformed header is added to
+    /// a request it matched (the rule that decides may become an earlier deny rule, never anything else).
+    #[test]
+    fn deny_rules_hold_under_additions(parts in v2_request(), adds in prop::collection::vec(addition(), 1..4)) {
+        let policy = Policy::from_json(V2_POLICY.as_bytes()).unwrap();
+        let before = policy.decide(&parts.request());
+        if before.action == Action::Deny && before.reason == Reason::RuleMatch {
+            let mut p = parts.clone();
+            for add in &adds {
+                p = with(&p, add);
+                let after = policy.decide(&p.request());
+                prop_assert_eq!(after.action, Action::Deny, "{:?} + {:?}: {:?}", parts, adds, after);
+            }
+        }
+    }
+
+    /// (2) Adding any override, `query`, `form` or `rest_route` to a request never turns a non-`allow` into `allow`.
+    #[test]
+    fn additions_never_create_an_allow(parts in v2_request(), adds in prop::collection::vec(addition(), 1..4)) {
+        let policy = Policy::from_json(V2_POLICY.as_bytes()).unwrap();
+        let mut p = parts.clone();
+        let mut allowed = policy.decide(&p.request()).action == Action::Allow;
+        for add in &adds {
+            p = with(&p, add);
+            let now = policy.decide(&p.request()).action == Action::Allow;
+            prop_assert!(allowed || !now, "{:?} + {:?} became allow", parts, adds);
+            allowed = now;
+        }
+    }
+}
+
+#[test]
+fn explain_shows_the_candidates() {
+    let policy = Policy::from_json(V2_POLICY.as_bytes()).unwrap();
+    let req = Request::new(
+        b"94.232.247.10",
+        b"POST",
+        b"/wp-json/office/x?rest_route=/wp/v2/users",
+    )
+    .header(b"User-Agent", b"Sendcloud/1.0.0")
+    .form_param(b"_method", b"PUT");
+    let e = policy.explain(&req);
+    let trace = e.trace.join("\n");
+    assert!(
+        trace.contains(r#"methods: "POST" (request), "PUT" (_method in the form)"#),
+        "{trace}"
+    );
+    assert!(
+        trace.contains(r#"paths: "/wp-json/office/x", "/wp-json/wp/v2/users""#),
+        "{trace}"
+    );
+}
