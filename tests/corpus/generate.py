@@ -373,6 +373,11 @@ def amb(group, pol, request, expect, note):
     case(group, pol, request, expect, note, into=AMBIG)
 
 
+AMB_RAW_PREFIX = ("A path that cannot be normalised although its raw bytes start with a deny prefix (/wp-admin): "
+                  "the request is unclean, but is the unnormalisable path a candidate for the deny rule (deny) or "
+                  "no candidate at all (malformed_input)? Guess: no candidate.")
+
+
 def trusted_chain(n, start=2):
     """n distinct addresses inside 10.0.0.0/8, no leading zeros."""
     return [f"10.0.{(i + start) // 200}.{(i + start) % 200 + 1}" for i in range(n)]
@@ -956,11 +961,17 @@ case("path", RP, rq(SC1, uri="/shop", ua=SC_UA), ALLOW(SC1))
 for uri, why in [
     ("/%zz", "not hex"),
     ("/%0", "truncated"),
+    ("/wp-admin%", None),
     ("/%2", "truncated"),
     ("/%g0", "not hex"),
     ("/a%00b", "encoded NUL"),
+    ("/wp-admin%00", None),
     ("/wp-json/wc/%zz", "broken (the pass rule 'api' is skipped: unclean)"),
 ]:
+    if why is None:
+        # v2: moved to ambiguous.jsonl under the same id
+        amb("path", RP, rq(OTHER, uri=uri), MAL(OTHER, "GET"), AMB_RAW_PREFIX)
+        continue
     case("path", RP, rq(OTHER, uri=uri), MAL(OTHER, "GET"),
          f"{uri}: {why}; enabled rules have paths conditions and the path cannot be normalised")
 case("path", RP, rq(SC1, "PATCH", "/wp-json/wc/v3/orders/%zz", ua=WOO), MAL(SC1, "PATCH"),
@@ -1997,11 +2008,7 @@ for pol, ra, ea, rb, eb, why in [
 # ==========================================================================
 # Ambiguous: what v2 still leaves open. Not in cases.jsonl. expect = the writer's best guess.
 # ==========================================================================
-for uri in ["/wp-admin%", "/wp-admin%00", "/wp-admin#%zz"]:
-    amb("amb", RP, rq(OTHER, uri=uri), MAL(OTHER, "GET"),
-        "A path that cannot be normalised although its raw bytes start with a deny prefix (/wp-admin): the request is "
-        "unclean, but is the unnormalisable path a candidate for the deny rule (deny) or no candidate at all "
-        "(malformed_input)? Guess: no candidate.")
+amb("amb", RP, rq(OTHER, uri="/wp-admin#%zz"), MAL(OTHER, "GET"), AMB_RAW_PREFIX)
 amb("amb", "deny-admin-path", rq(OTHER, uri="/wp-admin/%zz"), MAL(OTHER, "GET"),
     "Same question: /wp-admin/%zz cannot be normalised; deny no-admin or malformed_input? Guess: malformed_input.")
 amb("amb", D, rq(SC1, "POST", "?_method=PATCH", ua=SC_UA), MAL(SC1, "POST"),
