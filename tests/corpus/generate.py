@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Generate the sendcloud-gate conformance corpus.
 
-Every expectation below was written by hand from docs (decision-contract.md, v1);
-nothing here runs or imports an implementation.  The script only removes
+Every expectation below was written by hand from docs (decision-contract.md,
+revision 2, and the engine's written readings of it); nothing here runs or
+imports an implementation.  The script only removes
 repetition (ids, request shapes, long header lists) and is deterministic:
 running it twice gives byte-identical files.
 
     python3 tests/corpus/generate.py        # rewrites policies/, cases.jsonl,
-                                            # bad-policies.jsonl, ambiguous.jsonl
+                                            # bad-policies.jsonl, ambiguous.jsonl,
+                                            # warnings.jsonl, README.md
 """
 
 import json
@@ -2384,7 +2386,9 @@ output files.
 {{"id": "xff-012", "policy": "trusted-xff", "request": {{...}}, "expect": {{"action": "allow", "reason": "partner_match", "rule": "sendcloud", "client_ip": "94.232.247.10", "method": "GET"}}, "note": "why"}}
 ```
 
-- `id`: unique across all four `.jsonl` files. v1 cases keep their ids (`addr-`, `xff-`, `rule-`, `path-`, ...);
+- `id`: unique across all four `.jsonl` files. v1 cases keep their ids (`addr-`, `xff-`, `rule-`, `path-`, ...;
+  `path-039` and `path-043` moved to `ambiguous.jsonl` under their ids, the v1 `amb-` questions v2 decides became
+  `v2-` cases);
   cases added for v2 start with `v2-` and a group: `v2-addr`, `v2-preset`, `v2-ua`, `v2-xff`, `v2-fwd`, `v2-single`,
   `v2-override`, `v2-fold`, `v2-target`, `v2-path`, `v2-deny`, `v2-deny-method`, `v2-imp`, `v2-allow`, `v2-mapped`,
   `v2-method`, `v2-prop` (pairs: a request, then the same request with an override / `query` / `form` /
