@@ -3,7 +3,7 @@
 //! Decides, for one HTTP request to a self-hosted shop, whether it is verified Sendcloud traffic (or another
 //! partner's, or matched by a site rule): `allow`, `deny`, or `pass` (no opinion), always with a stable reason
 //! code, and with a step-by-step trace on request. The behaviour is the decision contract
-//! (`shared/spec/decision-contract.md`); this crate is its one implementation, which the CLI, the wasm builds,
+//! (`docs/decision-contract.md`, revision 2); this crate is its one implementation, which the CLI, the wasm builds,
 //! the JS package and the PHP library all embed.
 //!
 //! ```
