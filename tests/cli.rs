@@ -315,3 +315,71 @@ fn arguments_that_are_not_utf8_are_request_bytes_or_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn policy_warnings_go_to_stderr_with_their_path_and_exit_zero() {
+    let file = temp(
+        "warn.json",
+        br#"{"rules": [{"id": "api", "action": "allow", "paths": ["/wp-json/office"]}]}"#,
+    );
+    let o = run(&["policy", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warn.json: warning: rules[0]: allow rule \"api\" has no ip condition"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warn.json: warning: rules[0].paths[0]: \"/wp-json/office\""),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("valid"));
+    // A policy without warnings prints none.
+    let quiet = temp(
+        "quiet.json",
+        br#"{"rules": [{"id": "o", "action": "allow", "ip": ["192.0.2.1"]}]}"#,
+    );
+    let o = run(&["policy", "check", quiet.to_str().unwrap()]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), ""));
+    // A policy that would let everyone in is an error, not a warning.
+    let wide = temp(
+        "wide.json",
+        br#"{"trusted_proxies": {"ranges": ["0.0.0.0/0"]}}"#,
+    );
+    let o = run(&["policy", "check", wide.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("trusted_proxies.ranges[0]"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn query_and_form_reach_the_engine() {
+    let base = [
+        "check",
+        "--json",
+        "--remote-addr",
+        "94.232.247.10",
+        "--method",
+        "POST",
+        "--ua",
+        "Sendcloud/1.0.0",
+    ];
+    let o = run(&base);
+    assert!(stdout(&o).contains(r#""action":"allow""#), "{}", stdout(&o));
+    for extra in [
+        ["--query", "_method=PUT"],
+        ["--form", "_method=PUT"],
+        ["--form", "ps_method=PUT"],
+    ] {
+        let args: Vec<&str> = base.iter().copied().chain(extra).collect();
+        let o = run(&args);
+        assert!(
+            stdout(&o).contains(r#""reason":"method_not_allowed","rule":"sendcloud","client_ip":"94.232.247.10","method":"PUT""#),
+            "{extra:?}: {}",
+            stdout(&o)
+        );
+    }
+}
