@@ -157,10 +157,15 @@ final class EngineFailureTest extends TestCase
         $this->assertLessThanOrEqual(Runtime::MAX_MEMORY, strlen(Runtime::core()->mem));
         $d = $g->decideRequest(['headers' => ['User-Agent' => 'Sendcloud/1.0.0' . str_repeat(' x', 100000)]] + self::SC);
         $this->assertSame(['pass', 'malformed_input'], [$d['action'], $d['reason']]);
-        $xff = implode(', ', array_fill(0, 65, '94.232.247.10'));
-        $d = Gate::fromPolicyJson((string) file_get_contents(Corpus::policyFile('trusted-xff')))
-            ->decideRequest(['remote_addr' => '10.0.0.1', 'headers' => ['User-Agent' => 'Sendcloud/1.0.0', 'X-Forwarded-For' => $xff]] + self::SC);
+        // Contract v2: more than 64 entries walked without finding the client (here: every one a trusted proxy) is
+        // malformed; a longer header whose client is found within 64 entries from the right is fine.
+        $trusted = Gate::fromPolicyJson((string) file_get_contents(Corpus::policyFile('trusted-xff')));
+        $xff = implode(', ', array_fill(0, 65, '10.0.0.2'));
+        $d = $trusted->decideRequest(['remote_addr' => '10.0.0.1', 'headers' => ['User-Agent' => 'Sendcloud/1.0.0', 'X-Forwarded-For' => $xff]] + self::SC);
         $this->assertSame(['pass', 'malformed_input'], [$d['action'], $d['reason']]);
+        $xff = implode(', ', array_fill(0, 2000, '203.0.113.9')) . ', 94.232.247.10'; // 26 KB: under the engine's 32 KiB cap
+        $d = $trusted->decideRequest(['remote_addr' => '10.0.0.1', 'headers' => ['User-Agent' => 'Sendcloud/1.0.0', 'X-Forwarded-For' => $xff]] + self::SC);
+        $this->assertSame(['allow', 'partner_match', '94.232.247.10'], [$d['action'], $d['reason'], $d['client_ip']]);
         $this->assertSame([], $this->logLines());
     }
 
