@@ -31,16 +31,27 @@ export function loadCore(path = CORE_PATH) {
   };
   const lastError = () => JSON.parse(result(x.scg_last_error()));
 
-  // The packed form of src/request.rs.
+  // The packed form of src/request.rs (written independently of pkg/core.js's packer, which tests compare with it).
   function pack(req) {
     const parts = [];
     const u32 = (n) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); parts.push(b); };
     const str = (s) => { const b = enc.encode(s); u32(b.length); parts.push(b); };
     str(req.remote_addr); str(req.method); str(req.uri ?? '');
-    const pairs = [];
-    for (const [name, v] of Object.entries(req.headers ?? {})) for (const one of [].concat(v)) pairs.push([name, one]);
-    u32(pairs.length);
-    for (const [n, v] of pairs) { str(n); str(v); }
+    const putPairs = (obj) => {
+      const pairs = [];
+      for (const [name, v] of Object.entries(obj ?? {})) for (const one of [].concat(v)) pairs.push([name, one]);
+      u32(pairs.length);
+      for (const [n, v] of pairs) { str(n); str(v); }
+      return pairs.length;
+    };
+    putPairs(req.headers);
+    // The optional tail (contract v2): the query as the application sees it and the form parameters, left out
+    // when both are empty.
+    const formPairs = Object.values(req.form ?? {}).reduce((n, v) => n + [].concat(v).length, 0);
+    if ((req.query ?? '') !== '' || formPairs > 0) {
+      str(req.query ?? '');
+      putPairs(req.form);
+    }
     const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
     let at = 0;
     for (const p of parts) { out.set(p, at); at += p.length; }

@@ -140,3 +140,31 @@ test('compiled bytes round trip', () => {
   assert.throws(() => Policy.fromBytes(new Uint8Array(0)), /not a valid compiled policy/);
   assert.throws(() => Policy.fromBytes('SCGATE'), TypeError);
 });
+
+test('corpus warnings.jsonl: each policy compiles with exactly the listed warning paths, in order', (t) => {
+  const file = new URL('warnings.jsonl', corpus);
+  if (!existsSync(file)) {
+    t.skip('tests/corpus/warnings.jsonl does not exist yet');
+    return;
+  }
+  const entries = lines('warnings.jsonl');
+  assert.ok(entries.length > 0, 'warnings.jsonl is empty');
+  const failures = [];
+  for (const w of entries) {
+    let p;
+    try {
+      p = compilePolicy(w.policy);
+    } catch (e) {
+      failures.push(`${w.id}: rejected: ${e.message}`);
+      continue;
+    }
+    const got = p.warnings;
+    const paths = got.map((x) => x.path);
+    if (JSON.stringify(paths) !== JSON.stringify(w.warnings)) failures.push(`${w.id}: warnings at ${JSON.stringify(paths)}, want ${JSON.stringify(w.warnings)}`);
+    if (!got.every((x) => typeof x.message === 'string' && x.message !== '')) failures.push(`${w.id}: a warning without a message`);
+    // The same warnings from the compiled bytes.
+    if (JSON.stringify(Policy.fromBytes(p.toBytes()).warnings) !== JSON.stringify(got)) failures.push(`${w.id}: fromBytes gives other warnings`);
+    p.free();
+  }
+  assert.deepEqual(failures, []);
+});
