@@ -1,12 +1,17 @@
-//! The decision logic: every rule of the contract, in its order, and nowhere else.
+//! The decision logic: every rule of the contract (revision 2), in its order, and nowhere else.
 //!
 //! ```text
-//! 1 addresses  →  2 client IP  →  3 method  →  4 User-Agent  →  5 site rules  →  6 partners  →  7 no_match
+//! read the request (1 addresses, 2 client IP, 3 methods, 4 User-Agents, paths)  →  5 site rules
+//!   clean:    allow / deny / pass rules  →  6 partners  →  7 no_match
+//!   unclean:  deny rules only  →  impersonation (when denied)  →  pass, malformed_input / ambiguous_method_override
 //! ```
 //!
-//! Each step either hands a value to the next or ends the evaluation with a decision. Failures of input end it
-//! with `pass` + `malformed_input`, carrying whatever had been resolved before the failing step (`client_ip` from
-//! step 2 on, `method` from step 4 on), so the answer says how far the request got.
+//! The request is read once, whole, into a [`Reading`]: the contract's *candidates* (the client, the request method
+//! and every override, every User-Agent, every path a server or WordPress may route to) and whether the request is
+//! *clean*. Nothing ends early on bad input, because a `deny` rule must still see every candidate of an unclean
+//! request ("ambiguity never helps a client"): `allow` and `pass` rules need a clean request and every candidate,
+//! `deny` rules any candidate. The candidates nearly every request has one of are held as values; the rest are read
+//! again from the request on the rare paths that need them, so a plain request costs what it did before.
 //!
 //! The same function serves [`decide`] and [`explain`]: the trace is an `Option`, and with `None` no trace text is
 //! ever formatted, so the fast path pays one branch per step for it.
@@ -14,8 +19,9 @@
 //! # Bounds
 //!
 //! Every input is attacker-controlled. Work is linear in the request size with small constants: header values
-//! the engine reads are capped at [`MAX_HEADER_VALUE`] bytes, forwarding lists at [`MAX_HOPS`] entries,
-//! User-Agent patterns are matched by an NFA (see [`crate::pattern`]). Oversized input is `malformed_input`.
+//! the engine reads are capped at [`MAX_HEADER_VALUE`] bytes (the User-Agent), forwarding lists are walked for at most
+//! [`MAX_HOPS`] entries from the right (however long they are),
+//! User-Agent patterns are matched by an NFA (see [`crate::pattern`]). An oversized User-Agent is malformed.
 
 use alloc::borrow::Cow;
 use alloc::format;
@@ -33,11 +39,10 @@ use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule}
 use crate::presets::Provenance;
 use crate::request::Request;
 
-/// Longest value of a header the engine reads (forwarding header after joining, User-Agent). Apache and nginx
-/// refuse header fields above 8 KiB by default, so nothing legitimate comes near it; the margin keeps unusual
+/// Longest User-Agent the engine reads. Apache and nginx refuse header fields above 8 KiB by default, so nothing legitimate comes near it; the margin keeps unusual
 /// front ends working while a 64 KiB header is refused.
 pub const MAX_HEADER_VALUE: usize = 32 * 1024;
-/// Most entries accepted in a forwarding list header.
+/// Most entries of a forwarding list walked (from the right) to find the client.
 pub const MAX_HOPS: usize = 64;
 
 /// Longest excerpt of a request value quoted in a trace.
@@ -653,21 +658,11 @@ fn resolve_client(
                 joined.extend_from_slice(b", ");
             }
             joined.extend_from_slice(v);
-            if joined.len() > MAX_HEADER_VALUE {
-                break;
-            }
         }
         Cow::Owned(joined)
     };
-    if value.len() > MAX_HEADER_VALUE {
-        t.step(|| {
-            format!(
-                "{} is longer than {MAX_HEADER_VALUE} bytes: malformed input",
-                header.name()
-            )
-        });
-        return None;
-    }
+    // No length cap here: however long the list, the walk reads at most MAX_HOPS entries from the right (the
+    // contract: a longer header whose client is found within them is fine).
     if trim_ows(&value).is_empty() {
         t.step(|| format!("{} is present but empty: malformed input", header.name()));
         return None;
@@ -695,7 +690,7 @@ fn resolve_client(
     }
     match header {
         ForwardHeader::Forwarded => {
-            let elements = split_outside_quotes(&value, b',');
+            let elements = last_elements(&value);
             walk_hops(policy, elements.into_iter().rev(), header, t, |element| {
                 forwarded_for(element).and_then(|v| parse_hop(&v))
             })
@@ -764,10 +759,30 @@ fn walk_hops<'h>(
     }
 }
 
-/// Splits on `sep` where it stands outside a quoted string (RFC 7239 values may quote commas and semicolons). The
-/// value is at most [`MAX_HEADER_VALUE`] bytes, which bounds the list.
+/// The last `MAX_HOPS + 1` non-empty elements of a `Forwarded` list, in order: all the walk can read, kept in bounded
+/// memory however long the header (quotes are only known from the left, so the list is scanned from there).
+fn last_elements(value: &[u8]) -> alloc::collections::VecDeque<&[u8]> {
+    let mut kept = alloc::collections::VecDeque::with_capacity(MAX_HOPS + 1);
+    for_each_outside_quotes(value, b',', |element| {
+        if !trim_ows(element).is_empty() {
+            if kept.len() > MAX_HOPS {
+                kept.pop_front();
+            }
+            kept.push_back(element);
+        }
+    });
+    kept
+}
+
+/// Splits on `sep` where it stands outside a quoted string (RFC 7239 values may quote commas and semicolons).
 fn split_outside_quotes(value: &[u8], sep: u8) -> Vec<&[u8]> {
     let mut parts = Vec::new();
+    for_each_outside_quotes(value, sep, |part| parts.push(part));
+    parts
+}
+
+/// Calls `f` with each part of `value` between `sep`s that stand outside quoted strings.
+fn for_each_outside_quotes<'v>(value: &'v [u8], sep: u8, mut f: impl FnMut(&'v [u8])) {
     let (mut start, mut quoted, mut escaped) = (0, false, false);
     for (i, &b) in value.iter().enumerate() {
         if escaped {
@@ -777,12 +792,11 @@ fn split_outside_quotes(value: &[u8], sep: u8) -> Vec<&[u8]> {
         } else if b == b'"' {
             quoted = !quoted;
         } else if b == sep && !quoted {
-            parts.push(&value[start..i]);
+            f(&value[start..i]);
             start = i + 1;
         }
     }
-    parts.push(&value[start..]);
-    parts
+    f(&value[start..]);
 }
 
 /// The `for=` value of one RFC 7239 element, unquoted. `None` when the element is not well-formed (whitespace

@@ -176,6 +176,41 @@ fn every_bad_policy_is_rejected_naming_its_path() {
     );
 }
 
+#[test]
+fn every_policy_warns_exactly_as_listed() {
+    let warned = common::load_warnings();
+    assert!(
+        warned.len() > 20,
+        "warnings.jsonl has {} policies",
+        warned.len()
+    );
+    let mut failures = Vec::new();
+    for w in &warned {
+        match Policy::from_json(w.text.as_bytes()) {
+            Err(e) => failures.push(format!("{}: refused: {e}", w.id)),
+            Ok(p) => {
+                let paths: Vec<String> = p.warnings().into_iter().map(|w| w.path).collect();
+                // The same warnings from the compiled bytes: a host that loads bytes shows them too.
+                let loaded = Policy::from_bytes(&p.to_bytes()).unwrap().warnings();
+                let loaded: Vec<String> = loaded.into_iter().map(|w| w.path).collect();
+                if paths != w.warnings || loaded != paths {
+                    failures.push(format!(
+                        "{}: expected {:?}, got {paths:?} (from bytes {loaded:?})",
+                        w.id, w.warnings
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {}:\n{}",
+        failures.len(),
+        warned.len(),
+        failures.join("\n")
+    );
+}
+
 /// The ambiguous cases are the corpus writer's guesses where the contract is silent; they are reported, not
 /// asserted, so a reader sees where this engine chose differently.
 #[test]

@@ -163,3 +163,31 @@ pub fn load_bad_policies() -> Vec<BadPolicy> {
 fn text_of(node: Option<&Node>) -> String {
     text(node).unwrap_or_default()
 }
+
+/// One line of `warnings.jsonl`: a valid policy and the JSON paths of its warnings, in order.
+pub struct Warned {
+    pub id: String,
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+pub fn load_warnings() -> Vec<Warned> {
+    let path = corpus_dir().join("warnings.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let node = json::parse(l.as_bytes()).unwrap();
+            let warnings = match &field(&node, "warnings").expect("warnings").value {
+                Value::Array(items) => items.iter().map(|i| text_of(Some(i))).collect(),
+                _ => panic!("warnings must be an array"),
+            };
+            Warned {
+                id: text_of(field(&node, "id")),
+                text: to_json(field(&node, "policy").expect("policy")),
+                warnings,
+            }
+        })
+        .collect()
+}
