@@ -1,16 +1,30 @@
 // Types of the `sendcloud-gate` package (hand-written; both entries, web.js and node.js, export exactly this).
 // The shapes are the decision contract's (shared/spec/decision-contract.md).
 
-/** A request as the contract's JSON: what the host saw. */
+/**
+ * A request as the contract's JSON: what the host saw. Other keys are ignored; `undefined` is the same as absent.
+ * decide() and explain() take any value, not only a Request: see Policy.decide.
+ */
 export interface Request {
   /** The TCP peer (PHP's REMOTE_ADDR). */
   remote_addr: string;
   /** The request-line method, any case. */
   method: string;
-  /** The request target (path and query); absent or null means "/". */
+  /** The request target (path and query); absent, null or '' means "/". */
   uri?: string | null;
   /** Header names are case-insensitive; an array is a header that appeared more than once. */
   headers?: Record<string, string | string[]> | null;
+  /**
+   * The query string as the application sees it, when it may differ from the one in `uri` (PHP: QUERY_STRING,
+   * which a rewrite rule may have changed). Read in addition to `uri`'s query. Absent, null or '' means none.
+   */
+  query?: string | null;
+  /**
+   * Body parameters the application parsed (PHP: $_POST): name → value, or an array of values for an array
+   * parameter. Only the names the engine reads matter (`_method`, `ps_method`, `rest_route`); a host may pass only
+   * those.
+   */
+  form?: Record<string, string | string[]> | null;
 }
 
 export type Action = 'allow' | 'deny' | 'pass';
@@ -128,6 +142,13 @@ export interface Preset extends Provenance {
   [key: string]: unknown;
 }
 
+/** Something a valid policy does that its author probably did not mean (`policy.warnings`). */
+export interface PolicyWarning {
+  /** JSON path of the rule or value in the policy, e.g. `rules[2]` or `rules[2].paths[0]`. */
+  path: string;
+  message: string;
+}
+
 /** Thrown by compilePolicy() and Policy.fromBytes(). */
 export class PolicyError extends Error {
   readonly name: 'PolicyError';
@@ -138,19 +159,46 @@ export class PolicyError extends Error {
   readonly column: number;
 }
 
-/** A compiled policy. Holds wasm memory: freed when garbage-collected, or at once with free(). */
+/**
+ * Thrown by every method of a Policy (and by reading `warnings`) after its free(): message
+ * `sendcloud-gate: this Policy was freed; compile or load a new one`.
+ */
+export class PolicyFreedError extends Error {
+  readonly name: 'PolicyFreedError';
+}
+
+/**
+ * A compiled policy. Holds wasm memory: freed when garbage-collected, or at once with free(); after free() every
+ * method throws a PolicyFreedError.
+ */
 export class Policy {
   private constructor();
   /** Loads the bytes of toBytes(). Throws a PolicyError for bytes that are not a compiled policy. */
   static fromBytes(bytes: Uint8Array): Policy;
-  /** Decides one request. Never throws: input that is not a request is pass / malformed_input. */
+  /**
+   * Decides one request. Takes any value and never throws (only a freed Policy throws, a PolicyFreedError). The
+   * value means what its JSON text means (JSON.stringify; functions and Symbols count as values of the wrong type,
+   * not as absent): a value that is not a request by the contract's JSON — undefined, null, a number, an array, a
+   * field or header value of the wrong type — and a value with no JSON text at all — a BigInt anywhere in it, a
+   * cycle, a getter, toJSON or Proxy trap that throws — is `pass` / `malformed_input` with rule, client_ip and
+   * method null.
+   */
   decide(request: Request): Decision;
-  /** decide() with the trace (and the deciding preset's provenance). */
+  decide(request: unknown): Decision;
+  /** decide() with the trace (and the deciding preset's provenance). Never throws either. */
   explain(request: Request): Explanation;
+  explain(request: unknown): Explanation;
   /** The compiled form as versioned, checksummed bytes. */
   toBytes(): Uint8Array;
   /** The effective policy: presets expanded with their provenance. */
   show(): ShownPolicy;
+  /**
+   * The policy's warnings in policy order (often none): an allow rule without an `ip` condition (`rules[i]`), an
+   * allow rule's path prefix that does not end in `/` (`rules[i].paths[j]`). Warnings never reject a policy. A
+   * fresh array on every read; the same for a policy loaded from its bytes.
+   */
+  readonly warnings: PolicyWarning[];
+  /** Frees the wasm memory now. Afterwards every method throws a PolicyFreedError; calling free() again does nothing. */
   free(): void;
 }
 
