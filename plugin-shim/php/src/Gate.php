@@ -362,7 +362,7 @@ class Gate
         // the engine reads the URI's query anyway: pass it only when it differs.
         if ($query !== '') {
             $at = \strpos($uri, '?');
-            if ($at !== false && \substr($uri, $at + 1) === $query) {
+            if ($at !== false && \substr_compare($uri, $query, $at + 1) === 0) {
                 $query = '';
             }
         }
@@ -427,12 +427,20 @@ class Gate
     private static function pack(string $addr, string $method, string $uri, array $headers, string $query,
         array $form): string
     {
-        $h = self::pairs($headers);
-        if ($h === null) {
-            return '';
+        // The headers' loop is pairs() written out: decide() runs it on every request, a call costs.
+        $h = '';
+        $n = 0;
+        foreach ($headers as [$name, $v]) {
+            foreach (\is_array($v) ? $v : [$v] as $item) {
+                if (!\is_string($item)) {
+                    return '';
+                }
+                $h .= \pack('V', \strlen($name)) . $name . \pack('V', \strlen($item)) . $item;
+                $n++;
+            }
         }
         $packed = \pack('V', \strlen($addr)) . $addr . \pack('V', \strlen($method)) . $method
-            . \pack('V', \strlen($uri)) . $uri . $h;
+            . \pack('V', \strlen($uri)) . $uri . \pack('V', $n) . $h;
         if ($query !== '' || $form !== []) {
             $f = self::pairs($form);
             if ($f === null) {
