@@ -3,7 +3,7 @@
 
 import { loadEngine } from './engine.mjs';
 import { ACTION_TEXT, REASON_TITLES, explainReason } from './reasons.mjs';
-import { buildRequest, decodeState, encodeState } from './state.mjs';
+import { buildRequest, decodeState, encodeState, parseForm } from './state.mjs';
 
 const $ = (id) => document.getElementById(id);
 
@@ -64,6 +64,14 @@ const SCENARIOS = [
     request: { remote_addr: '10.0.0.5', method: 'GET', uri: '/wp-json/wc/v3/orders', ua: 'Sendcloud/1.0.0', headers: [['X-Forwarded-For', '94.232.247.10']] },
   },
   {
+    label: 'A method override in the POST body (WordPress runs PUT)',
+    request: { remote_addr: '94.232.247.10', method: 'POST', uri: '/wp-json/wc/v3/orders/12', ua: sendcloudUa('woocommerce'), headers: [], form: '_method=PUT' },
+  },
+  {
+    label: 'A rewrite put rest_route in the query the application sees',
+    request: { remote_addr: '94.232.247.10', method: 'GET', uri: '/wp-json/office/', ua: 'Sendcloud/1.0.0', headers: [], query: 'rest_route=/wp/v2/users/1' },
+  },
+  {
     label: 'Conflicting method overrides',
     request: { remote_addr: '94.232.247.10', method: 'POST', uri: '/index.php?_method=PUT', ua: 'Sendcloud/1.0.0', headers: [['X-HTTP-Method-Override', 'DELETE']] },
   },
@@ -78,11 +86,12 @@ const SCENARIOS = [
 
 const els = {
   remote: $('remote-addr'), method: $('method'), uri: $('uri'), ua: $('ua'),
-  headerRows: $('header-rows'), policy: $('policy-text'),
+  headerRows: $('header-rows'), policy: $('policy-text'), query: $('query'), form: $('form-params'),
 };
 let engine = null;            // the pkg module
 let policy = null;            // compiled Policy, or null while the policy text has an error
 let policyError = null;       // the engine's error for the current text
+let policyWarnings = [];      // the compiled policy's warnings, [{path, message}]
 let defaultPolicyText = JSON.stringify(FALLBACK_POLICY, null, 2);
 let effective = null;         // policy.show() as an object
 let headerSeq = 0;
@@ -116,7 +125,10 @@ function readForm() {
   for (const row of els.headerRows.querySelectorAll('.header-row')) {
     headers.push([row.querySelector('.hn').value, row.querySelector('.hv').value]);
   }
-  return { remote_addr: els.remote.value, method: els.method.value, uri: els.uri.value, ua: els.ua.value, headers };
+  return {
+    remote_addr: els.remote.value, method: els.method.value, uri: els.uri.value, ua: els.ua.value, headers,
+    query: els.query.value, form: els.form.value,
+  };
 }
 
 function writeForm(r) {
@@ -124,6 +136,8 @@ function writeForm(r) {
   els.method.value = r.method ?? '';
   els.uri.value = r.uri ?? '';
   els.ua.value = r.ua ?? '';
+  els.query.value = r.query ?? '';
+  els.form.value = r.form ?? '';
   els.headerRows.replaceChildren();
   for (const [n, v] of r.headers || []) addHeaderRow(n, v);
   syncChips();
@@ -186,9 +200,21 @@ function syncChips() {
 let lastDecision = null;
 
 function decideAndRender() {
-  const req = buildRequest(readForm());
+  const fields = readForm();
+  const parsedForm = parseForm(fields.form);
+  const formError = $('form-error');
+  formError.hidden = parsedForm.error === undefined;
+  formError.textContent = parsedForm.error === undefined ? '' : `Form parameters: ${parsedForm.error}`;
+  els.form.toggleAttribute('aria-invalid', parsedForm.error !== undefined);
+  const req = buildRequest({ ...fields, form: parsedForm.form });
   syncChips();
   if (!engine) return;
+  if (parsedForm.error !== undefined) {
+    renderNoDecision('The form parameters start with "{" but are not valid JSON: fix them (or write name=value lines) to see the decision.',
+      'the form parameters are not valid JSON', 'The form parameters have an error.');
+    $('json-out').textContent = JSON.stringify({ request: { ...req, form: fields.form } }, null, 2);
+    return;
+  }
   if (!policy) {
     renderNoDecision();
     $('json-out').textContent = JSON.stringify({ request: req }, null, 2);
@@ -237,14 +263,14 @@ function setMini(action, label, text) {
   $('mini-reason').textContent = text;
 }
 
-function renderNoDecision(msg) {
+function renderNoDecision(msg, short = 'the policy has an error', summary = 'The policy has an error.') {
   lastDecision = null;
-  setMini('', 'NO DECISION', 'the policy has an error');
+  setMini('', 'NO DECISION', short);
   const badge = $('badge');
   badge.className = 'badge badge-error';
   badge.textContent = 'NO DECISION';
   badge.dataset.action = '';
-  $('action-summary').textContent = 'The policy has an error.';
+  $('action-summary').textContent = summary;
   $('reason-title').textContent = '';
   const rt = $('reason-text');
   rt.className = 'reason-text bad';
@@ -285,9 +311,11 @@ function compileCurrent() {
     policy?.free?.();
   } catch { /* already freed */ }
   policy = null;
+  policyWarnings = [];
   try {
     policy = engine.compilePolicy(text);
     policyError = null;
+    policyWarnings = readWarnings(policy);
   } catch (e) {
     policyError = e;
   }
@@ -295,6 +323,15 @@ function compileCurrent() {
   if (metrics.compileMs.length > 200) metrics.compileMs.shift();
   renderProvenance();
   renderPolicyStatus();
+}
+
+function readWarnings(p) {
+  try {
+    const w = p.warnings;
+    return Array.isArray(w) ? w.filter((x) => x && typeof x.path === 'string' && typeof x.message === 'string') : [];
+  } catch {
+    return []; // a package without warnings
+  }
 }
 
 function errorLocation(e) {
@@ -308,10 +345,23 @@ function renderPolicyStatus() {
   const editor = $('editor');
   const errLine = $('err-line');
   if (!policyError) {
-    st.className = 'policy-status ok';
     const n = effective?.partners?.length ?? 0;
     const r = effective?.rules?.length ?? 0;
-    st.replaceChildren(`Valid policy: ${n} partner${n === 1 ? '' : 's'}, ${r} rule${r === 1 ? '' : 's'}.`);
+    const warnings = policyWarnings;
+    st.className = `policy-status ok${warnings.length ? ' has-warnings' : ''}`;
+    const parts = [`Valid policy: ${n} partner${n === 1 ? '' : 's'}, ${r} rule${r === 1 ? '' : 's'}`];
+    if (warnings.length) {
+      // Warnings never reject a policy: it is in force; they say what it probably lets through unintended.
+      parts.push(`; ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (the policy is in force):`,
+        h('ul', { class: 'warnings', id: 'policy-warnings' }, warnings.map((w) =>
+          h('li', { 'data-path': w.path }, h('strong', null, 'Warning: '), h('code', null, w.path), ': ', w.message))));
+    } else {
+      parts.push('.');
+    }
+    st.replaceChildren(...parts);
+    st.dataset.line = '';
+    st.dataset.path = '';
+    st.dataset.warnings = String(warnings.length);
     editor.classList.remove('has-error');
     errLine.hidden = true;
     errLine.dataset.line = '';
@@ -334,6 +384,7 @@ function renderPolicyStatus() {
   st.replaceChildren(...parts);
   st.dataset.line = line ?? '';
   st.dataset.path = path;
+  st.dataset.warnings = '0';
   editor.classList.add('has-error');
   if (line != null) {
     errLine.hidden = false;
@@ -498,7 +549,10 @@ function writeHash() {
 function applyState(st) {
   if (!st) return false;
   const r = st.request || {};
-  writeForm({ remote_addr: r.remote_addr ?? '', method: r.method ?? 'GET', uri: r.uri ?? '/', ua: r.ua ?? '', headers: r.headers || [] });
+  writeForm({
+    remote_addr: r.remote_addr ?? '', method: r.method ?? 'GET', uri: r.uri ?? '/', ua: r.ua ?? '', headers: r.headers || [],
+    query: r.query ?? '', form: r.form ?? '',
+  });
   els.policy.value = st.policy ?? defaultPolicyText;
   return true;
 }
@@ -711,7 +765,7 @@ function renderPage(msg) {
 
 function openInTester(r) {
   const headers = r.xff ? [['X-Forwarded-For', r.xff]] : [];
-  writeForm({ remote_addr: r.remote, method: r.method, uri: r.uri, ua: r.ua ?? '', headers });
+  writeForm({ remote_addr: r.remote, method: r.method, uri: r.uri, ua: r.ua ?? '', headers, query: '', form: '' });
   onRequestInput();
   $('request-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
   els.remote.focus({ preventScroll: true });
@@ -783,7 +837,7 @@ function loadFile(f) {
 
 function wire() {
   buildChips();
-  for (const el of [els.remote, els.method, els.uri, els.ua]) el.addEventListener('input', onRequestInput);
+  for (const el of [els.remote, els.method, els.uri, els.ua, els.query, els.form]) el.addEventListener('input', onRequestInput);
   $('add-header').addEventListener('click', () => {
     const name = $('add-header-name').value;
     addHeaderRow(name, '', true);

@@ -3,8 +3,10 @@
 //
 // State shape (v1):
 //   { v: 1,
-//     request: { remote_addr, method, uri, ua, headers: [[name, value], ...] },   // ua "" = no User-Agent
+//     request: { remote_addr, method, uri, ua, headers: [[name, value], ...],    // ua "" = no User-Agent
+//                query, form },                                                 // as typed; "" or absent = none
 //     policy: "<policy JSON text as typed>" }                                      // absent = the default policy
+// `query` and `form` (contract v2) were added without a version change: a link without them has none.
 
 export const FRAGMENT_KEY = 's';
 
@@ -36,7 +38,7 @@ export function sanitizeState(raw) {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
   const out = { v: 1, request: {} };
   const r = raw.request && typeof raw.request === 'object' ? raw.request : {};
-  for (const k of ['remote_addr', 'method', 'uri', 'ua']) {
+  for (const k of ['remote_addr', 'method', 'uri', 'ua', 'query', 'form']) {
     const v = str(r[k]);
     if (v !== null) out.request[k] = v;
   }
@@ -72,10 +74,55 @@ export function decodeState(hash) {
 }
 
 /**
+ * Reads the "form parameters" field: the body parameters as the application parsed them (PHP's $_POST).
+ * - Lines: one `name=value` per line, split at the first `=` (a line without `=` is a name with an empty value);
+ *   nothing is decoded or trimmed; empty lines are skipped; a name on several lines is an array of its values.
+ * - JSON: text whose first non-blank character is `{` is a JSON object of name -> string or array of strings,
+ *   sent as it is (the engine says what it makes of other values).
+ * Returns { form } (undefined when there are no parameters) or { error } for JSON that does not parse.
+ */
+export function parseForm(text) {
+  const t = text ?? '';
+  if (/^\s*\{/.test(t)) {
+    try {
+      return { form: JSON.parse(t), json: true };
+    } catch (e) {
+      return { error: `not valid JSON: ${e.message}`, json: true };
+    }
+  }
+  const params = new Map(); // (a name like __proto__ is a parameter like any other)
+  for (let line of t.split('\n')) {
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line === '') continue;
+    const eq = line.indexOf('=');
+    const name = eq === -1 ? line : line.slice(0, eq);
+    const value = eq === -1 ? '' : line.slice(eq + 1);
+    const had = params.get(name);
+    params.set(name, had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value]);
+  }
+  return { form: params.size ? Object.fromEntries(params) : undefined, json: false };
+}
+
+/** The "form parameters" field's text for a form object: lines when they can say it exactly, else JSON. */
+export function formText(form) {
+  if (form === undefined || form === null) return '';
+  const entries = typeof form === 'object' && !Array.isArray(form) ? Object.entries(form) : null;
+  const lineSafe = (s) => typeof s === 'string' && !/[\r\n]/.test(s);
+  // A one-value array would come back as a string, an empty one not at all: those need JSON.
+  const values = (v) => (Array.isArray(v) ? (v.length >= 2 ? v : null) : [v]);
+  if (entries && entries.length > 0 && !/^\s*\{/.test(entries[0][0]) && entries.every(([name, v]) =>
+    lineSafe(name) && name !== '' && !name.includes('=') && values(v)?.every(lineSafe))) {
+    return entries.flatMap(([name, v]) => values(v).map((x) => `${name}=${x}`)).join('\n');
+  }
+  return JSON.stringify(form);
+}
+
+/**
  * Builds the engine's request from the form's fields. Headers that appear more than once (case-insensitively,
  * the User-Agent field included) become an array of values under the first spelling, as the contract allows.
+ * `query` is sent when not empty; `form` is the parsed form parameters (see parseForm), sent when there are any.
  */
-export function buildRequest({ remote_addr, method, uri, ua, headers }) {
+export function buildRequest({ remote_addr, method, uri, ua, headers, query, form }) {
   const out = { remote_addr: remote_addr ?? '', method: method ?? '' };
   if (uri !== undefined && uri !== '') out.uri = uri;
   const list = [];
@@ -84,18 +131,21 @@ export function buildRequest({ remote_addr, method, uri, ua, headers }) {
     if (name.trim() === '') continue;
     list.push([name.trim(), value]);
   }
-  const hdrs = {};
+  const hdrs = new Map();
   const firstName = new Map();
   for (const [name, value] of list) {
     const key = name.toLowerCase();
     if (!firstName.has(key)) {
       firstName.set(key, name);
-      hdrs[name] = value;
+      hdrs.set(name, value);
     } else {
       const n = firstName.get(key);
-      hdrs[n] = Array.isArray(hdrs[n]) ? [...hdrs[n], value] : [hdrs[n], value];
+      const had = hdrs.get(n);
+      hdrs.set(n, Array.isArray(had) ? [...had, value] : [had, value]);
     }
   }
-  if (list.length) out.headers = hdrs;
+  if (list.length) out.headers = Object.fromEntries(hdrs);
+  if (typeof query === 'string' && query !== '') out.query = query;
+  if (form !== undefined) out.form = form;
   return out;
 }

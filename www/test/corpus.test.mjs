@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { openBrowser, gotoReady, readJsonl, REPO_ROOT, PKG_BUILT } from '../test-support/browser.mjs';
+import { formText, parseForm } from '../state.mjs';
 
 const CORPUS = path.join(REPO_ROOT, 'tests', 'corpus');
 const HAVE_CORPUS = fs.existsSync(path.join(CORPUS, 'cases.jsonl'));
@@ -69,7 +70,7 @@ test('corpus: every case decided in the page equals the expected decision', { sk
 });
 
 /** In the page: cases through the form and the policy editor, as a person would enter them. */
-function runThroughForm({ cases, policies, defaultText }) {
+function runThroughForm({ cases, policies, defaultText, formTexts }) {
   const $ = (id) => document.getElementById(id);
   const fire = (el) => el.dispatchEvent(new Event('input', { bubbles: true }));
   const out = [];
@@ -82,8 +83,9 @@ function runThroughForm({ cases, policies, defaultText }) {
       for (const value of Array.isArray(v) ? v : [v]) headers.push([name, value]);
     }
     // A text input cannot hold CR or LF (the browser strips them): such cases go through the engine test only.
-    const fields = [r.remote_addr, r.method, r.uri ?? '', ...headers.flat()];
-    if (fields.some((s) => /[\r\n]/.test(s)) || (r.uri === '')) {
+    // So does a form the form-parameters field cannot say exactly (formTexts[id] null: see the caller).
+    const fields = [r.remote_addr, r.method, r.uri ?? '', r.query ?? '', ...headers.flat()];
+    if (fields.some((s) => /[\r\n]/.test(s)) || (r.uri === '') || formTexts[c.id] === null) {
       skipped++;
       continue;
     }
@@ -97,6 +99,8 @@ function runThroughForm({ cases, policies, defaultText }) {
     $('method').value = r.method;
     $('uri').value = r.uri ?? '';
     $('ua').value = '';
+    $('query').value = r.query ?? '';
+    $('form-params').value = formTexts[c.id];
     $('header-rows').replaceChildren();
     for (const [n, v] of headers) {
       $('add-header-name').value = '';
@@ -125,11 +129,34 @@ test('corpus: the decisions the page SHOWS (form, editor, badge) equal the expec
   try {
     await gotoReady(b.page, b.url);
     const defaultText = await b.page.evaluate(() => document.getElementById('policy-text').value);
-    const { out, skipped } = await b.page.evaluate(runThroughForm, { ...corpus, defaultText });
+    // The form-parameters text for each case (name=value lines when they can say it, else JSON), checked here to
+    // read back as the case's form; null for a form the field cannot hold (not an object: left to the engine test).
+    const formTexts = {};
+    let viaLines = 0;
+    let viaJson = 0;
+    let withQuery = 0;
+    for (const c of corpus.cases) {
+      const f = c.request.form;
+      if ((c.request.query ?? '') !== '') withQuery++;
+      if (f === undefined || f === null) {
+        formTexts[c.id] = '';
+        continue;
+      }
+      const text = formText(f);
+      const back = parseForm(text);
+      const same = JSON.stringify(back.form ?? {}) === JSON.stringify(f);
+      formTexts[c.id] = typeof f === 'object' && !Array.isArray(f) && same ? text : null;
+      if (formTexts[c.id] !== null) {
+        if (back.json) viaJson++;
+        else viaLines++;
+      }
+    }
+    const { out, skipped } = await b.page.evaluate(runThroughForm, { ...corpus, defaultText, formTexts });
     const byId = new Map(corpus.cases.map((c) => [c.id, c]));
     const bad = out.filter((r) => JSON.stringify(r.shown) !== JSON.stringify(pick(byId.get(r.id).expect)) || r.trace === 0)
       .map((r) => `${r.id}: shown ${JSON.stringify(r.shown)} want ${JSON.stringify(pick(byId.get(r.id).expect))}`);
-    console.log(`corpus through the page's form: ${out.length - bad.length}/${out.length} equal (${skipped} cases with CR/LF in a field or an empty URI left to the engine test)`);
+    console.log(`corpus through the page's form: ${out.length - bad.length}/${out.length} equal (${skipped} cases with CR/LF in a field or an empty URI left to the engine test); `
+      + `form parameters entered as lines in ${viaLines} cases, as JSON in ${viaJson}; a query in ${withQuery}`);
     assert.ok(out.length > corpus.cases.length * 0.8, 'most cases go through the form');
     assert.deepEqual(bad, []);
     assert.deepEqual(b.errors, []);

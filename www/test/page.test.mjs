@@ -19,6 +19,7 @@ const decision = (page) => page.evaluate(() => ({
   reason: document.getElementById('f-reason').textContent,
   rule: document.getElementById('f-rule').textContent,
   client: document.getElementById('f-client').textContent,
+  method: document.getElementById('f-method').textContent,
   text: document.getElementById('reason-text').textContent,
   trace: [...document.querySelectorAll('#trace li')].map((li) => li.textContent),
 }));
@@ -185,9 +186,13 @@ test('a pasted log shows the right counts', { skip }, async () => {
     await b.page.waitForFunction(() => document.getElementById('filter-count').dataset.count === '5');
     const lines = await b.page.$$eval('#lines-table tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.line)));
     assert.deepEqual(lines, [3, 4, 8, 9, 11]);
-    // Open a line in the tester.
+    // Open a line in the tester: a log line has no query or form, so those fields are emptied.
+    await b.page.fill('#query', '_method=PUT');
+    await b.page.fill('#form-params', '_method=PUT');
     await b.page.click('#lines-table tbody tr[data-line="4"] button');
     assert.equal(await b.page.inputValue('#remote-addr'), '203.0.113.50');
+    assert.equal(await b.page.inputValue('#query'), '');
+    assert.equal(await b.page.inputValue('#form-params'), '');
     assert.equal((await decision(b.page)).reason, 'impersonation');
     await b.page.locator('#replay-panel').scrollIntoViewIfNeeded();
     await screenshot(b.page, 'desktop-replay');
@@ -283,6 +288,171 @@ test('keyboard: labelled fields, sensible focus order, visible focus; data is es
     assert.match(await b.page.textContent('#policy-status'), /<img src=y/);
     assert.equal(await b.page.evaluate(() => window.__pwned), undefined);
     assert.equal(await b.page.locator('main img, main script, main svg, main b, main i').count(), 0);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+/** The request the page sent to the engine, from its "Request and decision as JSON" box. */
+const sentRequest = (page) => page.evaluate(() => JSON.parse(document.getElementById('json-out').textContent).request);
+
+test('query as the application sees it and form parameters reach the engine (lines and JSON)', { skip }, async () => {
+  const b = await openBrowser();
+  try {
+    await gotoReady(b.page, b.url);
+    await setRequest(b.page, { remote: '94.232.247.10', method: 'POST', uri: '/wp-json/wc/v3/orders/12', ua: 'Sendcloud/1.0.0' });
+    let d = await decision(b.page);
+    assert.equal(d.action, 'allow');
+    assert.equal(await b.page.getAttribute('#form-params', 'aria-describedby'), 'form-hint form-error');
+    assert.match(await b.page.textContent('#form-hint'), /name=value/);
+
+    // A method override in the body: WordPress runs PUT, which the Sendcloud preset does not allow.
+    await b.page.fill('#form-params', '_method=PUT');
+    d = await decision(b.page);
+    assert.equal(d.reason, 'method_not_allowed');
+    assert.equal(d.method, 'PUT');
+    assert.deepEqual((await sentRequest(b.page)).form, { _method: 'PUT' });
+    assert.ok(d.trace.some((s) => /PUT/.test(s)), 'the trace shows the override');
+
+    // A name on several lines is an array; two different values are ambiguous.
+    await b.page.fill('#form-params', 'note=x=y\n_method=PATCH\n_method=DELETE\nempty');
+    assert.deepEqual((await sentRequest(b.page)).form, { note: 'x=y', _method: ['PATCH', 'DELETE'], empty: '' });
+    d = await decision(b.page);
+    assert.equal(d.reason, 'ambiguous_method_override');
+    assert.equal(d.action, 'pass');
+
+    // JSON works too.
+    await b.page.fill('#form-params', '{"ps_method": ["PATCH"]}');
+    assert.deepEqual((await sentRequest(b.page)).form, { ps_method: ['PATCH'] });
+    d = await decision(b.page);
+    assert.equal(d.action, 'allow');
+    assert.equal(d.method, 'PATCH');
+
+    // JSON that does not parse: said under the field, and no decision until it is fixed.
+    await b.page.fill('#form-params', '{"_method": "PUT"');
+    assert.equal(await b.page.isVisible('#form-error'), true);
+    assert.match(await b.page.textContent('#form-error'), /not valid JSON/);
+    assert.equal(await b.page.getAttribute('#form-params', 'aria-invalid'), '');
+    d = await decision(b.page);
+    assert.equal(d.badge, 'NO DECISION');
+    assert.match(d.text, /form parameters/);
+    await b.page.fill('#form-params', '');
+    assert.equal(await b.page.isVisible('#form-error'), false);
+    assert.equal(await b.page.getAttribute('#form-params', 'aria-invalid'), null);
+    d = await decision(b.page);
+    assert.equal(d.action, 'allow');
+    assert.equal((await sentRequest(b.page)).form, undefined);
+
+    // The query the application sees, beside the URI's: an override there counts as well.
+    await b.page.fill('#query', '_method=DELETE');
+    assert.equal((await sentRequest(b.page)).query, '_method=DELETE');
+    d = await decision(b.page);
+    assert.equal(d.action, 'allow');
+    assert.equal(d.method, 'DELETE');
+    await b.page.fill('#query', 'ps_method=PUT');
+    assert.equal((await decision(b.page)).reason, 'method_not_allowed');
+    await b.page.fill('#query', '');
+    assert.equal((await sentRequest(b.page)).query, undefined);
+
+    // A deny rule holds for a path the application routes by rest_route in the query it sees.
+    await b.page.fill('#policy-text', '{"rules": [{"id": "no-users", "action": "deny", "paths": ["/wp-json/wp/v2/users"]}]}');
+    await setRequest(b.page, { remote: '203.0.113.9', method: 'GET', uri: '/index.php', ua: 'Mozilla/5.0' });
+    assert.equal((await decision(b.page)).action, 'pass');
+    await b.page.fill('#query', 'rest_route=/wp/v2/users/1');
+    d = await decision(b.page);
+    assert.equal(d.badge, 'DENY');
+    assert.equal(d.rule, 'no-users');
+
+    // The examples include both fields.
+    await b.page.selectOption('#scenario', { label: 'A method override in the POST body (WordPress runs PUT)' });
+    assert.equal(await b.page.inputValue('#form-params'), '_method=PUT');
+    await b.page.selectOption('#scenario', { label: 'An ordinary visitor' });
+    assert.equal(await b.page.inputValue('#form-params'), '');
+    assert.equal(await b.page.inputValue('#query'), '');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('a shared link carries the query and the form parameters', { skip }, async () => {
+  const b = await openBrowser();
+  try {
+    await gotoReady(b.page, b.url);
+    await setRequest(b.page, { remote: '94.232.247.10', method: 'POST', uri: '/wp-json/wc/v3/orders/12', ua: 'Sendcloud/1.0.0' });
+    const form = 'x=1\n_method=PUT\n_method=PUT';
+    await b.page.fill('#query', 'rest_route=/wc/v3&é=ü');
+    await b.page.fill('#form-params', form);
+    const before = await decision(b.page);
+    assert.equal(before.reason, 'method_not_allowed');
+    await b.page.click('#copy-link');
+    const link = await b.page.inputValue('#share-url');
+
+    const p2 = await b.newPage();
+    await gotoReady(p2, link);
+    assert.equal(await p2.inputValue('#query'), 'rest_route=/wc/v3&é=ü');
+    assert.equal(await p2.inputValue('#form-params'), form);
+    assert.deepEqual(await decision(p2), before);
+    assert.deepEqual(await sentRequest(p2), await sentRequest(b.page));
+
+    // A JSON form too, and on hashchange.
+    await b.page.fill('#form-params', '{"ps_method": ["PATCH", "PATCH"]}');
+    await b.page.fill('#query', '');
+    await b.page.click('#copy-link');
+    const link2 = await b.page.inputValue('#share-url');
+    await p2.evaluate((h) => { location.hash = h; }, new URL(link2).hash);
+    await p2.waitForFunction(() => document.getElementById('form-params').value.startsWith('{'));
+    assert.equal(await p2.inputValue('#query'), '');
+    assert.deepEqual((await sentRequest(p2)).form, { ps_method: ['PATCH', 'PATCH'] });
+    assert.equal((await decision(p2)).action, 'allow');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('policy warnings are shown with their JSON path, and the policy still works', { skip }, async () => {
+  const b = await openBrowser();
+  try {
+    await gotoReady(b.page, b.url);
+    assert.equal(await b.page.getAttribute('#policy-status', 'data-warnings'), '0');
+    assert.equal(await b.page.locator('#policy-warnings').count(), 0);
+    const policy = '{\n  "rules": [\n    {"id": "hooks", "action": "allow", "paths": ["/hooks"]}\n  ]\n}';
+    await b.page.fill('#policy-text', policy);
+    const st = await b.page.evaluate(() => {
+      const s = document.getElementById('policy-status');
+      return {
+        cls: s.className, text: s.textContent, warnings: s.dataset.warnings,
+        items: [...s.querySelectorAll('#policy-warnings li')].map((li) => ({ path: li.dataset.path, text: li.textContent })),
+      };
+    });
+    assert.match(st.cls, /\bok\b/);
+    assert.match(st.cls, /has-warnings/);
+    assert.doesNotMatch(st.cls, /error/);
+    assert.equal(st.warnings, '2');
+    assert.deepEqual(st.items.map((i) => i.path), ['rules[0]', 'rules[0].paths[0]']);
+    assert.match(st.items[0].text, /^Warning: rules\[0\]: .*no ip condition/);
+    assert.match(st.items[1].text, /rules\[0\]\.paths\[0\]: .*\/hooks/);
+    assert.match(st.text, /Valid policy/);
+    await screenshot(b.page, 'desktop-policy-warnings', { fullPage: false });
+    // In force: anyone on the path is allowed by the rule.
+    await setRequest(b.page, { remote: '198.51.100.7', method: 'POST', uri: '/hooks/order', ua: '' });
+    const d = await decision(b.page);
+    assert.equal(d.badge, 'ALLOW');
+    assert.equal(d.reason, 'rule_match');
+    assert.equal(d.rule, 'hooks');
+    // The log replay runs with it as well.
+    await b.page.fill('#log-text', '198.51.100.7 - - [23/Nov/2025:10:00:01 +0100] "POST /hooks/order HTTP/1.1" 200 1 "-" "curl/8"');
+    await b.page.waitForSelector('#replay-status[data-state=done]');
+    assert.equal(await b.page.getAttribute('#summary-actions .sum-card[data-kind=allow]', 'data-count'), '1');
+    // Fixing the policy clears the warnings; an error replaces them.
+    await b.page.fill('#policy-text', '{"rules": [{"id": "hooks", "action": "allow", "ip": ["198.51.100.0/24"], "paths": ["/hooks/"]}]}');
+    assert.equal(await b.page.getAttribute('#policy-status', 'data-warnings'), '0');
+    assert.doesNotMatch(await b.page.getAttribute('#policy-status', 'class'), /has-warnings/);
+    await b.page.fill('#policy-text', '{"rules": [{"id": "hooks", "action": "allow", "paths": ["/hooks"], "ip": ["x"]}]}');
+    assert.equal(await b.page.locator('#policy-warnings').count(), 0);
+    assert.equal(await b.page.getAttribute('#policy-status', 'data-path'), 'rules[0].ip[0]');
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

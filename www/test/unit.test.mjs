@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLogLine, unescapeField, forEachLine } from '../logparse.mjs';
-import { base64urlDecode, base64urlEncode, buildRequest, decodeState, encodeState, sanitizeState } from '../state.mjs';
+import { base64urlDecode, base64urlEncode, buildRequest, decodeState, encodeState, formText, parseForm, sanitizeState } from '../state.mjs';
 
 const SC_UA = 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)';
 
@@ -97,4 +97,48 @@ test('buildRequest: empty UA is no header, repeated headers become arrays', () =
     remote_addr: '1.2.3.4', method: 'GET', uri: '/x',
     headers: { 'User-Agent': ['A', 'B'], 'X-Forwarded-For': ['1.1.1.1', '2.2.2.2'] },
   });
+});
+
+test('fragment state carries query and form; junk in them is dropped', () => {
+  const st = {
+    v: 1,
+    request: { remote_addr: '94.232.247.10', method: 'POST', uri: '/x', ua: 'Sendcloud/1.0.0', headers: [], query: 'rest_route=/wc/v3&é=1', form: '_method=PUT\n_method=PUT\n{x' },
+    policy: '{}',
+  };
+  assert.deepEqual(decodeState('#' + encodeState(st)), st);
+  const json = { ...st, request: { ...st.request, form: '{"ps_method": ["PUT"]}' } };
+  assert.deepEqual(decodeState('#' + encodeState(json)), json);
+  // An old link (without the fields) still reads; wrong types are dropped.
+  assert.deepEqual(sanitizeState({ request: { remote_addr: '1.2.3.4', query: 5, form: { _method: 'PUT' } } }), { v: 1, request: { remote_addr: '1.2.3.4' } });
+});
+
+test('form parameters: name=value lines or a JSON object', () => {
+  assert.deepEqual(parseForm(''), { form: undefined, json: false });
+  assert.deepEqual(parseForm('\n\n'), { form: undefined, json: false });
+  // Split at the first '='; nothing decoded or trimmed; a line without '=' is an empty value; CRLF is a line end.
+  assert.deepEqual(parseForm('_method=PUT\r\nnote=a=b%20c\n x = y \nflag\n'),
+    { form: { _method: 'PUT', note: 'a=b%20c', ' x ': ' y ', flag: '' }, json: false });
+  // A name on several lines is an array, in order; __proto__ is a name like any other.
+  const arr = parseForm('ps_method=PUT\na=1\nps_method=GET\nps_method=PUT\n__proto__=x');
+  assert.equal(JSON.stringify(arr.form), '{"ps_method":["PUT","GET","PUT"],"a":"1","__proto__":"x"}');
+  // JSON: whatever the object says, sent as it is; a syntax error is reported, not guessed at.
+  assert.deepEqual(parseForm('  {"_method": ["PUT"], "x": 1}'), { form: { _method: ['PUT'], x: 1 }, json: true });
+  assert.match(parseForm('{"_method": "PUT"').error, /^not valid JSON/);
+  // The text for a form object: lines when they say it exactly, else JSON; it always reads back the same.
+  for (const form of [{ _method: 'PUT' }, { a: ['1', '2'], b: '' }, { a: ['1'] }, { a: [] }, { 'a=b': 'c' }, { a: 'x\ny' },
+    { '{a': 'b' }, { '': 'x' }, { _method: 'PUT', ps_method: ['PATCH', 'PATCH'] }, { 'é': 'ü' }]) {
+    assert.deepEqual(parseForm(formText(form)).form, form, JSON.stringify(form));
+  }
+  assert.equal(formText({ _method: 'PUT', a: ['1', '2'] }), '_method=PUT\na=1\na=2');
+  assert.equal(formText({ a: ['1'] }), '{"a":["1"]}');
+  assert.equal(formText(undefined), '');
+});
+
+test('buildRequest: query when not empty, form when there is one', () => {
+  const base = { remote_addr: '1.2.3.4', method: 'POST', uri: '/', ua: '', headers: [] };
+  assert.deepEqual(buildRequest({ ...base, query: '', form: undefined }), { remote_addr: '1.2.3.4', method: 'POST', uri: '/' });
+  assert.deepEqual(buildRequest({ ...base, query: '_method=PUT', form: { _method: ['PUT', 'GET'] } }),
+    { remote_addr: '1.2.3.4', method: 'POST', uri: '/', query: '_method=PUT', form: { _method: ['PUT', 'GET'] } });
+  // A header named __proto__ is a header like any other.
+  assert.equal(JSON.stringify(buildRequest({ ...base, headers: [['__proto__', 'x']] }).headers), '{"__proto__":"x"}');
 });
