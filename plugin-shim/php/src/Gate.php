@@ -4,6 +4,7 @@ namespace SendcloudGate;
 
 use SendcloudGate\Internal\Compiler;
 use SendcloudGate\Internal\FailedGate;
+use SendcloudGate\Internal\Failure;
 use SendcloudGate\Internal\Runtime;
 
 /**
@@ -50,11 +51,11 @@ class Gate
 
     /**
      * The body parameters decide() passes from its $post argument ($_POST), as the contract's `form`: the only ones
-     * the engine reads. `_method` is a method override (WordPress honours it; frameworks such as Symfony and Laravel
-     * read it from the body), `ps_method` too (PrestaShop reads it from $_REQUEST, the body included), `rest_route`
-     * a WordPress REST route (WordPress reads its query variables from the body as well as the query). PHP has
-     * already folded the names of $_POST's keys (`ps[method` is `ps_method`, `_method%00x` is `_method`,
-     * `_method[]` the array `_method`), so these exact keys are all there is to take.
+     * the engine reads. `_method` is a method override (WordPress honours it; Laravel, and Symfony with method
+     * override enabled, read it from the body), `ps_method` too (PrestaShop reads it from $_REQUEST, the body
+     * included), `rest_route` a WordPress REST route (WordPress reads its query variables from the body as well as
+     * the query). PHP has already folded the names of $_POST's keys (`ps[method` is `ps_method`, `_method%00x` is
+     * `_method`, `_method[]` the array `_method`), so these exact keys are all there is to take.
      */
     const FORM_PARAMS = ['_method', 'ps_method', 'rest_route'];
 
@@ -86,7 +87,7 @@ class Gate
         } catch (PolicyException $e) {
             throw $e;
         } catch (\Throwable $e) {
-            throw self::engineException('the policy compiler failed', $e);
+            throw Failure::exception('the policy compiler failed', $e);
         }
         return self::load($compiled['bytes'], $compiled['warnings'], true);
     }
@@ -115,7 +116,7 @@ class Gate
         try {
             $bytes = Runtime::defaultBytes();
         } catch (\Throwable $e) {
-            throw self::engineException('the engine failed to start', $e);
+            throw Failure::exception('the engine failed to start', $e);
         }
         return self::load($bytes, null, true);
     }
@@ -131,7 +132,7 @@ class Gate
         try {
             return static::default();
         } catch (\Throwable $e) {
-            return self::failed('', $e);
+            return FailedGate::of('', Failure::note($e));
         }
     }
 
@@ -155,7 +156,7 @@ class Gate
             }
             return static::fromCompiled($bytes);
         } catch (\Throwable $e) {
-            return self::failed(\is_string($bytes) ? $bytes : '', $e);
+            return FailedGate::of(\is_string($bytes) ? $bytes : '', Failure::note($e));
         }
     }
 
@@ -182,7 +183,7 @@ class Gate
                 throw new EngineException('sendcloud-gate: the policy compiler refused a loaded policy: '
                     . $e->getMessage(), 0, $e);
             } catch (\Throwable $e) {
-                throw self::engineException('the policy compiler failed to read the warnings', $e);
+                throw Failure::exception('the policy compiler failed to read the warnings', $e);
             }
         }
         return $this->warnings;
@@ -222,7 +223,7 @@ class Gate
         try {
             return $this->run(self::packServer($server, $post), false);
         } catch (\Throwable $e) {
-            return self::engineError($e, false);
+            return Failure::decision($e, false);
         }
     }
 
@@ -241,7 +242,7 @@ class Gate
         try {
             return $this->run(self::packRequest($request), false);
         } catch (\Throwable $e) {
-            return self::engineError($e, false);
+            return Failure::decision($e, false);
         }
     }
 
@@ -256,7 +257,7 @@ class Gate
         try {
             return $this->run(self::packRequest($request), true);
         } catch (\Throwable $e) {
-            return self::engineError($e, true);
+            return Failure::decision($e, true);
         }
     }
 
@@ -273,54 +274,6 @@ class Gate
     protected function run(string $packed, bool $explain): array
     {
         return $explain ? Compiler::explain($this->bytes, $packed) : Runtime::decide($this->bytes, $packed);
-    }
-
-    private static function engineError(\Throwable $e, bool $explain): array
-    {
-        $message = self::note($e);
-        $d = ['action' => 'pass', 'reason' => self::ENGINE_ERROR, 'rule' => null, 'client_ip' => null, 'method' => null];
-        if ($explain) {
-            $d['trace'] = ['engine error: ' . $message];
-            $d['provenance'] = null;
-        }
-        return $d;
-    }
-
-    /**
-     * Keeps an engine failure as lastEngineError() and logs the first one of the PHP request; its text, "Class:
-     * message".
-     */
-    private static function note(\Throwable $e): string
-    {
-        $message = \get_class($e) . ': ' . $e->getMessage();
-        Runtime::$lastError = $message;
-        if (!Runtime::$logged) {
-            Runtime::$logged = true;
-            \error_log('sendcloud-gate: engine error, the decision is pass (no opinion): ' . $message);
-        }
-        return $message;
-    }
-
-    /** The Gate that the OrPass factories return when $e kept them from making a working one. */
-    private static function failed(string $bytes, \Throwable $e): self
-    {
-        self::note($e);
-        return FailedGate::of($bytes, \get_class($e) . ': ' . $e->getMessage());
-    }
-
-    /**
-     * A factory's failure as an EngineException: PolicyException and EngineException as they are, anything else (a
-     * ParseError or \Error from a damaged generated file, a TypeError) wrapped, naming where it happened.
-     *
-     * @return PolicyException|EngineException
-     */
-    private static function engineException(string $what, \Throwable $e): \RuntimeException
-    {
-        if ($e instanceof EngineException || $e instanceof PolicyException) {
-            return $e;
-        }
-        return new EngineException('sendcloud-gate: ' . $what . ': ' . \get_class($e) . ': ' . $e->getMessage()
-            . ' (' . $e->getFile() . ':' . $e->getLine() . ')', 0, $e);
     }
 
     /**
@@ -340,7 +293,7 @@ class Gate
             }
             throw $e;
         } catch (\Throwable $e) {
-            throw self::engineException('the engine failed to load the policy', $e);
+            throw Failure::exception('the engine failed to load the policy', $e);
         }
         return new static($bytes, $warnings);
     }
