@@ -16,6 +16,10 @@ const requests = {
     remote_addr: '198.51.100.5', method: 'GET', uri: '/wp-json/wc/v3/orders?page=2',
     headers: { 'User-Agent': UA110, Accept: 'application/json' },
   },
+  'method_not_allowed (Sendcloud, _method=PUT in query and form)': {
+    remote_addr: '94.232.247.10', method: 'POST', uri: '/wp-json/wc/v3/orders/12', query: '_method=PUT',
+    headers: { 'User-Agent': 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)' }, form: { _method: 'PUT' },
+  },
   'no_match (browser, 110-byte UA)': {
     remote_addr: '203.0.113.9', method: 'GET', uri: '/shop/',
     headers: { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 ab' },
