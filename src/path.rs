@@ -27,7 +27,7 @@ fn is_unreserved(b: u8) -> bool {
 /// path `/a#b` and the query `c`. `None` for anything else (`wp-admin`, `?x=1`): such a target is not a request a
 /// server would route, and the request is unclean.
 pub fn split_target(uri: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (path, query) = match uri.iter().position(|&b| b == b'?') {
+    let (path, query) = match crate::pattern::find_byte(uri, b'?') {
         Some(i) => (&uri[..i], &uri[i + 1..]),
         None => (uri, &b""[..]),
     };
