@@ -31,7 +31,7 @@ if [ ! -f "$decide" ]; then
   RUSTFLAGS="-C link-arg=-zstack-size=16384" CARGO_TARGET_DIR=target/wasm/build-core \
     cargo build --quiet --lib --target wasm32-unknown-unknown --profile wasm-core --no-default-features \
     --features core-abi
-  wasm-opt -Oz --converge --strip-debug --strip-producers \
+  wasm-opt -Oz --converge -ocimfs 100 --strip-debug --strip-producers \
     target/wasm/build-core/wasm32-unknown-unknown/wasm-core/sendcloud_gate.wasm -o "$decide"
 fi
 

@@ -242,6 +242,9 @@ struct Held {
     client: Option<Ip>,
     method: Option<Method>,
     overridden: Option<Method>,
+    /// Path candidates, when a rule looks at paths (held here rather than in the [`Reading`], which then owns
+    /// nothing and stays in locals).
+    paths: Option<Vec<Vec<u8>>>,
 }
 
 /// Step 2's answer: the client is the peer, or another address (from a forwarding header).
@@ -285,7 +288,7 @@ struct Reading<'a, 'r> {
     /// The query of the request target (the part after its first `?`).
     target_query: &'r [u8],
     /// Path candidates, normalised; read only when an enabled rule has a `paths` condition.
-    paths: Vec<Vec<u8>>,
+    paths: &'a [Vec<u8>],
     malformed: bool,
     ambiguous: bool,
 }
@@ -307,6 +310,7 @@ impl Reading<'_, '_> {
 
 /// Steps 2 to 7, from the peer address (`None` when `remote_addr` is malformed: the request is then unclean, but deny
 /// rules still apply to it).
+#[inline(always)]
 fn evaluate_from<'p, 'a, 'r>(
     policy: &'p Policy,
     req: &Request<'r>,
@@ -412,6 +416,7 @@ fn evaluate_from<'p, 'a, 'r>(
 
 /// Steps 2 to 4 and the path candidates of step 5. Every step runs whatever an earlier one found: a deny rule needs
 /// every candidate of an unclean request too.
+#[inline(always)]
 fn read_request<'a, 'r>(
     policy: &Policy,
     req: &Request<'r>,
@@ -423,6 +428,7 @@ fn read_request<'a, 'r>(
         client: held_client,
         method: held_method,
         overridden: held_override,
+        paths: held_paths,
     } = held;
     let headers = HeaderIndex::build(req, policy.proxy_header);
     let mut malformed = peer.is_none();
@@ -467,7 +473,7 @@ fn read_request<'a, 'r>(
     }
     let may_override = headers.any_override
         || may_name_an_override(target_query)
-        || may_name_an_override(req.query)
+        || (!req.query.is_empty() && may_name_an_override(req.query))
         || !req.form.is_empty();
     let overrides = if may_override {
         read_overrides(req, target_query, held_override, t)
@@ -495,33 +501,11 @@ fn read_request<'a, 'r>(
 
     // 5, before any rule: the path candidates, when some rule will look at them. Whether a broken path makes the
     // request unclean must not depend on which rule comes first.
-    let mut paths = Vec::new();
-    if policy.rules.iter().any(|r| r.enabled && r.paths.is_some()) && target.is_some() {
-        let mut normalised = path::candidates(target_path, true, &mut paths);
-        if may_name_a_route(target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
-            for_each_param_of(req, target_query, &mut |source, name, value| {
-                if name != ROUTE_PARAM.as_bytes() {
-                    return;
-                }
-                t.step(|| format!("{} = {}", source.describe(ROUTE_PARAM), quote(value)));
-                let route = [&b"/wp-json"[..], value].concat();
-                normalised &= path::candidates(&route, false, &mut paths);
-            });
-        }
-        if normalised {
-            t.step(|| {
-                let shown: Vec<String> = paths.iter().map(|p| quote(p)).collect();
-                format!("paths: {}", shown.join(", "))
-            });
-        } else {
-            malformed = true;
-            t.step(|| {
-                format!(
-                    "the path of {} (or a rest_route) cannot be normalised: malformed input",
-                    quote(req.uri)
-                )
-            });
-        }
+    let mut paths: &[Vec<u8>] = &[];
+    if target.is_some() && policy.rules.iter().any(|r| r.enabled && r.paths.is_some()) {
+        let read = held_paths.insert(Vec::new());
+        malformed |= !read_paths(req, target_path, target_query, read, t);
+        paths = read;
     }
 
     let reading = Reading {
@@ -547,7 +531,46 @@ fn read_request<'a, 'r>(
     reading
 }
 
+/// The path candidates of step 5 into `paths`; `false` (traced) when one cannot be normalised.
+// Kept out of the evaluation's body (never inlined): only policies with `paths` conditions need it.
+#[inline(never)]
+fn read_paths(
+    req: &Request<'_>,
+    target_path: &[u8],
+    target_query: &[u8],
+    paths: &mut Vec<Vec<u8>>,
+    t: &mut impl Tracer,
+) -> bool {
+    let mut normalised = path::candidates(target_path, true, paths);
+    if may_name_a_route(target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
+        for_each_param_of(req, target_query, &mut |source, name, value| {
+            if name != ROUTE_PARAM.as_bytes() {
+                return;
+            }
+            t.step(|| format!("{} = {}", source.describe(ROUTE_PARAM), quote(value)));
+            let route = [&b"/wp-json"[..], value].concat();
+            normalised &= path::candidates(&route, false, paths);
+        });
+    }
+    if normalised {
+        t.step(|| {
+            let shown: Vec<String> = paths.iter().map(|p| quote(p)).collect();
+            format!("paths: {}", shown.join(", "))
+        });
+    } else {
+        t.step(|| {
+            format!(
+                "the path of {} (or a rest_route) cannot be normalised: malformed input",
+                quote(req.uri)
+            )
+        });
+    }
+    normalised
+}
+
 /// An unclean request that no deny rule matched: impersonation when the policy denies it, else no opinion.
+// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+#[inline(always)]
 fn unclean_outcome<'p, 'a>(
     policy: &'p Policy,
     r: &Reading<'a, '_>,
@@ -602,6 +625,7 @@ fn unclean_outcome<'p, 'a>(
 
 /// The User-Agent candidates: the one User-Agent of a clean request, or every `User-Agent` header (trimmed, empty
 /// ones left out) of an unclean one.
+#[inline(always)]
 fn user_agents_of<'x>(
     r: &'x Reading<'_, '_>,
     req: &'x Request<'_>,
@@ -703,6 +727,8 @@ fn resolve_client(
 /// trusted proxies are skipped, the first other address is the client; the leftmost entry when all are trusted.
 /// A malformed entry met before the client, no entry at all, or more than [`MAX_HOPS`] entries walked without
 /// finding the client: `None` (malformed input). Entries left of the client are never read.
+// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+#[inline(never)]
 fn walk_hops<'h>(
     policy: &Policy,
     hops: impl Iterator<Item = &'h [u8]>,
@@ -879,6 +905,8 @@ struct Overrides<'a> {
 
 /// Reads every override: the three headers (each occurrence) and the `_method` and `ps_method` parameters of the
 /// target's query, of `query` and of `form`, names read as PHP reads them.
+// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+#[inline(never)]
 fn read_overrides<'a, T: Tracer>(
     req: &Request<'_>,
     target_query: &[u8],
@@ -1070,6 +1098,7 @@ fn url_decode(s: &[u8]) -> Vec<u8> {
 
 /// Step 4: the trimmed User-Agent, `None` when absent or empty (or when the request is malformed here), and whether
 /// it is malformed: several `User-Agent` headers, one longer than [`MAX_HEADER_VALUE`] or not UTF-8.
+#[inline(always)]
 fn user_agent<'r>(slot: Slot<'r>, t: &mut impl Tracer) -> (Option<&'r [u8]>, bool) {
     match slot.count {
         0 => {
@@ -1118,6 +1147,8 @@ fn methods_allowed(
 
 /// Step 5 for an `allow` or `pass` rule on a clean request: every condition holds for every candidate. Conditions
 /// are checked in the order ip, user_agents, methods, paths; the first that fails ends the check.
+// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+#[inline(always)]
 fn rule_matches_every(rule: &Rule, r: &Reading<'_, '_>, t: &mut impl Tracer) -> bool {
     let id = Quoted(&rule.id);
     if let Some(ranges) = &rule.ip {
@@ -1146,8 +1177,9 @@ fn rule_matches_every(rule: &Rule, r: &Reading<'_, '_>, t: &mut impl Tracer) -> 
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let every = !r.paths.is_empty()
-            && r.paths.iter().all(|p| {
+        let paths = r.paths;
+        let every = !paths.is_empty()
+            && paths.iter().all(|p| {
                 prefixes
                     .iter()
                     .any(|prefix| p.starts_with(prefix.as_bytes()))
@@ -1164,6 +1196,8 @@ fn rule_matches_every(rule: &Rule, r: &Reading<'_, '_>, t: &mut impl Tracer) -> 
 
 /// Step 5 for a `deny` rule, clean or unclean request: every condition holds for some candidate (each condition
 /// on its own: ambiguity never helps a client out of a deny).
+// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+#[inline(always)]
 fn deny_rule_matches(
     rule: &Rule,
     r: &Reading<'_, '_>,
@@ -1215,6 +1249,7 @@ fn deny_rule_matches(
 }
 
 /// Step 6 for one partner; `None` is `no_match`.
+#[inline(always)]
 fn partner_outcome(
     impersonation: Impersonation,
     partner: &Partner,
