@@ -138,14 +138,20 @@ pub struct BadPolicy {
     pub error_path: Option<String>,
 }
 
-pub fn load_bad_policies() -> Vec<BadPolicy> {
-    let path = corpus_dir().join("bad-policies.jsonl");
-    std::fs::read_to_string(&path)
+/// The objects of one of the corpus's `.jsonl` files, one a line.
+fn jsonl(name: &str) -> Vec<Node> {
+    std::fs::read_to_string(corpus_dir().join(name))
         .unwrap()
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let node = json::parse(l.as_bytes()).unwrap();
+        .map(|l| json::parse(l.as_bytes()).unwrap())
+        .collect()
+}
+
+pub fn load_bad_policies() -> Vec<BadPolicy> {
+    jsonl("bad-policies.jsonl")
+        .into_iter()
+        .map(|node| {
             let policy = field(&node, "policy").expect("policy");
             let policy_text = match &policy.value {
                 Value::String(s) => String::from_utf8(s.clone()).unwrap(),
@@ -172,13 +178,9 @@ pub struct Warned {
 }
 
 pub fn load_warnings() -> Vec<Warned> {
-    let path = corpus_dir().join("warnings.jsonl");
-    std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let node = json::parse(l.as_bytes()).unwrap();
+    jsonl("warnings.jsonl")
+        .into_iter()
+        .map(|node| {
             let warnings = match &field(&node, "warnings").expect("warnings").value {
                 Value::Array(items) => items.iter().map(|i| text_of(Some(i))).collect(),
                 _ => panic!("warnings must be an array"),
