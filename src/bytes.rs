@@ -400,6 +400,15 @@ impl<'a> Reader<'a> {
             } else {
                 None
             };
+            // The compiler refuses an allow rule without a condition (it lets everyone in); so does the loader.
+            if action == Action::Allow
+                && ip.is_none()
+                && user_agents.is_none()
+                && methods.is_none()
+                && paths.is_none()
+            {
+                return Err("an allow rule without a condition");
+            }
             rules.push(Rule {
                 id,
                 action,
@@ -418,5 +427,24 @@ impl<'a> Reader<'a> {
             partners,
             rules,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes are never trusted: an allow rule without a condition, which the compiler refuses, is refused on load
+    /// too (bytes written by hand, or by another tool, could carry one).
+    #[test]
+    fn an_allow_rule_without_a_condition_is_refused_on_load() {
+        let mut policy =
+            Policy::from_json(br#"{"rules":[{"id":"o","action":"allow","methods":["GET"]}]}"#)
+                .unwrap();
+        assert!(Policy::from_bytes(&policy.to_bytes()).is_ok());
+        policy.rules[0].methods = None;
+        assert!(Policy::from_bytes(&policy.to_bytes()).is_err());
+        policy.rules[0].action = Action::Deny;
+        assert!(Policy::from_bytes(&policy.to_bytes()).is_ok());
     }
 }
