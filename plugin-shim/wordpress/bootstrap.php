@@ -1,0 +1,34 @@
+<?php
+/**
+ * The early bootstrap: loaded by the must-use loader (wp-content/mu-plugins/sendcloud-gate-loader.php) before
+ * ordinary plugins, or by sendcloud-gate.php when the loader is missing. Loads the library and the plugin's classes,
+ * defines sendcloud_gate_decision() and, once per request, acts on the decision (a `deny` in mode `on` ends the
+ * request with 403 here). Never throws: any failure is `pass` and one error_log() line.
+ */
+
+defined('ABSPATH') || exit;
+
+require_once __DIR__ . '/autoload.php';
+
+if (!function_exists('sendcloud_gate_decision')) {
+    /**
+     * The current request's decision, memoised: ['action' => 'allow'|'deny'|'pass', 'reason', 'rule', 'client_ip',
+     * 'method'] as the sendcloud-gate library returns it, or null when the gate is switched off on this site.
+     * Other plugins can also ask with apply_filters('sendcloud_gate_decision', null), which works whether this
+     * plugin is active or not (null when it is not).
+     *
+     * @return array<string,mixed>|null
+     */
+    function sendcloud_gate_decision(): ?array
+    {
+        return \SendcloudGate\WordPress\Runtime::current()->decision();
+    }
+}
+
+if (!defined('SENDCLOUD_GATE_BOOTSTRAPPED')) {
+    define('SENDCLOUD_GATE_BOOTSTRAPPED', true);
+    add_filter('sendcloud_gate_decision', static function ($decision) {
+        return sendcloud_gate_decision() ?? $decision;
+    });
+    \SendcloudGate\WordPress\Runtime::current()->enforce();
+}

@@ -1,0 +1,50 @@
+<?php
+
+declare(strict_types=1);
+
+namespace SendcloudGate\WordPress;
+
+/** Activation, deactivation and uninstall. */
+final class Plugin
+{
+    /** Activation: the loader, and mode `monitor` with a compiled policy when the site has no settings yet. */
+    public static function activate(): void
+    {
+        if (get_option(Settings::OPTION, null) === null) {
+            $result = Settings::save(['mode' => 'monitor']);
+            if (!$result['ok']) {
+                error_log('sendcloud-gate: activation could not compile the default policy: ' . $result['error']['message']);
+                update_option(Settings::OPTION, Settings::normalise(['mode' => 'monitor']));
+            }
+        }
+        if (!Loader::install()) {
+            error_log('sendcloud-gate: the must-use loader could not be written; the gate runs when the plugin loads');
+        }
+    }
+
+    public static function deactivate(): void
+    {
+        Loader::remove();
+    }
+
+    /** Uninstall: the loader and this plugin's options, on every site of a network. */
+    public static function uninstall(): void
+    {
+        Loader::remove();
+        if (function_exists('is_multisite') && is_multisite() && function_exists('get_sites')) {
+            foreach (get_sites(['fields' => 'ids', 'number' => 0]) as $siteId) {
+                switch_to_blog((int) $siteId);
+                self::deleteOptions();
+                restore_current_blog();
+            }
+        } else {
+            self::deleteOptions();
+        }
+    }
+
+    private static function deleteOptions(): void
+    {
+        delete_option(Settings::OPTION);
+        delete_option(Settings::COMPILED_OPTION);
+    }
+}

@@ -1,0 +1,123 @@
+<?php
+
+declare(strict_types=1);
+
+namespace SendcloudGate\WordPress;
+
+use SendcloudGate\Gate;
+
+/**
+ * The request path: hands the library PHP's view of the request ($_SERVER, $_POST) with the compiled policy stored at
+ * save time, and acts on the decision. No decision logic here: the decision is the library's.
+ *
+ * Mode `off`: nothing is decided. `monitor`: decided, nothing changed. `on`: a `deny` ends the request with 403;
+ * `allow` and `pass` change nothing yet (the security-plugin adapters are a later step).
+ *
+ * Never throws. A failure is `pass` with one error_log() line: the library logs its own (corrupt bytes, missing
+ * generated files, as `engine_error`); this class logs what fails around it.
+ */
+final class Runtime
+{
+    public const BLOCK_BODY = "Forbidden: this request was blocked by Sendcloud Gate.\n";
+
+    /** @var self|null */
+    private static $current;
+
+    /** @var array<string,mixed> */
+    private $server;
+    /** @var array<string,mixed> */
+    private $post;
+    /** @var Responder */
+    private $responder;
+    /** @var bool */
+    private $decided = false;
+    /** @var array<string,mixed>|null */
+    private $decision;
+
+    /**
+     * @param array<string,mixed> $server
+     * @param array<string,mixed> $post
+     */
+    public function __construct(array $server, array $post, ?Responder $responder = null)
+    {
+        $this->server = $server;
+        $this->post = $post;
+        $this->responder = $responder ?? new ExitResponder();
+    }
+
+    /** The runtime of the current PHP request ($_SERVER, $_POST, the exiting responder). */
+    public static function current(): self
+    {
+        if (self::$current === null) {
+            self::$current = new self($_SERVER, $_POST);
+        }
+        return self::$current;
+    }
+
+    /** For tests: forget the current request's runtime. */
+    public static function reset(): void
+    {
+        self::$current = null;
+    }
+
+    /** The mode in force: `off`, `monitor` or `on` (`off` when the settings cannot be read). */
+    public function mode(): string
+    {
+        try {
+            return Settings::load()['mode'];
+        } catch (\Throwable $e) {
+            self::log('settings could not be read, the gate is off for this request: ' . self::describe($e));
+            return 'off';
+        }
+    }
+
+    /**
+     * This request's decision (memoised), or null in mode `off`.
+     *
+     * @return array<string,mixed>|null
+     */
+    public function decision(): ?array
+    {
+        if ($this->decided) {
+            return $this->decision;
+        }
+        $this->decided = true;
+        if ($this->mode() === 'off') {
+            return $this->decision = null;
+        }
+        try {
+            $stored = get_option(Settings::COMPILED_OPTION, null);
+            // Stored bytes that are not base64 (false) or not a string go to the library as they are: it answers
+            // `pass` / `engine_error` and logs why. Null (nothing stored) is the default policy.
+            $bytes = is_string($stored) ? base64_decode($stored, true) : $stored;
+            $this->decision = Gate::fromCompiledOrPass($bytes)->decide($this->server, $this->post);
+        } catch (\Throwable $e) {
+            self::log('no decision, pass: ' . self::describe($e));
+            $this->decision = ['action' => 'pass', 'reason' => 'engine_error', 'rule' => null, 'client_ip' => null, 'method' => null];
+        }
+        return $this->decision;
+    }
+
+    /** Acts on the decision: in mode `on`, a `deny` ends the request with 403. Returns only when it does not. */
+    public function enforce(): void
+    {
+        $decision = $this->decision();
+        if ($decision === null || ($decision['action'] ?? null) !== 'deny') {
+            return;
+        }
+        if ($this->mode() !== 'on') {
+            return;   // monitor: decided, nothing changed
+        }
+        $this->responder->block(403, self::BLOCK_BODY);
+    }
+
+    private static function describe(\Throwable $e): string
+    {
+        return get_class($e) . ': ' . $e->getMessage();
+    }
+
+    private static function log(string $message): void
+    {
+        error_log('sendcloud-gate: ' . $message);
+    }
+}

@@ -1,0 +1,119 @@
+<?php
+
+declare(strict_types=1);
+
+namespace SendcloudGate\WordPress;
+
+/**
+ * The plugin's settings, kept in one option (OPTION), and the compiled policy made from them (COMPILED_OPTION,
+ * base64). Normalises what it is given; does not judge addresses or methods: the engine does, when the policy is
+ * compiled on save.
+ */
+final class Settings
+{
+    public const OPTION = 'sendcloud_gate_settings';
+    public const COMPILED_OPTION = 'sendcloud_gate_compiled';
+
+    public const MODES = ['off', 'monitor', 'on'];
+    public const PROXIES = ['none', 'cloudflare', 'custom'];
+    public const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'cf-connecting-ip', 'true-client-ip'];
+    public const IMPERSONATION = ['log', 'block'];
+
+    /** @return array<string,mixed> what a site has before anything was saved (mode `off` until activation) */
+    public static function defaults(): array
+    {
+        return [
+            'mode' => 'off',
+            'extra_ips' => [],
+            'extra_methods' => [],
+            'proxy' => 'none',
+            'proxy_ranges' => [],
+            'proxy_header' => 'x-forwarded-for',
+            'impersonation' => 'log',
+            'advanced_policy' => '',
+        ];
+    }
+
+    /** @return array<string,mixed> the stored settings, normalised (defaults for whatever is missing or malformed) */
+    public static function load(): array
+    {
+        $stored = get_option(self::OPTION, []);
+        return self::normalise(is_array($stored) ? $stored : []);
+    }
+
+    /**
+     * @param array<string,mixed> $in settings as a form or a caller gives them: lists may be arrays or text with one
+     *                                item per line (or comma-separated)
+     * @return array<string,mixed>
+     */
+    public static function normalise(array $in): array
+    {
+        $d = self::defaults();
+        $out = $d;
+        $out['mode'] = self::oneOf($in['mode'] ?? null, self::MODES, $d['mode']);
+        $out['extra_ips'] = self::lines($in['extra_ips'] ?? []);
+        $out['extra_methods'] = array_values(array_unique(array_map('strtoupper', self::lines($in['extra_methods'] ?? []))));
+        $out['proxy'] = self::oneOf($in['proxy'] ?? null, self::PROXIES, $d['proxy']);
+        $out['proxy_ranges'] = self::lines($in['proxy_ranges'] ?? []);
+        $header = is_string($in['proxy_header'] ?? null) ? strtolower(trim($in['proxy_header'])) : '';
+        $out['proxy_header'] = in_array($header, self::PROXY_HEADERS, true) ? $header : $d['proxy_header'];
+        $out['impersonation'] = self::oneOf($in['impersonation'] ?? null, self::IMPERSONATION, $d['impersonation']);
+        $out['advanced_policy'] = is_string($in['advanced_policy'] ?? null) ? trim($in['advanced_policy']) : '';
+        return $out;
+    }
+
+    /**
+     * Saves settings: builds the policy, compiles it once with the library and stores the settings and the compiled
+     * bytes. An invalid policy is refused whole: nothing is stored and the previous bytes stay in force.
+     *
+     * @param array<string,mixed> $in
+     * @return array{ok: bool, error: ?array{message: string, path: string, line: int, column: int},
+     *               warnings: list<array{path: string, message: string}>}
+     */
+    public static function save(array $in): array
+    {
+        $settings = self::normalise($in);
+        try {
+            $gate = \SendcloudGate\Gate::fromPolicyJson(PolicyBuilder::json($settings));
+            $bytes = $gate->toCompiled();
+            $warnings = $gate->warnings();
+        } catch (\SendcloudGate\PolicyException $e) {
+            return ['ok' => false, 'error' => [
+                'message' => $e->getMessage(), 'path' => $e->getJsonPath(),
+                'line' => $e->getJsonLine(), 'column' => $e->getJsonColumn(),
+            ], 'warnings' => []];
+        } catch (\Throwable $e) {
+            return ['ok' => false, 'error' => [
+                'message' => 'the policy could not be compiled here: ' . $e->getMessage(), 'path' => '',
+                'line' => 0, 'column' => 0,
+            ], 'warnings' => []];
+        }
+        update_option(self::OPTION, $settings);
+        update_option(self::COMPILED_OPTION, base64_encode($bytes));
+        return ['ok' => true, 'error' => null, 'warnings' => $warnings];
+    }
+
+    /** @param mixed $v @param list<string> $allowed */
+    private static function oneOf($v, array $allowed, string $default): string
+    {
+        return is_string($v) && in_array($v, $allowed, true) ? $v : $default;
+    }
+
+    /** @param mixed $v @return list<string> */
+    private static function lines($v): array
+    {
+        if (is_string($v)) {
+            $v = preg_split('/[\s,]+/', $v) ?: [];
+        }
+        if (!is_array($v)) {
+            return [];
+        }
+        $out = [];
+        foreach ($v as $item) {
+            if (is_string($item) && trim($item) !== '') {
+                $out[] = trim($item);
+            }
+        }
+        return array_values(array_unique($out));
+    }
+}
