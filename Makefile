@@ -1,6 +1,6 @@
 # The command surface. Every target works on a fresh Debian 12 machine with Rust: `make setup` (run by the
 # targets that need it) installs what is missing and skips what is present.
-.PHONY: serve test setup wasm php php-versions bench clean
+.PHONY: serve test setup wasm php wp-plugin php-versions bench clean
 
 # Serve the rule tester page on http://127.0.0.1:8080 with the bundled default policy (Sendcloud preset).
 serve:
@@ -22,6 +22,10 @@ wasm:
 php: wasm
 	bash .ci/build-php.sh
 
+# The WordPress plugin, installable: dist/sendcloud-gate-<version>.zip (the plugin and the PHP library with generated/).
+wp-plugin: php
+	bash plugin-shim/wordpress/build-zip.sh dist
+
 # The PHP library's and the translator's PHP tests again under PHP 7.4 (Debian 11) and 8.4 (Debian 13), in chroots.
 # Needs root and deb.debian.org; not part of `make test` (see the script).
 php-versions: php
@@ -33,4 +37,4 @@ bench:
 
 clean:
 	cargo clean
-	rm -rf pkg/dist plugin-shim/php/generated artifacts
+	rm -rf pkg/dist plugin-shim/php/generated artifacts dist
