@@ -12,6 +12,8 @@ php -m 2>/dev/null | grep -qi '^dom$' || need_apt+=(php-xml)
 command -v phpunit >/dev/null || need_apt+=(phpunit)
 command -v wasm-opt >/dev/null || need_apt+=(binaryen)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v zip >/dev/null || need_apt+=(zip)
+command -v unzip >/dev/null || need_apt+=(unzip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

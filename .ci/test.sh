@@ -33,4 +33,7 @@ node --test www/test/
 stage "php: the corpus and the \$_SERVER mapping through the PHP library"
 phpunit -c plugin-shim/php/phpunit.xml.dist
 
+stage "php: the WordPress plugin's classes (PHPUnit, a WordPress test stand-in) and its zip"
+phpunit -c plugin-shim/wordpress/phpunit.xml.dist
+
 stage "all suites passed"
