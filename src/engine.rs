@@ -244,7 +244,7 @@ struct Held {
     overridden: Option<Method>,
     /// Path candidates, when a rule looks at paths (held here rather than in the [`Reading`], which then owns
     /// nothing and stays in locals).
-    paths: Option<Vec<Vec<u8>>>,
+    paths: core::cell::OnceCell<Vec<Vec<u8>>>,
 }
 
 /// Step 2's answer: the client is the peer, or another address (from a forwarding header).
@@ -288,7 +288,9 @@ struct Reading<'a, 'r> {
     /// The query of the request target (the part after its first `?`).
     target_query: &'r [u8],
     /// Path candidates, normalised; read only when an enabled rule has a `paths` condition.
-    paths: &'a [Vec<u8>],
+    paths: &'a core::cell::OnceCell<Vec<Vec<u8>>>,
+    /// The target's path (for the path candidates).
+    target_path: &'r [u8],
     malformed: bool,
     ambiguous: bool,
 }
@@ -338,7 +340,7 @@ fn evaluate_from<'p, 'a, 'r>(
                 });
                 false
             }
-            Action::Allow | Action::Pass => rule_matches_every(rule, &r, t),
+            Action::Allow | Action::Pass => rule_matches_every(rule, &r, req, t),
         };
         if matched {
             t.step(|| {
@@ -501,11 +503,17 @@ fn read_request<'a, 'r>(
 
     // 5, before any rule: the path candidates, when some rule will look at them. Whether a broken path makes the
     // request unclean must not depend on which rule comes first.
-    let mut paths: &[Vec<u8>] = &[];
-    if target.is_some() && policy.rules.iter().any(|r| r.enabled && r.paths.is_some()) {
-        let read = held_paths.insert(Vec::new());
-        malformed |= !read_paths(req, target_path, target_query, read, t);
-        paths = read;
+    if target.is_some()
+        && policy.rules.iter().any(|r| r.enabled && r.paths.is_some())
+        && !paths_normalise(req, target_path, target_query)
+    {
+        malformed = true;
+        t.step(|| {
+            format!(
+                "the path of {} (or a rest_route) cannot be normalised: malformed input",
+                quote(req.uri)
+            )
+        });
     }
 
     let reading = Reading {
@@ -516,7 +524,8 @@ fn read_request<'a, 'r>(
         ua,
         ua_slot: headers.user_agent,
         target_query,
-        paths,
+        paths: held_paths,
+        target_path,
         malformed,
         ambiguous,
     };
@@ -531,41 +540,46 @@ fn read_request<'a, 'r>(
     reading
 }
 
-/// The path candidates of step 5 into `paths`; `false` (traced) when one cannot be normalised.
+/// Whether every path candidate of step 5 can be normalised (the target's path and each `rest_route`).
 // Kept out of the evaluation's body (never inlined): only policies with `paths` conditions need it.
 #[inline(never)]
-fn read_paths(
-    req: &Request<'_>,
-    target_path: &[u8],
-    target_query: &[u8],
-    paths: &mut Vec<Vec<u8>>,
-    t: &mut impl Tracer,
-) -> bool {
-    let mut normalised = path::candidates(target_path, true, paths);
+fn paths_normalise(req: &Request<'_>, target_path: &[u8], target_query: &[u8]) -> bool {
+    let mut ok = path::normalises(target_path);
     if may_name_a_route(target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
-        for_each_param_of(req, target_query, &mut |source, name, value| {
-            if name != ROUTE_PARAM.as_bytes() {
-                return;
-            }
-            t.step(|| format!("{} = {}", source.describe(ROUTE_PARAM), quote(value)));
-            let route = [&b"/wp-json"[..], value].concat();
-            normalised &= path::candidates(&route, false, paths);
+        for_each_param_of(req, target_query, &mut |_, name, value| {
+            ok &= name != ROUTE_PARAM.as_bytes() || path::normalises(value);
         });
     }
-    if normalised {
+    ok
+}
+
+/// The path candidates of step 5, built the first time a rule reaches its `paths` condition: the target's path
+/// normalised both ways (and with `%2F` decoded), and `/wp-json` + each `rest_route`. Candidates that cannot be
+/// normalised are left out (the request is then unclean, which [`paths_normalise`] found before any rule ran).
+fn path_candidates<'x>(
+    r: &'x Reading<'_, '_>,
+    req: &Request<'_>,
+    t: &mut impl Tracer,
+) -> &'x [Vec<u8>] {
+    r.paths.get_or_init(|| {
+        let mut paths = Vec::new();
+        path::candidates(r.target_path, true, &mut paths);
+        if may_name_a_route(r.target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
+            for_each_param_of(req, r.target_query, &mut |source, name, value| {
+                if name != ROUTE_PARAM.as_bytes() {
+                    return;
+                }
+                t.step(|| format!("{} = {}", source.describe(ROUTE_PARAM), quote(value)));
+                let route = [&b"/wp-json"[..], value].concat();
+                path::candidates(&route, false, &mut paths);
+            });
+        }
         t.step(|| {
             let shown: Vec<String> = paths.iter().map(|p| quote(p)).collect();
             format!("paths: {}", shown.join(", "))
         });
-    } else {
-        t.step(|| {
-            format!(
-                "the path of {} (or a rest_route) cannot be normalised: malformed input",
-                quote(req.uri)
-            )
-        });
-    }
-    normalised
+        paths
+    })
 }
 
 /// An unclean request that no deny rule matched: impersonation when the policy denies it, else no opinion.
@@ -1149,7 +1163,12 @@ fn methods_allowed(
 /// are checked in the order ip, user_agents, methods, paths; the first that fails ends the check.
 // Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
 #[inline(always)]
-fn rule_matches_every(rule: &Rule, r: &Reading<'_, '_>, t: &mut impl Tracer) -> bool {
+fn rule_matches_every(
+    rule: &Rule,
+    r: &Reading<'_, '_>,
+    req: &Request<'_>,
+    t: &mut impl Tracer,
+) -> bool {
     let id = Quoted(&rule.id);
     if let Some(ranges) = &rule.ip {
         if !r.client.is_some_and(|c| ranges.contains(c)) {
@@ -1177,7 +1196,7 @@ fn rule_matches_every(rule: &Rule, r: &Reading<'_, '_>, t: &mut impl Tracer) -> 
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let paths = r.paths;
+        let paths = path_candidates(r, req, t);
         let every = !paths.is_empty()
             && paths.iter().all(|p| {
                 prefixes
@@ -1235,7 +1254,7 @@ fn deny_rule_matches(
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let any = r.paths.iter().any(|p| {
+        let any = path_candidates(r, req, t).iter().any(|p| {
             prefixes.iter().any(|prefix| {
                 p.len() >= prefix.len() && p[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
             })

@@ -69,6 +69,30 @@ fn split_other_target(uri: &[u8]) -> Option<(&[u8], &[u8])> {
     }
 }
 
+/// Whether [`normalise`] (and so [`candidates`]) succeeds on `path`: every `%` starts two hex digits that are not
+/// `00`. Checked without building anything: a request is unclean when a candidate cannot be normalised, and that must
+/// be known before any rule runs, while the candidates themselves are only built when a rule reaches its paths.
+pub fn normalises(path: &[u8]) -> bool {
+    if !crate::pattern::has_byte(path, b'%') {
+        return true;
+    }
+    let mut i = 0;
+    while i < path.len() {
+        if path[i] == b'%' {
+            match (
+                path.get(i + 1).copied().and_then(hex),
+                path.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(h), Some(l)) if h | l != 0 => i += 3,
+                _ => return false,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
 /// Normalises a path: unreserved escapes decoded, dot segments removed, then runs of `/` collapsed. `None` for broken
 /// percent-encoding or an encoded NUL. (Policy path prefixes are normalised this way.)
 pub fn normalise(path: &[u8]) -> Option<Vec<u8>> {
@@ -240,6 +264,10 @@ mod tests {
     fn rejects_broken_escapes() {
         for bad in ["/%", "/%4", "/%zz", "/%00", "/a%0"] {
             assert_eq!(n(bad), None, "{bad}");
+            assert!(!normalises(bad.as_bytes()), "{bad}");
+        }
+        for good in ["/", "/%41", "/%2f%2F", "/%0a", "/a%ff", ""] {
+            assert!(n(good).is_some() && normalises(good.as_bytes()), "{good}");
         }
     }
 
