@@ -242,9 +242,6 @@ struct Held {
     client: Option<Ip>,
     method: Option<Method>,
     overridden: Option<Method>,
-    /// Path candidates, when a rule looks at paths (held here rather than in the [`Reading`], which then owns
-    /// nothing and stays in locals).
-    paths: core::cell::OnceCell<Vec<Vec<u8>>>,
 }
 
 /// Step 2's answer: the client is the peer, or another address (from a forwarding header).
@@ -287,10 +284,6 @@ struct Reading<'a, 'r> {
     ua_slot: Slot<'r>,
     /// The query of the request target (the part after its first `?`).
     target_query: &'r [u8],
-    /// Path candidates, normalised; read only when an enabled rule has a `paths` condition.
-    paths: &'a core::cell::OnceCell<Vec<Vec<u8>>>,
-    /// The target's path (for the path candidates).
-    target_path: &'r [u8],
     malformed: bool,
     ambiguous: bool,
 }
@@ -322,14 +315,15 @@ fn evaluate_from<'p, 'a, 'r>(
 ) -> (Verdict<'p, 'a>, Option<&'p Provenance>) {
     let r = read_request(policy, req, peer, held, t);
 
-    // 5. Site rules.
+    // 5. Site rules. Path candidates are built the first time a rule reaches its paths.
+    let mut paths: Option<Vec<Vec<u8>>> = None;
     for rule in policy.rules.iter() {
         if !rule.enabled {
             t.step(|| format!("rule {} is disabled", Quoted(&rule.id)));
             continue;
         }
         let matched = match rule.action {
-            Action::Deny => deny_rule_matches(rule, &r, req, t),
+            Action::Deny => deny_rule_matches(rule, &r, req, &mut paths, t),
             Action::Allow | Action::Pass if !r.is_clean() => {
                 t.step(|| {
                     format!(
@@ -340,7 +334,7 @@ fn evaluate_from<'p, 'a, 'r>(
                 });
                 false
             }
-            Action::Allow | Action::Pass => rule_matches_every(rule, &r, req, t),
+            Action::Allow | Action::Pass => rule_matches_every(rule, &r, req, &mut paths, t),
         };
         if matched {
             t.step(|| {
@@ -430,7 +424,6 @@ fn read_request<'a, 'r>(
         client: held_client,
         method: held_method,
         overridden: held_override,
-        paths: held_paths,
     } = held;
     let headers = HeaderIndex::build(req, policy.proxy_header);
     let mut malformed = peer.is_none();
@@ -524,8 +517,6 @@ fn read_request<'a, 'r>(
         ua,
         ua_slot: headers.user_agent,
         target_query,
-        paths: held_paths,
-        target_path,
         malformed,
         ambiguous,
     };
@@ -557,13 +548,18 @@ fn paths_normalise(req: &Request<'_>, target_path: &[u8], target_query: &[u8]) -
 /// normalised both ways (and with `%2F` decoded), and `/wp-json` + each `rest_route`. Candidates that cannot be
 /// normalised are left out (the request is then unclean, which [`paths_normalise`] found before any rule ran).
 fn path_candidates<'x>(
-    r: &'x Reading<'_, '_>,
+    r: &Reading<'_, '_>,
     req: &Request<'_>,
+    held: &'x mut Option<Vec<Vec<u8>>>,
     t: &mut impl Tracer,
 ) -> &'x [Vec<u8>] {
-    r.paths.get_or_init(|| {
+    held.get_or_insert_with(|| {
         let mut paths = Vec::new();
-        path::candidates(r.target_path, true, &mut paths);
+        // The target was split when the request was read; a target that is not a path has no candidates (the
+        // request is unclean then).
+        if let Some((target_path, _)) = path::split_target(req.uri) {
+            path::candidates(target_path, true, &mut paths);
+        }
         if may_name_a_route(r.target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
             for_each_param_of(req, r.target_query, &mut |source, name, value| {
                 if name != ROUTE_PARAM.as_bytes() {
@@ -1167,6 +1163,7 @@ fn rule_matches_every(
     rule: &Rule,
     r: &Reading<'_, '_>,
     req: &Request<'_>,
+    paths: &mut Option<Vec<Vec<u8>>>,
     t: &mut impl Tracer,
 ) -> bool {
     let id = Quoted(&rule.id);
@@ -1196,7 +1193,7 @@ fn rule_matches_every(
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let paths = path_candidates(r, req, t);
+        let paths = path_candidates(r, req, paths, t);
         let every = !paths.is_empty()
             && paths.iter().all(|p| {
                 prefixes
@@ -1221,6 +1218,7 @@ fn deny_rule_matches(
     rule: &Rule,
     r: &Reading<'_, '_>,
     req: &Request<'_>,
+    paths: &mut Option<Vec<Vec<u8>>>,
     t: &mut impl Tracer,
 ) -> bool {
     let id = Quoted(&rule.id);
@@ -1254,7 +1252,7 @@ fn deny_rule_matches(
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let any = path_candidates(r, req, t).iter().any(|p| {
+        let any = path_candidates(r, req, paths, t).iter().any(|p| {
             prefixes.iter().any(|prefix| {
                 p.len() >= prefix.len() && p[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
             })
