@@ -579,7 +579,8 @@ fn path_candidates<'x>(
 }
 
 /// An unclean request that no deny rule matched: impersonation when the policy denies it, else no opinion.
-// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+// Inlined: it borrows the `Reading`, and a struct whose reference goes to a call is kept in memory, which a PHP
+// host pays for field by field on every request (measured: fewer wasm instructions per decision this way).
 #[inline(always)]
 fn unclean_outcome<'p, 'a>(
     policy: &'p Policy,
@@ -1157,7 +1158,8 @@ fn methods_allowed(
 
 /// Step 5 for an `allow` or `pass` rule on a clean request: every condition holds for every candidate. Conditions
 /// are checked in the order ip, user_agents, methods, paths; the first that fails ends the check.
-// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+// Inlined: it borrows the `Reading`, and a struct whose reference goes to a call is kept in memory, which a PHP
+// host pays for field by field on every request (measured: fewer wasm instructions per decision this way).
 #[inline(always)]
 fn rule_matches_every(
     rule: &Rule,
@@ -1212,7 +1214,8 @@ fn rule_matches_every(
 
 /// Step 5 for a `deny` rule, clean or unclean request: every condition holds for some candidate (each condition
 /// on its own: ambiguity never helps a client out of a deny).
-// Kept out of the evaluation's body (never inlined): a request rarely needs it, and a PHP host compiles a function on its first call.
+// Inlined: it borrows the `Reading`, and a struct whose reference goes to a call is kept in memory, which a PHP
+// host pays for field by field on every request (measured: fewer wasm instructions per decision this way).
 #[inline(always)]
 fn deny_rule_matches(
     rule: &Rule,
