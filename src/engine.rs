@@ -7,8 +7,8 @@
 //! ```
 //!
 //! The request is read once, whole, into a [`Reading`]: the contract's *candidates* (the client, the request method
-//! and every override, every User-Agent, every path a server or WordPress may route to) and whether the request is
-//! *clean*. Nothing ends early on bad input, because a `deny` rule must still see every candidate of an unclean
+//! and every override, every User-Agent; the paths a server or WordPress may route to are built when a rule first
+//! needs them) and whether the request is *clean*. Nothing ends early on bad input, because a `deny` rule must still see every candidate of an unclean
 //! request ("ambiguity never helps a client"): `allow` and `pass` rules need a clean request and every candidate,
 //! `deny` rules any candidate. The candidates nearly every request has one of are held as values; the rest are read
 //! again from the request on the rare paths that need them, so a plain request costs what it did before.
@@ -410,8 +410,8 @@ fn evaluate_from<'p, 'a, 'r>(
     (v, None)
 }
 
-/// Steps 2 to 4 and the path candidates of step 5. Every step runs whatever an earlier one found: a deny rule needs
-/// every candidate of an unclean request too.
+/// Steps 2 to 4, and whether step 5's path candidates normalise (they are built later, when a rule reaches its
+/// paths). Every step runs whatever an earlier one found: a deny rule needs every candidate of an unclean request too.
 #[inline(always)]
 fn read_request<'a, 'r>(
     policy: &Policy,
