@@ -1156,6 +1156,26 @@ fn methods_allowed(
     set.contains(request) && set.contains(effective)
 }
 
+/// A rule's `ip` condition, the same for every kind of rule: there is one client candidate, so "every" and "any"
+/// agree; an unresolved client meets no range. Holds when the rule has no `ip` condition.
+#[inline(always)]
+fn ip_condition_holds(rule: &Rule, r: &Reading<'_, '_>, t: &mut impl Tracer) -> bool {
+    let Some(ranges) = &rule.ip else {
+        return true;
+    };
+    let holds = r.client.is_some_and(|c| ranges.contains(c));
+    if !holds {
+        t.step(|| match r.client {
+            Some(c) => format!("rule {}: {c} is not in its ranges", Quoted(&rule.id)),
+            None => format!(
+                "rule {}: no client address to compare with its ranges",
+                Quoted(&rule.id)
+            ),
+        });
+    }
+    holds
+}
+
 /// Step 5 for an `allow` or `pass` rule on a clean request: every condition holds for every candidate. Conditions
 /// are checked in the order ip, user_agents, methods, paths; the first that fails ends the check.
 // Inlined: it borrows the `Reading`, and a struct whose reference goes to a call is kept in memory, which a PHP
@@ -1169,11 +1189,8 @@ fn rule_matches_every(
     t: &mut impl Tracer,
 ) -> bool {
     let id = Quoted(&rule.id);
-    if let Some(ranges) = &rule.ip {
-        if !r.client.is_some_and(|c| ranges.contains(c)) {
-            t.step(|| format!("rule {id}: the client is not in its ranges"));
-            return false;
-        }
+    if !ip_condition_holds(rule, r, t) {
+        return false;
     }
     if let Some(patterns) = &rule.user_agents {
         if !r
@@ -1225,14 +1242,8 @@ fn deny_rule_matches(
     t: &mut impl Tracer,
 ) -> bool {
     let id = Quoted(&rule.id);
-    if let Some(ranges) = &rule.ip {
-        if !r.client.is_some_and(|c| ranges.contains(c)) {
-            t.step(|| match r.client {
-                Some(c) => format!("rule {id}: {c} is not in its ranges"),
-                None => format!("rule {id}: no client address to compare with its ranges"),
-            });
-            return false;
-        }
+    if !ip_condition_holds(rule, r, t) {
+        return false;
     }
     if let Some(patterns) = &rule.user_agents {
         if !user_agents_of(r, req).any(|ua| patterns.iter().any(|p| p.matches(ua))) {
