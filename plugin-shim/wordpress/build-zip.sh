@@ -24,6 +24,8 @@ dest="$stage/sendcloud-gate"
 mkdir -p "$dest/lib"
 cp "$here"/sendcloud-gate.php "$here"/bootstrap.php "$here"/autoload.php "$here"/uninstall.php "$here"/README.md "$dest/"
 cp -R "$here/src" "$dest/src"
+# The plain-language texts of actions and reasons: one file, shared with the rule tester page (src/Admin/Texts.php).
+cp "$repo/www/reasons.json" "$dest/reasons.json"
 cp "$lib/autoload.php" "$lib/README.md" "$dest/lib/"
 cp -R "$lib/src" "$dest/lib/src"
 cp -R "$lib/generated" "$dest/lib/generated"

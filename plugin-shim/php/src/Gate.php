@@ -190,6 +190,32 @@ class Gate
     }
 
     /**
+     * The effective policy, as `sendcloud-gate policy show` prints it: presets expanded (their ranges, User-Agent
+     * patterns and methods written out, `add_*` merged in) with their provenance beside them (`source`, `verified`,
+     * `reviewed`, `note`), decoded to arrays: ['version' => 1, 'impersonation' => 'log', 'trusted_proxies' =>
+     * ['header' =>, 'presets' =>, 'ranges' =>], 'partners' => [['id', 'preset', 'enabled', 'ip', 'user_agents',
+     * 'claims', 'methods', 'provenance'], ...], 'rules' => [...]]. For a settings screen that shows what is allowed
+     * and where it comes from. Loads the full module on the first call (like explain()).
+     *
+     * @throws EngineException when the full module cannot run here, or for a Gate that answers `engine_error`
+     * @return array<string,mixed>
+     */
+    public function effectivePolicy(): array
+    {
+        if ($this->loadFailure() !== null) {
+            throw new EngineException('sendcloud-gate: no policy to show: ' . $this->loadFailure());
+        }
+        try {
+            return Compiler::show($this->bytes);
+        } catch (PolicyException $e) {
+            throw new EngineException('sendcloud-gate: the policy compiler refused a loaded policy: '
+                . $e->getMessage(), 0, $e);
+        } catch (\Throwable $e) {
+            throw Failure::exception('the policy compiler failed to show the policy', $e);
+        }
+    }
+
+    /**
      * Why this Gate answers every request with `pass` / `engine_error` (a Gate from defaultOrPass() or
      * fromCompiledOrPass() whose engine or policy could not load), or null for a working Gate.
      */

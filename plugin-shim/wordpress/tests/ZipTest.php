@@ -31,7 +31,7 @@ final class ZipTest extends TestCase
                 'sendcloud-gate/src/Loader.php', 'sendcloud-gate/src/PolicyBuilder.php', 'sendcloud-gate/src/Settings.php',
                 'sendcloud-gate/lib/autoload.php', 'sendcloud-gate/lib/src/Gate.php',
                 'sendcloud-gate/lib/generated/DecideCore.php', 'sendcloud-gate/lib/generated/CompileCore.php',
-                'sendcloud-gate/lib/generated/default-policy.bin',
+                'sendcloud-gate/lib/generated/default-policy.bin', 'sendcloud-gate/reasons.json',
             ] as $want) {
                 self::assertContains($want, $names);
             }

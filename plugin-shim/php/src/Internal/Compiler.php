@@ -118,6 +118,36 @@ final class Compiler
     }
 
     /**
+     * The effective policy of compiled bytes (scg_policy_show), decoded.
+     *
+     * @throws PolicyException when the bytes are not a compiled policy
+     * @throws EngineException when the compiler itself fails
+     * @return array<string,mixed>
+     */
+    public static function show(string $bytes): array
+    {
+        $i = self::instance();
+        try {
+            if ($i->isFullFor($bytes)) {
+                self::$instance = null;
+                $i = self::instance();
+            }
+            $json = $i->result($i->core->scg_policy_show($i->handle($bytes)));
+        } catch (PolicyException $e) {
+            throw $e;
+        } catch (\Throwable $e) {
+            self::$instance = null;
+            throw $e;
+        }
+        self::shed($i);
+        $policy = \json_decode($json, true, 64, \JSON_INVALID_UTF8_SUBSTITUTE);
+        if (!\is_array($policy) || !isset($policy['partners']) || !\is_array($policy['partners'])) {
+            throw new EngineException('the engine returned something that is not a policy: ' . \substr($json, 0, 200));
+        }
+        return $policy;
+    }
+
+    /**
      * The engine's warnings JSON (`[{"path", "message"}, ...]`) as a list of ['path' => ..., 'message' => ...].
      *
      * @return list<array{path: string, message: string}>
