@@ -30,5 +30,7 @@ if (!defined('SENDCLOUD_GATE_BOOTSTRAPPED')) {
     add_filter('sendcloud_gate_decision', static function ($decision) {
         return sendcloud_gate_decision() ?? $decision;
     });
+    \SendcloudGate\WordPress\Log\Hooks::register();
+    \SendcloudGate\WordPress\Adapters\Registry::registerHooks();
     \SendcloudGate\WordPress\Runtime::current()->enforce();
 }

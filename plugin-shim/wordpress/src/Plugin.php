@@ -20,14 +20,18 @@ final class Plugin
         if (!Loader::install()) {
             error_log('sendcloud-gate: the must-use loader could not be written; the gate runs when the plugin loads');
         }
+        Log\DecisionLog::install();
     }
 
     public static function deactivate(): void
     {
         Loader::remove();
+        if (function_exists('wp_clear_scheduled_hook')) {
+            wp_clear_scheduled_hook(Log\DecisionLog::CRON_HOOK);
+        }
     }
 
-    /** Uninstall: the loader and this plugin's options, on every site of a network. */
+    /** Uninstall: the loader, and this plugin's options, log table and .htninja block, on every site of a network. */
     public static function uninstall(): void
     {
         Loader::remove();
@@ -44,6 +48,8 @@ final class Plugin
 
     private static function deleteOptions(): void
     {
+        Adapters\NinjaFirewall::remove();   // the .htninja block, where this site wrote one
+        Log\DecisionLog::drop();           // the log table, its schema version, the pruning event
         delete_option(Settings::OPTION);
         delete_option(Settings::COMPILED_OPTION);
     }

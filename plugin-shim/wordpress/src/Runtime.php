@@ -10,8 +10,9 @@ use SendcloudGate\Gate;
  * The request path: hands the library PHP's view of the request ($_SERVER, $_POST) with the compiled policy stored at
  * save time, and acts on the decision. No decision logic here: the decision is the library's.
  *
- * Mode `off`: nothing is decided. `monitor`: decided, nothing changed. `on`: a `deny` ends the request with 403;
- * `allow` and `pass` change nothing yet (the security-plugin adapters are a later step).
+ * Mode `off`: nothing is decided. `monitor`: decided and logged, nothing changed. `on`: a `deny` ends the request
+ * with 403; an `allow` lets the request through the active security plugins (Adapters\Registry); `pass` changes
+ * nothing.
  *
  * Never throws. A failure is `pass` with one error_log() line: the library logs its own (corrupt bytes, missing
  * generated files, as `engine_error`); this class logs what fails around it.
@@ -98,17 +99,29 @@ final class Runtime
         return $this->decision;
     }
 
-    /** Acts on the decision: in mode `on`, a `deny` ends the request with 403. Returns only when it does not. */
+    /**
+     * Acts on the decision, once per request: logs it when it belongs in the decision log (Log\DecisionLog: one
+     * INSERT, in `monitor` too); in mode `on`, an `allow` lets the request through each active security plugin
+     * (Adapters\Registry) and a `deny` ends the request with 403. Returns only when it does not.
+     */
     public function enforce(): void
     {
         $decision = $this->decision();
-        if ($decision === null || ($decision['action'] ?? null) !== 'deny') {
+        if ($decision === null) {
             return;
         }
-        if ($this->mode() !== 'on') {
-            return;   // monitor: decided, nothing changed
+        Log\DecisionLog::record($decision, $this->server);
+        $action = $decision['action'] ?? null;
+        if ($action === 'pass' || $this->mode() !== 'on') {
+            return;   // monitor: decided and logged, nothing changed
         }
-        $this->responder->block(403, self::BLOCK_BODY);
+        if ($action === 'allow') {
+            Adapters\Registry::applyAll($decision);
+            return;
+        }
+        if ($action === 'deny') {
+            $this->responder->block(403, self::BLOCK_BODY);
+        }
     }
 
     private static function describe(\Throwable $e): string

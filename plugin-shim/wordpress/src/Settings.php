@@ -18,6 +18,9 @@ final class Settings
     public const PROXIES = ['none', 'cloudflare', 'custom'];
     public const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'cf-connecting-ip', 'true-client-ip'];
     public const IMPERSONATION = ['log', 'block'];
+    /** The decision log's bounds (Log\DecisionLog): [default, minimum, maximum]. */
+    public const LOG_MAX_ROWS = [10000, 100, 1000000];
+    public const LOG_DAYS = [30, 1, 365];
 
     /** @return array<string,mixed> what a site has before anything was saved (mode `off` until activation) */
     public static function defaults(): array
@@ -31,6 +34,8 @@ final class Settings
             'proxy_header' => 'x-forwarded-for',
             'impersonation' => 'log',
             'advanced_policy' => '',
+            'log_max_rows' => self::LOG_MAX_ROWS[0],
+            'log_days' => self::LOG_DAYS[0],
         ];
     }
 
@@ -59,6 +64,8 @@ final class Settings
         $out['proxy_header'] = in_array($header, self::PROXY_HEADERS, true) ? $header : $d['proxy_header'];
         $out['impersonation'] = self::oneOf($in['impersonation'] ?? null, self::IMPERSONATION, $d['impersonation']);
         $out['advanced_policy'] = is_string($in['advanced_policy'] ?? null) ? trim($in['advanced_policy']) : '';
+        $out['log_max_rows'] = self::bounded($in['log_max_rows'] ?? null, self::LOG_MAX_ROWS);
+        $out['log_days'] = self::bounded($in['log_days'] ?? null, self::LOG_DAYS);
         return $out;
     }
 
@@ -97,6 +104,24 @@ final class Settings
     private static function oneOf($v, array $allowed, string $default): string
     {
         return is_string($v) && in_array($v, $allowed, true) ? $v : $default;
+    }
+
+    /**
+     * A whole number within [min, max] (a number outside is brought to the nearest bound); anything that is not a
+     * whole number is the default.
+     *
+     * @param mixed $v
+     * @param array{0: int, 1: int, 2: int} $bounds default, minimum, maximum
+     */
+    private static function bounded($v, array $bounds): int
+    {
+        if (is_string($v) && preg_match('/^\s*[0-9]+\s*$/', $v)) {
+            $v = (int) trim($v);
+        }
+        if (!is_int($v)) {
+            return $bounds[0];
+        }
+        return max($bounds[1], min($bounds[2], $v));
     }
 
     /** @param mixed $v @return list<string> */
