@@ -19,3 +19,4 @@ require_once __DIR__ . '/bootstrap.php';
 
 register_activation_hook(__FILE__, [\SendcloudGate\WordPress\Plugin::class, 'activate']);
 register_deactivation_hook(__FILE__, [\SendcloudGate\WordPress\Plugin::class, 'deactivate']);
+\SendcloudGate\WordPress\Admin\Admin::register(__FILE__);

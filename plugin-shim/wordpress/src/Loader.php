@@ -41,6 +41,26 @@ final class Loader
         return !file_exists($target) || @unlink($target);
     }
 
+    /**
+     * The loader's state in $muDir (default WPMU_PLUGIN_DIR): `current` (this version, pointing at this plugin's
+     * bootstrap), `outdated` (another version or another bootstrap path: reinstall it) or `missing`.
+     */
+    public static function state(?string $muDir = null, ?string $bootstrap = null): string
+    {
+        $target = ($muDir ?? self::muDir()) . '/' . self::FILE;
+        if (!is_file($target)) {
+            return 'missing';
+        }
+        $bootstrap = $bootstrap ?? dirname(__DIR__) . '/bootstrap.php';
+        return @file_get_contents($target) === self::contents($bootstrap) ? 'current' : 'outdated';
+    }
+
+    /** The loader's path in $muDir (default WPMU_PLUGIN_DIR). */
+    public static function path(?string $muDir = null): string
+    {
+        return ($muDir ?? self::muDir()) . '/' . self::FILE;
+    }
+
     /** The loader's text for the bootstrap file $bootstrap (an absolute path). */
     public static function contents(string $bootstrap): string
     {

@@ -14,4 +14,5 @@ define('ABSPATH', sys_get_temp_dir() . '/sendcloud-gate-wp-tests-' . getmypid() 
 define('WPMU_PLUGIN_DIR', ABSPATH . 'wp-content/mu-plugins');
 
 require __DIR__ . '/support/wp-test-stand-in.php';
+require __DIR__ . '/support/wp-admin-test-stand-in.php';
 require __DIR__ . '/../autoload.php';

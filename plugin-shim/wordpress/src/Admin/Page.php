@@ -1,0 +1,662 @@
+<?php
+
+declare(strict_types=1);
+
+namespace SendcloudGate\WordPress\Admin;
+
+use SendcloudGate\Gate;
+use SendcloudGate\PolicyException;
+use SendcloudGate\WordPress\Loader;
+use SendcloudGate\WordPress\Settings;
+
+/**
+ * The settings page (WooCommerce → Sendcloud Gate, or Settings → Sendcloud Gate without WooCommerce): the switch,
+ * what is allowed and where it comes from, extra addresses and methods, proxy/CDN with the live line, impersonators,
+ * the advanced policy JSON with the engine's errors and warnings at the field, "Test a request" and the status.
+ *
+ * Every action checks `manage_options` and its nonce; every value printed is escaped. Saving goes through
+ * Settings::save(), which compiles once with the library and refuses an invalid policy whole. Decisions,
+ * validation and the preset's data are the library's: this class only shows them.
+ */
+final class Page
+{
+    public const SLUG = 'sendcloud-gate';
+    public const CAP = 'manage_options';
+    public const SAVE_NONCE = 'sendcloud_gate_save';
+    public const TEST_NONCE = 'sendcloud_gate_test';
+    public const FORWARDING_HEADERS = [
+        'HTTP_X_FORWARDED_FOR' => 'X-Forwarded-For', 'HTTP_FORWARDED' => 'Forwarded', 'HTTP_X_REAL_IP' => 'X-Real-IP',
+        'HTTP_CF_CONNECTING_IP' => 'CF-Connecting-IP', 'HTTP_TRUE_CLIENT_IP' => 'True-Client-IP',
+    ];
+
+    /** @var array<string,mixed>|null the state of this request's POST, for render() */
+    private static $pending;
+
+    /** @var array<string,mixed> */
+    private $server;
+    /** @var array<string,mixed> */
+    private $post;
+
+    /**
+     * @param array<string,mixed> $server the request's $_SERVER (the live proxy line)
+     * @param array<string,mixed> $post   the submitted form, unslashed
+     */
+    public function __construct(array $server, array $post = [])
+    {
+        $this->server = $server;
+        $this->post = $post;
+    }
+
+    /** admin_menu: under WooCommerce when it is active, else under Settings. */
+    public static function menu(): void
+    {
+        $title = __('Sendcloud Gate', 'sendcloud-gate');
+        $hook = class_exists('WooCommerce')
+            ? add_submenu_page('woocommerce', $title, $title, self::CAP, self::SLUG, [self::class, 'render'])
+            : add_options_page($title, $title, self::CAP, self::SLUG, [self::class, 'render']);
+        if (is_string($hook) && $hook !== '') {
+            add_action('load-' . $hook, [self::class, 'load']);
+        }
+    }
+
+    /** The page's URL. */
+    public static function url(): string
+    {
+        return class_exists('WooCommerce')
+            ? admin_url('admin.php?page=' . self::SLUG)
+            : admin_url('options-general.php?page=' . self::SLUG);
+    }
+
+    /** load-{page}: handles a POST before any output; a successful save redirects (so a reload does not resend). */
+    public static function load(): void
+    {
+        if (($_SERVER['REQUEST_METHOD'] ?? '') !== 'POST' || !isset($_POST['sendcloud_gate_action'])) {
+            return;
+        }
+        $state = (new self($_SERVER, wp_unslash($_POST)))->handle();
+        if (($state['action'] ?? '') === 'save' && ($state['result']['ok'] ?? false)) {
+            wp_safe_redirect(add_query_arg(['updated' => '1'], self::url()));
+            exit;
+        }
+        self::$pending = $state;
+    }
+
+    /** The menu page's callback. */
+    public static function render(): void
+    {
+        if (!current_user_can(self::CAP)) {
+            wp_die(esc_html__('Sorry, you are not allowed to manage Sendcloud Gate.', 'sendcloud-gate'));
+        }
+        $state = self::$pending ?? [];
+        if (isset($_GET['updated'])) {
+            $state['updated'] = true;
+        }
+        echo (new self($_SERVER))->html($state); // phpcs:ignore WordPress.Security.EscapeOutput -- html() escapes every value
+    }
+
+    /**
+     * Handles a submitted form: `manage_options` and the form's nonce first, then save or test.
+     *
+     * @return array<string,mixed> the state html() shows: ['action' => 'save', 'submitted', 'result'] or
+     *                             ['action' => 'test', 'test' => ['input', 'decision']]
+     */
+    public function handle(): array
+    {
+        if (!current_user_can(self::CAP)) {
+            wp_die(esc_html__('Sorry, you are not allowed to manage Sendcloud Gate.', 'sendcloud-gate'));
+        }
+        $action = $this->post['sendcloud_gate_action'] ?? '';
+        if ($action === 'save') {
+            check_admin_referer(self::SAVE_NONCE);
+            $input = is_array($this->post['sendcloud_gate'] ?? null) ? $this->post['sendcloud_gate'] : [];
+            $input = self::formInput($input);
+            return ['action' => 'save', 'submitted' => Settings::normalise($input), 'result' => Settings::save($input)];
+        }
+        if ($action === 'test') {
+            check_admin_referer(self::TEST_NONCE);
+            $in = is_array($this->post['sendcloud_gate_test'] ?? null) ? $this->post['sendcloud_gate_test'] : [];
+            $input = self::testInput($in);
+            return ['action' => 'test', 'test' => ['input' => $input, 'decision' => self::explain($input)]];
+        }
+        return [];
+    }
+
+    /**
+     * The form's fields as Settings takes them: extra methods from the ticked boxes and the text field.
+     *
+     * @param array<string,mixed> $in
+     * @return array<string,mixed>
+     */
+    public static function formInput(array $in): array
+    {
+        $methods = is_array($in['extra_methods'] ?? null) ? array_values(array_filter($in['extra_methods'], 'is_string')) : [];
+        if (is_string($in['extra_methods_other'] ?? null)) {
+            $methods = array_merge($methods, preg_split('/[\s,]+/', $in['extra_methods_other']) ?: []);
+        }
+        $out = [];
+        foreach (['mode', 'extra_ips', 'proxy', 'proxy_ranges', 'proxy_header', 'impersonation', 'advanced_policy'] as $k) {
+            if (isset($in[$k]) && is_string($in[$k])) {
+                $out[$k] = $in[$k];
+            }
+        }
+        $out['extra_methods'] = $methods;
+        return $out;
+    }
+
+    /**
+     * "Test a request"'s fields as the contract's request: peer address, method, path, User-Agent and header lines
+     * ("Name: value", one a line; a name given twice is a repeated header).
+     *
+     * @param array<string,mixed> $in
+     * @return array{remote_addr: string, method: string, uri: string, user_agent: string, headers_text: string}
+     */
+    public static function testInput(array $in): array
+    {
+        $s = static function (string $k) use ($in): string {
+            return is_string($in[$k] ?? null) ? trim($in[$k]) : '';
+        };
+        return [
+            'remote_addr' => $s('remote_addr'), 'method' => $s('method'), 'uri' => $s('uri'),
+            'user_agent' => $s('user_agent'), 'headers_text' => is_string($in['headers'] ?? null) ? $in['headers'] : '',
+        ];
+    }
+
+    /**
+     * The saved policy's explanation of a test request (the library's explain(): decision, trace, provenance).
+     *
+     * @param array{remote_addr: string, method: string, uri: string, user_agent: string, headers_text: string} $input
+     * @return array<string,mixed>
+     */
+    public static function explain(array $input): array
+    {
+        $headers = [];
+        foreach (preg_split('/\r\n|\r|\n/', $input['headers_text']) ?: [] as $line) {
+            $colon = strpos($line, ':');
+            if ($colon === false || trim(substr($line, 0, $colon)) === '') {
+                continue;
+            }
+            $headers[trim(substr($line, 0, $colon))][] = trim(substr($line, $colon + 1));
+        }
+        if ($input['user_agent'] !== '') {
+            $headers['User-Agent'][] = $input['user_agent'];
+        }
+        foreach ($headers as $name => $values) {
+            $headers[$name] = count($values) === 1 ? $values[0] : $values;
+        }
+        return Status::savedGate()->explain([
+            'remote_addr' => $input['remote_addr'], 'method' => $input['method'],
+            'uri' => $input['uri'] === '' ? '/' : $input['uri'], 'headers' => $headers,
+        ]);
+    }
+
+    /**
+     * The field an engine error belongs to, from its JSON path in the built policy (PolicyBuilder): extra addresses
+     * and methods, proxy ranges and header, or the advanced policy (its `rules`, or any key it may not hold).
+     *
+     * @return array{0: string, 1: ?int} [field, entry index or null]
+     */
+    public static function fieldOf(string $path, string $message): array
+    {
+        $map = [
+            'partners[0].add_ip' => 'extra_ips', 'partners[0].add_methods' => 'extra_methods',
+            'trusted_proxies.ranges' => 'proxy_ranges', 'trusted_proxies.header' => 'proxy_header',
+        ];
+        foreach ($map as $prefix => $field) {
+            if (strncmp($path, $prefix, strlen($prefix)) === 0) {
+                $entry = preg_match('/^\[(\d+)\]/', substr($path, strlen($prefix)), $m) === 1 ? (int) $m[1] : null;
+                return [$field, $entry];
+            }
+        }
+        if (strncmp($path, 'rules', 5) === 0 || strncmp($message, 'advanced policy', 15) === 0
+            || ($path !== '' && strpos($message, 'the advanced policy holds only') !== false)) {
+            return ['advanced_policy', null];
+        }
+        return ['', null];
+    }
+
+    /**
+     * Where an error in the advanced field is in the field's own text: the library compiles the field's JSON alone
+     * (it holds only `rules`, a policy by itself), so its line and column are those of what the merchant wrote.
+     *
+     * @return array{path: string, line: int, column: int, message: string}|null
+     */
+    public static function locateInAdvanced(string $json): ?array
+    {
+        if (trim($json) === '') {
+            return null;
+        }
+        try {
+            Gate::fromPolicyJson($json);
+        } catch (PolicyException $e) {
+            return ['path' => $e->getJsonPath(), 'line' => $e->getJsonLine(), 'column' => $e->getJsonColumn(), 'message' => $e->getMessage()];
+        } catch (\Throwable $e) {
+            return null;
+        }
+        return null;
+    }
+
+    /**
+     * The page.
+     *
+     * @param array<string,mixed> $state from handle(), plus 'updated' after a successful save's redirect
+     */
+    public function html(array $state = []): string
+    {
+        $failedSave = ($state['action'] ?? '') === 'save' && !($state['result']['ok'] ?? false);
+        $values = $failedSave ? (array) $state['submitted'] : Settings::load();
+        $error = $failedSave ? (array) $state['result']['error'] : null;
+        [$errorField, $errorEntry] = $error !== null ? self::fieldOf((string) $error['path'], (string) $error['message']) : ['', null];
+        $located = $errorField === 'advanced_policy' ? self::locateInAdvanced((string) $values['advanced_policy']) : null;
+
+        $gate = Status::savedGate();
+        $warnings = [];
+        if (!$failedSave && $gate->loadFailure() === null) {
+            try {
+                $warnings = $gate->warnings();
+            } catch (\Throwable $e) {
+                $warnings = [];
+            }
+        }
+        try {
+            $preset = Status::preset();
+            $presetError = null;
+        } catch (\Throwable $e) {
+            $preset = null;
+            $presetError = $e->getMessage();
+        }
+
+        $o = '<div class="wrap sendcloud-gate">';
+        $o .= '<h1>' . esc_html__('Sendcloud Gate', 'sendcloud-gate') . '</h1>';
+        $o .= '<p>' . esc_html__('Lets verified Sendcloud traffic through to your shop — from Sendcloud’s addresses, with its User-Agent and the methods it uses — and tells it apart from requests that only claim to be Sendcloud.', 'sendcloud-gate') . '</p>';
+        $o .= '<p><strong>' . esc_html__('Cloud shops (such as Shopify or Wix) and Amazon connections need none of this:', 'sendcloud-gate') . '</strong> '
+            . esc_html__('Sendcloud reaches them through their platforms, not through your server. This page is for self-hosted WooCommerce shops.', 'sendcloud-gate') . '</p>';
+
+        if (!empty($state['updated'])) {
+            $o .= '<div class="notice notice-success" id="sendcloud-gate-saved"><p>' . esc_html__('Settings saved. Requests use the new policy from now on.', 'sendcloud-gate') . '</p></div>';
+        }
+        if ($error !== null) {
+            $o .= '<div class="notice notice-error" id="sendcloud-gate-error"><p><strong>' . esc_html__('Not saved:', 'sendcloud-gate') . '</strong> '
+                . esc_html((string) $error['message']) . '</p><p>'
+                . esc_html__('The policy was refused whole: the previous settings stay in force.', 'sendcloud-gate') . '</p></div>';
+        }
+
+        $o .= $this->statusHtml($values, $preset);
+        $o .= '<form method="post" action="' . esc_url(self::url()) . '" id="sendcloud-gate-settings">';
+        $o .= wp_nonce_field(self::SAVE_NONCE, '_wpnonce', true, false);
+        $o .= '<input type="hidden" name="sendcloud_gate_action" value="save" />';
+        $o .= $this->modeHtml((string) $values['mode']);
+        $o .= $this->allowedHtml($values, $preset, $presetError, $errorField, $errorEntry, $error);
+        $o .= $this->proxyHtml($values, $gate, $failedSave, $errorField, $errorEntry, $error);
+        $o .= $this->impersonationHtml((string) $values['impersonation']);
+        $o .= $this->advancedHtml((string) $values['advanced_policy'], $errorField === 'advanced_policy' ? $error : null, $located, $warnings);
+        $o .= '<p class="submit"><button type="submit" class="button button-primary" id="sendcloud-gate-save">' . esc_html__('Save settings', 'sendcloud-gate') . '</button></p>';
+        $o .= '</form>';
+        $o .= $this->testHtml($state['test'] ?? null, $preset);
+        $o .= '</div>';
+        return $o;
+    }
+
+    private function modeHtml(string $mode): string
+    {
+        $modes = [
+            'off' => [__('Off', 'sendcloud-gate'), __('Nothing is decided or logged.', 'sendcloud-gate')],
+            'monitor' => [__('Monitor', 'sendcloud-gate'), __('Every request is decided and Sendcloud’s are logged, but nothing changes: use it to see what On would do.', 'sendcloud-gate')],
+            'on' => [__('On', 'sendcloud-gate'), __('Verified Sendcloud requests are let through your security plugins; impersonators are blocked if you choose so below.', 'sendcloud-gate')],
+        ];
+        $o = '<h2>' . esc_html__('Allow Sendcloud', 'sendcloud-gate') . '</h2><fieldset id="sendcloud-gate-mode">';
+        foreach ($modes as $value => [$label, $help]) {
+            $o .= '<p><label><input type="radio" name="sendcloud_gate[mode]" value="' . esc_attr($value) . '"' . checked($mode, $value, false) . ' /> <strong>'
+                . esc_html($label) . '</strong> — ' . esc_html($help) . '</label></p>';
+        }
+        return $o . '</fieldset>';
+    }
+
+    /**
+     * @param array<string,mixed> $values
+     * @param array<string,mixed>|null $preset
+     * @param array<string,mixed>|null $error
+     */
+    private function allowedHtml(array $values, ?array $preset, ?string $presetError, string $errorField, ?int $errorEntry, ?array $error): string
+    {
+        $o = '<h2>' . esc_html__('What is allowed', 'sendcloud-gate') . '</h2>';
+        if ($preset === null) {
+            $o .= '<p class="notice notice-warning">' . esc_html__('The preset cannot be shown here:', 'sendcloud-gate') . ' ' . esc_html((string) $presetError) . '</p>';
+        } else {
+            $pr = is_array($preset['provenance'] ?? null) ? $preset['provenance'] : [];
+            $o .= '<div id="sendcloud-gate-preset"><p>' . esc_html((string) ($pr['title'] ?? $preset['id'] ?? '')) . '</p><table class="widefat striped"><tbody>';
+            $o .= '<tr><th>' . esc_html__('Addresses', 'sendcloud-gate') . '</th><td><code>' . implode('</code>, <code>', array_map('esc_html', array_map('strval', (array) ($preset['ip'] ?? [])))) . '</code></td></tr>';
+            $o .= '<tr><th>' . esc_html__('User-Agents', 'sendcloud-gate') . '</th><td><code>' . implode('</code>, <code>', array_map('esc_html', array_map('strval', (array) ($preset['user_agents'] ?? [])))) . '</code></td></tr>';
+            $o .= '<tr><th>' . esc_html__('Methods', 'sendcloud-gate') . '</th><td>' . esc_html(implode(', ', array_map('strval', (array) ($preset['methods'] ?? [])))) . '</td></tr>';
+            $o .= '<tr><th>' . esc_html__('Source', 'sendcloud-gate') . '</th><td>';
+            if (is_string($pr['source'] ?? null)) {
+                $o .= '<a href="' . esc_url($pr['source']) . '" rel="noopener noreferrer" target="_blank">' . esc_html($pr['source']) . '</a> — ';
+            }
+            $o .= '<strong class="sendcloud-gate-verified">' . (($pr['verified'] ?? false) === true ? esc_html__('verified', 'sendcloud-gate') : esc_html__('not verified', 'sendcloud-gate')) . '</strong>';
+            if (is_string($pr['reviewed'] ?? null)) {
+                $o .= ' — ' . sprintf(esc_html__('reviewed %s', 'sendcloud-gate'), esc_html($pr['reviewed']));
+            }
+            $o .= '</td></tr></tbody></table>';
+            if (is_string($pr['note'] ?? null)) {
+                $o .= '<p class="description" id="sendcloud-gate-preset-note">' . esc_html($pr['note']) . '</p>';
+            }
+            $o .= '</div>';
+        }
+
+        $o .= '<h3><label for="sendcloud-gate-extra-ips">' . esc_html__('Extra addresses', 'sendcloud-gate') . '</label></h3>';
+        $o .= '<p class="description">' . esc_html__('Addresses or ranges (CIDR) Sendcloud uses that the preset does not list, one a line.', 'sendcloud-gate') . '</p>';
+        $o .= '<textarea id="sendcloud-gate-extra-ips" name="sendcloud_gate[extra_ips]" rows="3" cols="50" class="code"' . self::invalid($errorField === 'extra_ips') . '>'
+            . esc_textarea(implode("\n", (array) $values['extra_ips'])) . '</textarea>';
+        if ($errorField === 'extra_ips') {
+            $o .= self::fieldError($error, $errorEntry);
+        }
+
+        $presetMethods = array_map('strval', (array) ($preset['methods'] ?? []));
+        $chosen = (array) $values['extra_methods'];
+        $offer = array_values(array_unique(array_merge(array_diff(Status::HTTP_METHODS, $presetMethods), $chosen)));
+        $o .= '<h3>' . esc_html__('Extra methods', 'sendcloud-gate') . '</h3><fieldset id="sendcloud-gate-extra-methods">';
+        foreach ($offer as $m) {
+            $o .= '<label><input type="checkbox" name="sendcloud_gate[extra_methods][]" value="' . esc_attr($m) . '"'
+                . (in_array($m, $chosen, true) ? ' checked=\'checked\'' : '') . ' /> ' . esc_html($m) . '</label> ';
+        }
+        $o .= '</fieldset>';
+        if (is_string($preset['provenance']['note'] ?? null)) {
+            $o .= '<p class="description">' . esc_html__('Why a shop may need them (the preset’s note):', 'sendcloud-gate') . ' ' . esc_html($preset['provenance']['note']) . '</p>';
+        }
+        if ($errorField === 'extra_methods') {
+            $o .= self::fieldError($error, $errorEntry);
+        }
+        return $o;
+    }
+
+    /**
+     * @param array<string,mixed> $values
+     * @param array<string,mixed>|null $error
+     */
+    private function proxyHtml(array $values, Gate $gate, bool $failedSave, string $errorField, ?int $errorEntry, ?array $error): string
+    {
+        $proxy = (string) $values['proxy'];
+        $choices = [
+            'none' => __('None: visitors reach WordPress directly', 'sendcloud-gate'),
+            'cloudflare' => __('Cloudflare (its published ranges, with the CF-Connecting-IP header)', 'sendcloud-gate'),
+            'custom' => __('Another proxy or CDN: its ranges and the header it sets', 'sendcloud-gate'),
+        ];
+        $o = '<h2>' . esc_html__('Proxy / CDN', 'sendcloud-gate') . '</h2><fieldset id="sendcloud-gate-proxy">';
+        foreach ($choices as $value => $label) {
+            $o .= '<p><label><input type="radio" name="sendcloud_gate[proxy]" value="' . esc_attr($value) . '"' . checked($proxy, $value, false) . ' /> ' . esc_html($label) . '</label></p>';
+        }
+        $o .= '</fieldset><p><label for="sendcloud-gate-proxy-ranges">' . esc_html__('Proxy ranges (custom), one a line:', 'sendcloud-gate') . '</label><br />'
+            . '<textarea id="sendcloud-gate-proxy-ranges" name="sendcloud_gate[proxy_ranges]" rows="3" cols="50" class="code"' . self::invalid($errorField === 'proxy_ranges') . '>'
+            . esc_textarea(implode("\n", (array) $values['proxy_ranges'])) . '</textarea></p>';
+        if ($errorField === 'proxy_ranges') {
+            $o .= self::fieldError($error, $errorEntry);
+        }
+        $o .= '<p><label for="sendcloud-gate-proxy-header">' . esc_html__('Header it sets (custom):', 'sendcloud-gate') . '</label> <select id="sendcloud-gate-proxy-header" name="sendcloud_gate[proxy_header]">';
+        foreach (Settings::PROXY_HEADERS as $h) {
+            $o .= '<option value="' . esc_attr($h) . '"' . selected((string) $values['proxy_header'], $h, false) . '>' . esc_html($h) . '</option>';
+        }
+        $o .= '</select></p>';
+        if ($errorField === 'proxy_header') {
+            $o .= self::fieldError($error, $errorEntry);
+        }
+        $o .= $this->liveLine($gate, $failedSave);
+        return $o;
+    }
+
+    /** "This request reached WordPress from X; the client is Y", Y the engine's client_ip under the saved setting. */
+    public function liveLine(Gate $gate, bool $failedSave = false): string
+    {
+        $peer = is_string($this->server['REMOTE_ADDR'] ?? null) ? $this->server['REMOTE_ADDR'] : '';
+        $d = $gate->decide($this->server, []);
+        $client = is_string($d['client_ip'] ?? null) ? $d['client_ip'] : null;
+        $o = '<p id="sendcloud-gate-live"><strong>';
+        if ($client !== null) {
+            $o .= sprintf(
+                /* translators: 1: the peer address, 2: the client address */
+                esc_html__('This request reached WordPress from %1$s; the client is %2$s.', 'sendcloud-gate'),
+                '<code>' . esc_html($peer) . '</code>',
+                '<code>' . esc_html($client) . '</code>'
+            );
+        } else {
+            $o .= sprintf(
+                /* translators: 1: the peer address, 2: why the client is unknown */
+                esc_html__('This request reached WordPress from %1$s; the client could not be determined (%2$s).', 'sendcloud-gate'),
+                '<code>' . esc_html($peer) . '</code>',
+                esc_html(Texts::reasonTitle((string) ($d['reason'] ?? '')))
+            );
+        }
+        $o .= '</strong>';
+        if ($failedSave) {
+            $o .= ' ' . esc_html__('(Under the saved setting: the submitted one was not saved.)', 'sendcloud-gate');
+        }
+        $seen = [];
+        foreach (self::FORWARDING_HEADERS as $key => $name) {
+            if (is_string($this->server[$key] ?? null) && $this->server[$key] !== '') {
+                $seen[] = '<code>' . esc_html($name . ': ' . $this->server[$key]) . '</code>';
+            }
+        }
+        $o .= '<br />' . ($seen === []
+            ? esc_html__('It carries no forwarding header.', 'sendcloud-gate')
+            : esc_html__('Forwarding headers on it:', 'sendcloud-gate') . ' ' . implode(', ', $seen));
+        $o .= '<br /><span class="description">' . esc_html__('You are the client of this request: if the client shown is not your own address, choose the proxy or CDN in front of your site and save.', 'sendcloud-gate') . '</span></p>';
+        return $o;
+    }
+
+    private function impersonationHtml(string $value): string
+    {
+        $o = '<h2>' . esc_html__('Impersonators', 'sendcloud-gate') . '</h2><p class="description">'
+            . esc_html__('Requests with Sendcloud’s User-Agent from addresses that are not Sendcloud’s.', 'sendcloud-gate') . '</p><fieldset id="sendcloud-gate-impersonation">';
+        foreach (['log' => __('Log them (your security plugins decide)', 'sendcloud-gate'), 'block' => __('Block them (403) when the gate is On', 'sendcloud-gate')] as $v => $label) {
+            $o .= '<p><label><input type="radio" name="sendcloud_gate[impersonation]" value="' . esc_attr($v) . '"' . checked($value, $v, false) . ' /> ' . esc_html($label) . '</label></p>';
+        }
+        return $o . '</fieldset>';
+    }
+
+    /**
+     * @param array<string,mixed>|null $error
+     * @param array{path: string, line: int, column: int, message: string}|null $located
+     * @param list<array{path: string, message: string}> $warnings
+     */
+    private function advancedHtml(string $json, ?array $error, ?array $located, array $warnings): string
+    {
+        $o = '<h2>' . esc_html__('Advanced', 'sendcloud-gate') . '</h2><details' . ($error !== null || $warnings !== [] || $json !== '' ? ' open' : '') . '><summary>'
+            . esc_html__('Site rules (policy JSON)', 'sendcloud-gate') . '</summary>';
+        $o .= '<p class="description">' . esc_html__('Only "rules", as in the decision contract: {"rules": [{"id": "office", "action": "allow", "ip": ["192.0.2.10"]}]}. Everything else is set by the form above.', 'sendcloud-gate') . '</p>';
+        $o .= '<textarea id="sendcloud-gate-advanced" name="sendcloud_gate[advanced_policy]" rows="10" cols="80" class="large-text code"' . self::invalid($error !== null) . '>' . esc_textarea($json) . '</textarea>';
+        if ($error !== null) {
+            $path = (string) $error['path'];
+            $line = 0;
+            $column = 0;
+            if ($located !== null && ($located['path'] === $path || $path === '' || strncmp((string) $error['message'], 'advanced policy', 15) === 0)) {
+                $path = $located['path'];
+                $line = $located['line'];
+                $column = $located['column'];
+            }
+            $o .= '<p class="sendcloud-gate-field-error" id="sendcloud-gate-advanced-error" role="alert">';
+            if ($path !== '') {
+                $o .= sprintf(esc_html__('At %s', 'sendcloud-gate'), '<code>' . esc_html($path) . '</code>');
+            }
+            if ($line > 0) {
+                $o .= ($path !== '' ? ', ' : '') . sprintf(esc_html__('line %1$d, column %2$d', 'sendcloud-gate'), $line, $column);
+            }
+            $o .= ($path !== '' || $line > 0 ? ': ' : '') . esc_html($located !== null && $line > 0 ? $located['message'] : (string) $error['message']) . '</p>';
+        }
+        foreach ($warnings as $w) {
+            $o .= '<p class="sendcloud-gate-field-warning">' . esc_html__('Warning:', 'sendcloud-gate') . ' <code>' . esc_html($w['path']) . '</code>: ' . esc_html($w['message']) . '</p>';
+        }
+        return $o . '</details>';
+    }
+
+    /**
+     * @param array<string,mixed>|null $test
+     * @param array<string,mixed>|null $preset
+     */
+    private function testHtml(?array $test, ?array $preset): string
+    {
+        $in = $test['input'] ?? [
+            'remote_addr' => is_string($this->server['REMOTE_ADDR'] ?? null) ? $this->server['REMOTE_ADDR'] : '',
+            'method' => 'PATCH', 'uri' => '/wp-json/wc/v3/orders/1', 'user_agent' => (string) Status::presetUserAgent($preset), 'headers_text' => '',
+        ];
+        $o = '<h2 id="test">' . esc_html__('Test a request', 'sendcloud-gate') . '</h2>';
+        $o .= '<p class="description">' . esc_html__('What the saved settings decide for a request: copy the values from your access log.', 'sendcloud-gate') . '</p>';
+        $o .= '<form method="post" action="' . esc_url(self::url() . '#test') . '" id="sendcloud-gate-test">';
+        $o .= wp_nonce_field(self::TEST_NONCE, '_wpnonce', true, false) . '<input type="hidden" name="sendcloud_gate_action" value="test" /><table class="form-table"><tbody>';
+        $fields = [
+            'remote_addr' => __('Peer address (REMOTE_ADDR)', 'sendcloud-gate'), 'method' => __('Method', 'sendcloud-gate'),
+            'uri' => __('Path', 'sendcloud-gate'), 'user_agent' => __('User-Agent', 'sendcloud-gate'),
+        ];
+        foreach ($fields as $k => $label) {
+            $o .= '<tr><th><label for="sendcloud-gate-test-' . esc_attr($k) . '">' . esc_html($label) . '</label></th><td><input type="text" class="regular-text code" id="sendcloud-gate-test-'
+                . esc_attr($k) . '" name="sendcloud_gate_test[' . esc_attr($k) . ']" value="' . esc_attr((string) $in[$k]) . '" /></td></tr>';
+        }
+        $o .= '<tr><th><label for="sendcloud-gate-test-headers">' . esc_html__('Other headers, one a line (Name: value)', 'sendcloud-gate') . '</label></th><td>'
+            . '<textarea id="sendcloud-gate-test-headers" name="sendcloud_gate_test[headers]" rows="3" cols="60" class="code">' . esc_textarea((string) $in['headers_text']) . '</textarea></td></tr>';
+        $o .= '</tbody></table><p><button type="submit" class="button" id="sendcloud-gate-test-submit">' . esc_html__('Test', 'sendcloud-gate') . '</button></p></form>';
+        if (is_array($test['decision'] ?? null)) {
+            $o .= self::decisionHtml($test['decision']);
+        }
+        return $o;
+    }
+
+    /**
+     * A decision in plain words, with its trace and provenance when the library gave them.
+     *
+     * @param array<string,mixed> $d
+     */
+    public static function decisionHtml(array $d): string
+    {
+        $action = (string) ($d['action'] ?? '');
+        $reason = (string) ($d['reason'] ?? '');
+        $o = '<div class="sendcloud-gate-decision" id="sendcloud-gate-decision" data-action="' . esc_attr($action) . '" data-reason="' . esc_attr($reason) . '">';
+        $o .= '<p><strong class="sendcloud-gate-action">' . esc_html(Texts::actionLabel($action)) . '</strong> — ' . esc_html(Texts::actionSummary($action)) . '</p>';
+        $o .= '<p><strong>' . esc_html(Texts::reasonTitle($reason)) . '</strong> (<code>' . esc_html($reason) . '</code>): ' . esc_html(Texts::explain($d)) . '</p>';
+        $o .= '<p>' . sprintf(
+            esc_html__('Client: %1$s · method: %2$s · rule: %3$s', 'sendcloud-gate'),
+            '<code>' . esc_html((string) ($d['client_ip'] ?? '—')) . '</code>',
+            '<code>' . esc_html((string) ($d['method'] ?? '—')) . '</code>',
+            '<code>' . esc_html((string) ($d['rule'] ?? '—')) . '</code>'
+        ) . '</p>';
+        if (is_array($d['trace'] ?? null) && $d['trace'] !== []) {
+            $o .= '<p>' . esc_html__('How the engine got there, step by step:', 'sendcloud-gate') . '</p><ol class="sendcloud-gate-trace">';
+            foreach ($d['trace'] as $step) {
+                $o .= '<li>' . esc_html(is_string($step) ? $step : (string) json_encode($step)) . '</li>';
+            }
+            $o .= '</ol>';
+        }
+        $pr = $d['provenance'] ?? null;
+        if (is_array($pr) && is_string($pr['source'] ?? null)) {
+            $o .= '<p class="description">' . sprintf(
+                esc_html__('Decided by the preset “%1$s”: source %2$s, %3$s, reviewed %4$s.', 'sendcloud-gate'),
+                esc_html((string) ($pr['preset'] ?? '')),
+                '<a href="' . esc_url($pr['source']) . '" rel="noopener noreferrer" target="_blank">' . esc_html($pr['source']) . '</a>',
+                ($pr['verified'] ?? false) === true ? esc_html__('verified', 'sendcloud-gate') : esc_html__('not verified', 'sendcloud-gate'),
+                esc_html((string) ($pr['reviewed'] ?? ''))
+            ) . '</p>';
+        }
+        return $o . '</div>';
+    }
+
+    /**
+     * @param array<string,mixed> $values
+     * @param array<string,mixed>|null $preset
+     */
+    private function statusHtml(array $values, ?array $preset): string
+    {
+        $mode = (string) $values['mode'];
+        $o = '<h2>' . esc_html__('Status', 'sendcloud-gate') . '</h2><table class="widefat striped" id="sendcloud-gate-status"><tbody>';
+        $modeText = ['off' => __('Off', 'sendcloud-gate'), 'monitor' => __('Monitor', 'sendcloud-gate'), 'on' => __('On', 'sendcloud-gate')];
+        $o .= '<tr><th>' . esc_html__('Switch', 'sendcloud-gate') . '</th><td>' . esc_html($modeText[$mode] ?? $mode) . '</td></tr>';
+
+        $loader = Loader::state();
+        $o .= '<tr><th>' . esc_html__('Where the gate runs', 'sendcloud-gate') . '</th><td id="sendcloud-gate-runs">';
+        if ($loader === 'current') {
+            $o .= esc_html__('Early, from the must-use loader: before other plugins, so before security plugins that block in WordPress.', 'sendcloud-gate');
+        } else {
+            $o .= esc_html($loader === 'missing'
+                ? __('When the plugin loads: the must-use loader is missing, so security plugins that load earlier may block Sendcloud first.', 'sendcloud-gate')
+                : __('When the plugin loads: the must-use loader is outdated.', 'sendcloud-gate'))
+                . ' ' . Notice::reinstallButton();
+        }
+        $o .= ' <span class="description">' . esc_html__('Firewalls in front of WordPress (the web server’s ModSecurity, Wordfence’s firewall, a CDN) decide before any plugin: see Tools → Site Health.', 'sendcloud-gate') . '</span></td></tr>';
+
+        $failure = Status::savedGate()->loadFailure();
+        if ($failure !== null) {
+            $o .= '<tr><th>' . esc_html__('Engine', 'sendcloud-gate') . '</th><td class="sendcloud-gate-critical">' . esc_html__('The engine could not load, so every request gets no opinion (your security plugins decide alone):', 'sendcloud-gate') . ' ' . esc_html($failure) . '</td></tr>';
+        }
+
+        $plugins = Status::securityPlugins();
+        $o .= '<tr><th>' . esc_html__('Security plugins', 'sendcloud-gate') . '</th><td id="sendcloud-gate-security-plugins">';
+        if ($plugins === null) {
+            $o .= esc_html__('This version does not act inside security plugins yet.', 'sendcloud-gate');
+        } elseif ($plugins === []) {
+            $o .= esc_html__('None of the security plugins the gate knows is active.', 'sendcloud-gate');
+        } else {
+            $o .= '<ul>';
+            foreach ($plugins as $p) {
+                $o .= '<li><strong>' . esc_html($p['name']) . '</strong>: ' . esc_html($p['what']) . '</li>';
+            }
+            $o .= '</ul>';
+        }
+        $o .= '</td></tr>';
+
+        $last = Status::lastPartnerRequest();
+        $o .= '<tr><th>' . esc_html__('Last Sendcloud request', 'sendcloud-gate') . '</th><td id="sendcloud-gate-last">';
+        if (!Status::logAvailable()) {
+            $o .= esc_html__('This version keeps no decision log yet.', 'sendcloud-gate');
+        } elseif ($last === null) {
+            $o .= esc_html__('None seen yet.', 'sendcloud-gate');
+        } else {
+            $o .= sprintf(
+                /* translators: 1: time (UTC), 2: method, 3: path, 4: decision, 5: reason */
+                esc_html__('%1$s UTC: %2$s %3$s — %4$s, %5$s', 'sendcloud-gate'),
+                esc_html((string) ($last['created_at'] ?? '')),
+                esc_html((string) ($last['method'] ?? '')),
+                '<code>' . esc_html((string) ($last['path'] ?? '')) . '</code>',
+                '<strong>' . esc_html(Texts::actionLabel((string) ($last['action'] ?? ''))) . '</strong>',
+                esc_html(Texts::reasonTitle((string) ($last['reason'] ?? '')))
+            );
+            $o .= '<br />' . esc_html(Texts::explain($last));
+        }
+        $o .= '</td></tr>';
+        $counts = Status::countsByAction(7);
+        if ($counts !== null) {
+            $o .= '<tr><th>' . esc_html__('Last 7 days', 'sendcloud-gate') . '</th><td id="sendcloud-gate-counts">';
+            $parts = [];
+            foreach ($counts as $action => $n) {
+                $parts[] = esc_html(Texts::actionLabel((string) $action)) . ': ' . (int) $n;
+            }
+            $o .= implode(' · ', $parts) . '</td></tr>';
+        }
+        $o .= '</tbody></table>';
+        $advice = Status::advice($last, $mode);
+        if ($advice !== []) {
+            $o .= '<div class="notice notice-info inline" id="sendcloud-gate-advice">';
+            foreach ($advice as $a) {
+                $o .= '<p>' . esc_html($a) . '</p>';
+            }
+            $o .= '</div>';
+        }
+        return $o;
+    }
+
+    /** @param array<string,mixed>|null $error */
+    private static function fieldError(?array $error, ?int $entry): string
+    {
+        if ($error === null) {
+            return '';
+        }
+        $o = '<p class="sendcloud-gate-field-error" role="alert">';
+        if ((string) $error['path'] !== '') {
+            $o .= sprintf(esc_html__('At %s', 'sendcloud-gate'), '<code>' . esc_html((string) $error['path']) . '</code>');
+            if ($entry !== null) {
+                $o .= ' ' . sprintf(esc_html__('(entry %d of this field)', 'sendcloud-gate'), $entry + 1);
+            }
+            $o .= ': ';
+        }
+        return $o . esc_html((string) $error['message']) . '</p>';
+    }
+
+    private static function invalid(bool $invalid): string
+    {
+        return $invalid ? ' aria-invalid="true"' : '';
+    }
+}
