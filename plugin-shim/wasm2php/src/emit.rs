@@ -74,8 +74,18 @@ pub fn php_bytes(b: &[u8]) -> String {
 fn ret_type(sig: &Sig) -> &'static str {
     match sig.results.len() {
         0 => ": void",
+        1 if sig.results[0].is_float() => ": float",
         1 => ": int",
         _ => ": array",
+    }
+}
+
+/// PHP parameter type of an export's argument.
+fn param_type(t: Ty) -> &'static str {
+    if t.is_float() {
+        "float"
+    } else {
+        "int"
     }
 }
 
@@ -135,6 +145,12 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     // Functions replaced by a refusing stub (`stub_unsupported`) stay in the class whatever their size.
     let mut stubbed = vec![false; m.bodies.len()];
     let mut dispatchers: Vec<(u32, Sig)> = Vec::new();
+    // Float helpers only in classes that need them: an integer module's translation is what it was before floats.
+    let mut floats = m.globals.iter().any(|g| g.ty.is_float())
+        || m.types
+            .iter()
+            .flatten()
+            .any(|s| s.params.iter().chain(&s.results).any(|t| t.is_float()));
     for (i, body) in m.bodies.iter().enumerate() {
         let out = match translate_function(m, &ctx, i as u32, body) {
             Err(Error::Unsupported { what, .. }) if opts.stub_unsupported => {
@@ -148,6 +164,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
             r => r?,
         };
         codes.push(out.code);
+        floats |= out.floats;
         for d in out.dispatchers {
             if !dispatchers.contains(&d) {
                 dispatchers.push(d);
@@ -237,9 +254,22 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         );
         o.push_str("    public $fuel = \\PHP_INT_MAX;\n");
     }
+    // An f64 NaN has no literal a property default may use: such a global gets its bits in the constructor.
+    let is_nan_f64 = |ty: Ty, v: i64| ty == Ty::F64 && f64::from_bits(v as u64).is_nan();
+    let mut nan_inits = String::new();
     for (i, g) in m.globals.iter().enumerate() {
         if g.mutable {
-            writeln!(o, "    public $g{i} = {};", php_int(g.ty, g.init)).unwrap();
+            if is_nan_f64(g.ty, g.init) {
+                writeln!(o, "    public $g{i} = 0.0;").unwrap();
+                writeln!(
+                    nan_inits,
+                    "        $this->g{i} = {};",
+                    php_int(g.ty, g.init)
+                )
+                .unwrap();
+            } else {
+                writeln!(o, "    public $g{i} = {};", php_int(g.ty, g.init)).unwrap();
+            }
         }
     }
     if !m.data.is_empty() {
@@ -276,6 +306,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     if m.elem_trap {
         writeln!(o, "        throw new {trap}('out of bounds table access');").unwrap();
     }
+    o.push_str(&nan_inits);
     if let Some(mem) = &m.memory {
         let size = (mem.initial as u64) << 16;
         let mut active: Vec<(u64, &[u8])> = m
@@ -374,6 +405,11 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
 
     // Exports: one method each, plus call() by original name.
     let mut used: HashSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
+    if floats {
+        for r in ["f32frombits", "f32tobits", "f64frombits", "f64tobits"] {
+            used.insert(r.to_string());
+        }
+    }
     let mut call_cases = String::new();
     let mut export_methods = String::new();
     let mut export_list = Vec::new();
@@ -414,27 +450,41 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
             name = format!("{name}_{k}");
         }
         used.insert(name.to_ascii_lowercase());
-        let params: Vec<String> = (0..sig.params.len())
-            .map(|i| format!("int $a{i}"))
+        let params: Vec<String> = sig
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("{} $a{i}", param_type(*t)))
             .collect();
         let mut args: Vec<String> = sig
             .params
             .iter()
             .enumerate()
-            .map(|(i, t)| {
-                if *t == Ty::I32 {
-                    format!("$a{i} & {M32}")
-                } else {
-                    format!("$a{i}")
-                }
+            .map(|(i, t)| match t {
+                Ty::I32 => format!("$a{i} & {M32}"),
+                // f32 values are bit patterns inside; callers see floats (f32FromBits/f32ToBits).
+                Ty::F32 => format!("self::f32ToBits($a{i})"),
+                Ty::I64 | Ty::F64 => format!("$a{i}"),
             })
             .collect();
         args.push("0".into());
         let call = format!("$this->w2p_f{f}({})", args.join(", "));
+        let f32_results: Vec<usize> = (0..sig.results.len())
+            .filter(|&k| sig.results[k] == Ty::F32)
+            .collect();
         let body = if sig.results.is_empty() {
             format!("{call};")
-        } else {
+        } else if f32_results.is_empty() {
             format!("return {call};")
+        } else if sig.results.len() == 1 {
+            format!("return self::f32FromBits({call});")
+        } else {
+            let mut b = format!("$r = {call};");
+            for k in f32_results {
+                write!(b, " $r[{k}] = self::f32FromBits($r[{k}]);").unwrap();
+            }
+            b.push_str(" return $r;");
+            b
         };
         writeln!(
             export_methods,
@@ -477,6 +527,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
 
     let mut gget = String::new();
     let mut gset = String::new();
+    let mut float_globals = false;
     for e in &m.exports {
         let ExportKind::Global(g) = e.kind else {
             continue;
@@ -485,17 +536,27 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         if gl.ok.is_err() {
             continue;
         }
+        float_globals |= gl.ty.is_float();
+        let outside = |v: String| {
+            if gl.ty == Ty::F32 {
+                format!("self::f32FromBits({v})")
+            } else {
+                v
+            }
+        };
         if gl.mutable {
             writeln!(
                 gget,
-                "        if ($name === {}) return $this->g{g};",
-                php_str(&e.name)
+                "        if ($name === {}) return {};",
+                php_str(&e.name),
+                outside(format!("$this->g{g}"))
             )
             .unwrap();
-            let v = if gl.ty == Ty::I32 {
-                format!("$value & {M32}")
-            } else {
-                "$value".to_string()
+            let v = match gl.ty {
+                Ty::I32 => format!("$value & {M32}"),
+                Ty::I64 => "$value".to_string(),
+                Ty::F32 => "self::f32ToBits($value)".to_string(),
+                Ty::F64 => "(float)$value".to_string(),
             };
             writeln!(
                 gset,
@@ -508,22 +569,28 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
                 gget,
                 "        if ($name === {}) return {};",
                 php_str(&e.name),
-                php_int(gl.ty, gl.init)
+                outside(php_int(gl.ty, gl.init))
             )
             .unwrap();
         }
     }
+    // With float globals exported, the accessors take and return ints and floats.
+    let (gty, vty) = if float_globals {
+        ("", "")
+    } else {
+        (": int", "int ")
+    };
     writeln!(
         o,
         r#"
     /** Reads an exported global (i32 globals read as unsigned). */
-    public function getGlobal(string $name): int
+    public function getGlobal(string $name){gty}
     {{
 {gget}        throw new \InvalidArgumentException('no exported global named ' . $name);
     }}
 
     /** Writes an exported mutable global. */
-    public function setGlobal(string $name, int $value): void
+    public function setGlobal(string $name, {vty}$value): void
     {{
 {gset}        throw new \InvalidArgumentException('no exported mutable global named ' . $name);
     }}"#
@@ -538,6 +605,9 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         o.push_str(&dispatcher(m, &trap, *table, sig)?);
     }
     o.push_str(&runtime(&trap, max_pages));
+    if floats {
+        o.push_str(&crate::func::float::runtime(&trap));
+    }
     if !lazy.is_empty() {
         writeln!(
             o,

@@ -25,6 +25,8 @@
 //! contains no PHP loops at all (`br_table` is a `switch` whose cases only
 //! jump out).
 
+pub mod float;
+
 use crate::module::{block_sig, op_name, val_ty, Module, Sig, Ty};
 use crate::Error;
 use std::collections::BTreeMap;
@@ -56,9 +58,12 @@ struct Entry {
     glob: bool,
 }
 
+/// A value of type `ty` (given as its canonical bits, see [`crate::module::norm`]) as a PHP literal: an int for
+/// i32, i64 and f32 (its bit pattern), a float expression for f64.
 pub fn php_int(ty: Ty, v: i64) -> String {
     match ty {
-        Ty::I32 => (v as u32).to_string(),
+        Ty::I32 | Ty::F32 => (v as u32).to_string(),
+        Ty::F64 => php_f64(v as u64),
         Ty::I64 => {
             if v == i64::MIN {
                 I64_MIN.to_string()
@@ -67,6 +72,33 @@ pub fn php_int(ty: Ty, v: i64) -> String {
             } else {
                 v.to_string()
             }
+        }
+    }
+}
+
+/// An f64 (given by its bits) as a PHP float expression that yields exactly those bits: a decimal literal (Rust
+/// prints the shortest text that reads back to the same double, and PHP's `zend_strtod` reads correctly rounded),
+/// `\INF`, or for a NaN its bits through `unpack` (PHP has no NaN literal with a payload).
+pub fn php_f64(bits: u64) -> String {
+    let f = f64::from_bits(bits);
+    if f.is_nan() {
+        format!(
+            "\\unpack('ex', \\pack('P', {}))['x']",
+            php_int(Ty::I64, bits as i64)
+        )
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            "\\INF".into()
+        } else {
+            "(-\\INF)".into()
+        }
+    } else {
+        let s = format!("{f:?}");
+        debug_assert!(s.contains('.') || s.contains('e'));
+        if s.starts_with('-') {
+            format!("({s})")
+        } else {
+            s
         }
     }
 }
@@ -182,6 +214,8 @@ pub struct FnOut {
     pub code: String,
     /// (table, signature) pairs whose call_indirect dispatcher must be emitted.
     pub dispatchers: Vec<(u32, Sig)>,
+    /// The function uses float instructions: the class needs the float helpers.
+    pub floats: bool,
 }
 
 pub struct Ctx<'c> {
@@ -204,6 +238,7 @@ struct Gen<'m, 'a> {
     uses_mem: bool,
     func_results: usize,
     dispatchers: Vec<(u32, Sig)>,
+    floats: bool,
     /// Bounds already checked on every path to the current point: (base variable, or "" for a constant address;
     /// highest end checked; number of open control frames when it was checked). Memory never shrinks, so while the
     /// base keeps its value a check with a smaller end cannot fail: it is left out.
@@ -288,6 +323,7 @@ pub fn translate_function(
         uses_mem: false,
         func_results: sig.results.len(),
         dispatchers: Vec::new(),
+        floats: false,
     };
     let mut r = body.get_operators_reader().map_err(inv)?;
     while !r.eof() {
@@ -331,19 +367,25 @@ pub fn translate_function(
         code.push_str("        $m = &$this->mem;\n");
     }
     // One chained assignment per 32 locals: shorter than a statement each, and never deeply nested for PHP's parser.
-    let declared: Vec<usize> = (nparams..locals.len()).collect();
-    for chunk in declared.chunks(32) {
-        code.push_str("        ");
-        for i in chunk {
-            write!(code, "$l{i} = ").unwrap();
+    // f64 locals start as the float 0.0 (every other type as the int 0), in chains of their own.
+    for (is_f64, zero) in [(false, "0"), (true, "0.0")] {
+        let declared: Vec<usize> = (nparams..locals.len())
+            .filter(|&i| (locals[i] == Ty::F64) == is_f64)
+            .collect();
+        for chunk in declared.chunks(32) {
+            code.push_str("        ");
+            for i in chunk {
+                write!(code, "$l{i} = ").unwrap();
+            }
+            writeln!(code, "{zero};").unwrap();
         }
-        code.push_str("0;\n");
     }
     code.push_str(&g.out);
     code.push_str("    }\n");
     Ok(FnOut {
         code,
         dispatchers: g.dispatchers,
+        floats: g.floats,
     })
 }
 
@@ -364,10 +406,8 @@ pub fn sanitize_comment(s: &str) -> String {
 /// them is outside the supported subset whether or not they can run.
 fn refused_anywhere(op: &Operator<'_>) -> Option<String> {
     let name = op_name(op);
-    let bad = name.starts_with("f32")
-        || name.starts_with("f64")
-        || name.contains("_f32")
-        || name.contains("_f64")
+    let bad = name.starts_with("f32x")
+        || name.starts_with("f64x")
         || name.starts_with("v128")
         || name.contains('x')
             && (name.starts_with("i8x")
@@ -684,16 +724,21 @@ impl Gen<'_, '_> {
             // A named element ('Vx', then ['x']): unpack() writes an unnamed one's key "1" with snprintf and converts
             // it back to an integer key, ~8 ns of the ~45 a load costs.
             4 => format!("\\unpack('Vx', $m, {})['x']", Self::addr(&b, o)),
+            // 'e' copies the eight bytes into a double: every bit pattern, a signalling NaN too, arrives unchanged.
+            8 if ty == Ty::F64 => format!("\\unpack('ex', $m, {})['x']", Self::addr(&b, o)),
             8 => format!("\\unpack('Px', $m, {})['x']", Self::addr(&b, o)),
             _ => unreachable!(),
         };
         let bits = size * 8;
-        let word = matches!((ty, size), (Ty::I32, 4) | (Ty::I64, 8));
+        let word = matches!(
+            (ty, size),
+            (Ty::I32, 4) | (Ty::I64, 8) | (Ty::F32, 4) | (Ty::F64, 8)
+        );
         let copy_src = word.then(|| Self::addr(&b, o));
         let v = match (ty, signed, size) {
             (_, _, 8) => raw,
             (Ty::I32, false, _) | (Ty::I64, false, _) => raw,
-            (Ty::I32, true, 4) => raw,
+            (Ty::I32, true, 4) | (Ty::F32, _, _) | (Ty::F64, _, _) => raw,
             (Ty::I32, true, _) => format!("(({raw} << {s} >> {s}) & {M32})", s = 64 - bits),
             (Ty::I64, true, _) => format!("({raw} << {s} >> {s})", s = 64 - bits),
         };
@@ -734,6 +779,15 @@ impl Gen<'_, '_> {
             }
         }
         let (b, o) = self.mem_addr(memarg, size)?;
+        if v.ty == Ty::F64 && v.konst_val().is_none() {
+            // pack('e') copies the double's bytes, whatever they are (see w2p_sd).
+            self.emit(&format!(
+                "self::w2p_sd($m, {}, {});",
+                Self::addr(&b, o),
+                v.e
+            ));
+            return Ok(());
+        }
         if size == 8 && v.konst_val().is_none() {
             // See w2p_s64 in the runtime: a call, for size.
             self.emit(&format!(
@@ -788,6 +842,9 @@ impl Gen<'_, '_> {
                 O::Else | O::End if self.dead_depth == 0 => {}
                 _ => return Ok(()),
             }
+        }
+        if self.float_op(&op)? {
+            return Ok(());
         }
         let i32 = Ty::I32;
         let i64 = Ty::I64;
@@ -1068,8 +1125,12 @@ impl Gen<'_, '_> {
             O::I64Load16U { memarg } => self.load(&memarg, i64, 2, false)?,
             O::I64Load32S { memarg } => self.load(&memarg, i64, 4, true)?,
             O::I64Load32U { memarg } => self.load(&memarg, i64, 4, false)?,
-            O::I32Store { memarg } | O::I64Store32 { memarg } => self.store(&memarg, 4)?,
-            O::I64Store { memarg } => self.store(&memarg, 8)?,
+            O::I32Store { memarg } | O::I64Store32 { memarg } | O::F32Store { memarg } => {
+                self.store(&memarg, 4)?
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(&memarg, 8)?,
+            O::F32Load { memarg } => self.load(&memarg, Ty::F32, 4, false)?,
+            O::F64Load { memarg } => self.load(&memarg, Ty::F64, 8, false)?,
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(&memarg, 1)?,
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(&memarg, 2)?,
             O::MemorySize { mem } => {
@@ -1429,7 +1490,12 @@ fn shamt(b: &Entry, mask: i64) -> String {
 pub fn dispatcher_name(table: u32, sig: &Sig) -> String {
     let l = |v: &[Ty]| {
         v.iter()
-            .map(|t| if *t == Ty::I32 { 'i' } else { 'l' })
+            .map(|t| match t {
+                Ty::I32 => 'i',
+                Ty::I64 => 'l',
+                Ty::F32 => 'f',
+                Ty::F64 => 'd',
+            })
             .collect::<String>()
     };
     format!("w2p_ci{table}_{}_{}", l(&sig.params), l(&sig.results))

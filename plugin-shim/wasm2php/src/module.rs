@@ -14,11 +14,20 @@ use wasmparser::{
     WasmFeatures,
 };
 
-/// The two value types of the supported subset.
+/// The value types of the supported subset. How each is held in PHP (see the crate docs): i32 as an int in
+/// `[0, 2^32)`, i64 as a native int, f32 as its IEEE bit pattern in an int in `[0, 2^32)`, f64 as a PHP float.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
     I32,
     I64,
+    F32,
+    F64,
+}
+
+impl Ty {
+    pub fn is_float(self) -> bool {
+        matches!(self, Ty::F32 | Ty::F64)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -107,8 +116,8 @@ pub fn val_ty(v: ValType) -> Result<Ty, String> {
     match v {
         ValType::I32 => Ok(Ty::I32),
         ValType::I64 => Ok(Ty::I64),
-        ValType::F32 => Err("type f32".into()),
-        ValType::F64 => Err("type f64".into()),
+        ValType::F32 => Ok(Ty::F32),
+        ValType::F64 => Ok(Ty::F64),
         ValType::V128 => Err("type v128 (SIMD)".into()),
         ValType::Ref(r) => Err(format!("reference type {r:?} as a value")),
     }
@@ -420,11 +429,11 @@ pub fn parse(bytes: &[u8], stub: bool) -> Result<Module<'_>, Error> {
     Ok(m)
 }
 
-/// Canonical representation of a value of type `ty` (i32 as unsigned).
+/// Canonical representation of a value of type `ty` (i32 and f32 bits as unsigned; f64 as its bits).
 pub fn norm(ty: Ty, v: i64) -> i64 {
     match ty {
-        Ty::I32 => v as u32 as i64,
-        Ty::I64 => v,
+        Ty::I32 | Ty::F32 => v as u32 as i64,
+        Ty::I64 | Ty::F64 => v,
     }
 }
 
@@ -436,6 +445,8 @@ fn eval_const(m: &Module<'_>, e: &ConstExpr<'_>) -> Result<i64, Error> {
         match op {
             Operator::I32Const { value } => stack.push(value as i64),
             Operator::I64Const { value } => stack.push(value),
+            Operator::F32Const { value } => stack.push(value.bits() as i64),
+            Operator::F64Const { value } => stack.push(value.bits() as i64),
             Operator::GlobalGet { global_index } => {
                 stack.push(m.globals[global_index as usize].init)
             }

@@ -40,8 +40,19 @@ function w2p_out($id, $r) {
     if ($r === null) { echo $id, " ret\n"; return; }
     if (!is_array($r)) $r = [$r];
     $s = $id . ' ret';
-    foreach ($r as $v) { $s .= ' ' . (is_int($v) ? $v : ('BAD:' . gettype($v) . ':' . var_export($v, true))); }
+    foreach ($r as $v) {
+        if (is_int($v)) $s .= ' ' . $v;
+        elseif (is_float($v)) $s .= ' F' . unpack('Px', pack('e', $v))['x'];
+        else $s .= ' BAD:' . gettype($v) . ':' . var_export($v, true);
+    }
     echo $s, "\n";
+}
+// Float arguments from their bits: an f64 is the double with those bits, an f32 the double the generated classes map
+// it to (f32FromBits: its value, or for a NaN its sign and payload moved into the double's, signalling bit kept).
+function w2p_f64($b) { return unpack('ex', pack('P', $b))['x']; }
+function w2p_f32($b) {
+    if (($b & 0x7FFFFFFF) > 0x7F800000) return w2p_f64((($b & 0x80000000) << 32) | 0x7FF0000000000000 | (($b & 0x7FFFFF) << 29));
+    return unpack('gx', pack('V', $b))['x'];
 }
 function w2p_err($id, \Throwable $e) {
     $kind = (substr(get_class($e), -4) === 'Trap') ? 'trap' : 'error';
@@ -111,4 +122,36 @@ pub fn php_i64(v: i64) -> String {
 /// Canonical PHP rendering of an i32 (unsigned view).
 pub fn php_i32(v: i32) -> String {
     (v as u32).to_string()
+}
+
+/// The bits of the PHP float that stands for an f32 (see `w2p_f32` in the prelude and `f32FromBits` in the generated
+/// classes): the value for a number, sign and payload moved up for a NaN.
+pub fn f32_as_f64_bits(b: u32) -> u64 {
+    if b & 0x7FFF_FFFF > 0x7F80_0000 {
+        (((b & 0x8000_0000) as u64) << 32)
+            | 0x7FF0_0000_0000_0000
+            | (((b & 0x7F_FFFF) as u64) << 29)
+    } else {
+        (f32::from_bits(b) as f64).to_bits()
+    }
+}
+
+/// The inverse of [`f32_as_f64_bits`]: `None` when the double is no f32 (not exact in single precision, or a NaN
+/// with payload bits single precision cannot hold).
+pub fn f64_bits_as_f32(d: u64) -> Option<u32> {
+    let f = f64::from_bits(d);
+    let b = if f.is_nan() {
+        if d & ((1 << 29) - 1) != 0 {
+            return None;
+        }
+        (((d >> 32) as u32) & 0x8000_0000) | 0x7F80_0000 | (((d >> 29) as u32) & 0x7F_FFFF)
+    } else {
+        (f as f32).to_bits()
+    };
+    (f32_as_f64_bits(b) == d).then_some(b)
+}
+
+/// A PHP value token as printed by `w2p_out` for a float: `F` and the double's bits as a signed decimal.
+pub fn float_token(bits: u64) -> String {
+    format!("F{}", bits as i64)
 }
