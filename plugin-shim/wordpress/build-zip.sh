@@ -26,6 +26,8 @@ cp "$here"/sendcloud-gate.php "$here"/bootstrap.php "$here"/autoload.php "$here"
 cp -R "$here/src" "$dest/src"
 # The plain-language texts of actions and reasons: one file, shared with the rule tester page (src/Admin/Texts.php).
 cp "$repo/www/reasons.json" "$dest/reasons.json"
+cp "$here/readme.txt" "$dest/"
+cp -R "$here/languages" "$dest/languages"
 cp "$lib/autoload.php" "$lib/README.md" "$dest/lib/"
 cp -R "$lib/src" "$dest/lib/src"
 cp -R "$lib/generated" "$dest/lib/generated"

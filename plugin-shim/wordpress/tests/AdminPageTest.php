@@ -319,4 +319,87 @@ final class AdminPageTest extends AdminTestCase
         self::assertStringContainsString('Early, from the must-use loader', $html);
         self::assertStringNotContainsString('id="sendcloud-gate-reinstall-loader"', $html);
     }
+    public function testNinjaFirewallsLinesAreWrittenAndRemovedOnlyWhenAskedWithNonceAndCapability(): void
+    {
+        if (!class_exists('\\SendcloudGate\\WordPress\\Adapters\\NinjaFirewall')) {
+            self::markTestSkipped('no adapters in this build');
+        }
+        $root = sys_get_temp_dir() . '/scg-htninja-' . getmypid() . '/www';
+        @mkdir($root, 0755, true);
+        $oldRoot = $_SERVER['DOCUMENT_ROOT'] ?? null;
+        $_SERVER['DOCUMENT_ROOT'] = $root;
+        try {
+            self::assertTrue(Settings::save(['mode' => 'on'])['ok']);
+            update_option('active_plugins', ['ninjafirewall/ninjafirewall.php']);
+            self::asAdmin();
+            $html = (new Page(self::ADMIN_SERVER))->html();
+            self::assertStringContainsString('<strong>NinjaFirewall</strong>', $html);
+            self::assertStringContainsString('id="sendcloud-gate-htninja-install"', $html);
+            self::assertStringContainsString('BEGIN Sendcloud Gate', $html, 'the lines, for copying');
+            self::assertFileDoesNotExist($root . '/.htninja', 'nothing written unasked');
+
+            $post = ['sendcloud_gate_action' => 'adapter', 'op' => 'htninja_install', 'adapter' => 'NinjaFirewall'];
+            foreach ([WpAdminTestStandIn::nonce(Page::ADAPTER_NONCE . 'htninja_remove'), 'forged'] as $bad) {
+                try {
+                    (new Page(self::ADMIN_SERVER, self::submit($post, 'x', $bad)))->handle();
+                    self::fail('written with a bad nonce');
+                } catch (WpDie $e) {
+                    self::assertFileDoesNotExist($root . '/.htninja');
+                }
+            }
+            $state = (new Page(self::ADMIN_SERVER, self::submit($post, Page::ADAPTER_NONCE . 'htninja_install')))->handle();
+            self::assertTrue($state['adapter']['ok'], $state['adapter']['message']);
+            self::assertFileExists($root . '/.htninja');
+            $html = (new Page(self::ADMIN_SERVER))->html($state);
+            self::assertStringContainsString('id="sendcloud-gate-adapter-result"><p>The lines were written to ' . $root . '/.htninja.', $html);
+            self::assertStringContainsString('id="sendcloud-gate-htninja-remove"', $html);
+
+            $post['op'] = 'htninja_remove';
+            WpAdminTestStandIn::$caps = [];
+            try {
+                (new Page(self::ADMIN_SERVER, self::submit($post, Page::ADAPTER_NONCE . 'htninja_remove')))->handle();
+                self::fail('removed without the capability');
+            } catch (WpDie $e) {
+                self::assertFileExists($root . '/.htninja');
+            }
+            self::asAdmin();
+            $state = (new Page(self::ADMIN_SERVER, self::submit($post, Page::ADAPTER_NONCE . 'htninja_remove')))->handle();
+            self::assertTrue($state['adapter']['ok']);
+            self::assertFileDoesNotExist($root . '/.htninja');
+
+            // A plugin that is not active is not asked.
+            $state = (new Page(self::ADMIN_SERVER, self::submit(['op' => 'allow_list', 'adapter' => 'Wordfence Security'] + $post, Page::ADAPTER_NONCE . 'allow_list')))->handle();
+            self::assertFalse($state['adapter']['ok']);
+        } finally {
+            $_SERVER['DOCUMENT_ROOT'] = $oldRoot;
+            exec('rm -rf ' . escapeshellarg(dirname($root)));
+        }
+    }
+
+    /**
+     * @runInSeparateProcess
+     * @preserveGlobalState disabled
+     */
+    public function testWpCerbersAllowListIsFilledOnlyOnRequestWithTheLibrarysAddresses(): void
+    {
+        if (!class_exists('\\SendcloudGate\\WordPress\\Adapters\\WpCerber')) {
+            self::markTestSkipped('no adapters in this build');
+        }
+        $GLOBALS['scg_cerber_acl'] = [];
+        eval('function cerber_acl_add($ip, $tag) { $GLOBALS["scg_cerber_acl"][] = [$ip, $tag]; return true; }');
+        update_option('active_plugins', ['wp-cerber/wp-cerber.php']);
+        self::assertTrue(Settings::save(['mode' => 'on', 'extra_ips' => '198.51.100.0/24'])['ok']);
+        self::asAdmin();
+        $html = (new Page(self::ADMIN_SERVER))->html();
+        self::assertStringContainsString('Add Sendcloud’s addresses to WP Cerber Security’s allow list (permanent)', $html);
+        self::assertSame([], $GLOBALS['scg_cerber_acl']);
+        $form = self::submit(['sendcloud_gate_action' => 'adapter', 'op' => 'allow_list', 'adapter' => 'WP Cerber Security'], Page::ADAPTER_NONCE . 'allow_list');
+        $state = (new Page(self::ADMIN_SERVER, $form))->handle();
+        self::assertTrue($state['adapter']['ok']);
+        $ips = Status::savedGate()->effectivePolicy()['partners'][0]['ip'];
+        self::assertSame(array_map(static function ($ip) {
+            return [$ip, 'W'];
+        }, $ips), $GLOBALS['scg_cerber_acl']);
+        self::assertContains('198.51.100.0/24', $ips);
+    }
 }

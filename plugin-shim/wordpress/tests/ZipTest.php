@@ -32,6 +32,7 @@ final class ZipTest extends TestCase
                 'sendcloud-gate/lib/autoload.php', 'sendcloud-gate/lib/src/Gate.php',
                 'sendcloud-gate/lib/generated/DecideCore.php', 'sendcloud-gate/lib/generated/CompileCore.php',
                 'sendcloud-gate/lib/generated/default-policy.bin', 'sendcloud-gate/reasons.json',
+                'sendcloud-gate/readme.txt', 'sendcloud-gate/languages/sendcloud-gate.pot', 'sendcloud-gate/src/Admin/Page.php',
             ] as $want) {
                 self::assertContains($want, $names);
             }

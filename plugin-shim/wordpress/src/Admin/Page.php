@@ -24,6 +24,7 @@ final class Page
     public const CAP = 'manage_options';
     public const SAVE_NONCE = 'sendcloud_gate_save';
     public const TEST_NONCE = 'sendcloud_gate_test';
+    public const ADAPTER_NONCE = 'sendcloud_gate_adapter_';
     public const FORWARDING_HEADERS = [
         'HTTP_X_FORWARDED_FOR' => 'X-Forwarded-For', 'HTTP_FORWARDED' => 'Forwarded', 'HTTP_X_REAL_IP' => 'X-Real-IP',
         'HTTP_CF_CONNECTING_IP' => 'CF-Connecting-IP', 'HTTP_TRUE_CLIENT_IP' => 'True-Client-IP',
@@ -118,7 +119,67 @@ final class Page
             $input = self::testInput($in);
             return ['action' => 'test', 'test' => ['input' => $input, 'decision' => self::explain($input)]];
         }
+        if ($action === 'adapter') {
+            $op = is_string($this->post['op'] ?? null) ? $this->post['op'] : '';
+            check_admin_referer(self::ADAPTER_NONCE . $op);
+            $name = is_string($this->post['adapter'] ?? null) ? $this->post['adapter'] : '';
+            return ['action' => 'adapter', 'adapter' => self::adapterAction($op, $name)];
+        }
         return [];
+    }
+
+    /**
+     * A security plugin's explicit action, asked for on this page (never automatic): `allow_list` adds the partner's
+     * addresses to the plugin's permanent allow list (Wordfence, WP Cerber), `htninja_install` / `htninja_remove`
+     * write or remove the gate's lines in NinjaFirewall's .htninja. The adapter does the work; only an active
+     * plugin's adapter is asked.
+     *
+     * @return array{ok: bool, message: string}
+     */
+    public static function adapterAction(string $op, string $name): array
+    {
+        foreach (Status::activeAdapters() ?? [] as $adapter) {
+            if ($adapter->name() !== $name) {
+                continue;
+            }
+            try {
+                if ($op === 'allow_list' && method_exists($adapter, 'allowListAddresses')) {
+                    $r = $adapter->allowListAddresses();
+                    return ['ok' => (bool) $r['ok'], 'message' => $r['ok']
+                        ? sprintf(
+                            /* translators: 1: security plugin, 2: addresses */
+                            __('Added to %1$s’s allow list: %2$s.', 'sendcloud-gate'),
+                            $name,
+                            $r['added'] === [] ? __('nothing new', 'sendcloud-gate') : implode(', ', $r['added'])
+                        )
+                        : (string) $r['message']];
+                }
+                if ($op === 'htninja_install' && method_exists($adapter, 'install')) {
+                    $r = $adapter::install();
+                    return ['ok' => (bool) $r['ok'], 'message' => $r['ok']
+                        ? sprintf(/* translators: %s: a file path */ __('The lines were written to %s.', 'sendcloud-gate'), (string) $r['path'])
+                        : (string) $r['message']];
+                }
+                if ($op === 'htninja_remove' && method_exists($adapter, 'remove')) {
+                    $ok = (bool) $adapter::remove();
+                    return ['ok' => $ok, 'message' => $ok ? __('The lines were removed.', 'sendcloud-gate') : __('The lines could not be removed: the file is not writable.', 'sendcloud-gate')];
+                }
+            } catch (\Throwable $e) {
+                return ['ok' => false, 'message' => $e->getMessage()];
+            }
+        }
+        return ['ok' => false, 'message' => __('That security plugin is not active, or has no such action.', 'sendcloud-gate')];
+    }
+
+    /** A button posting one of a security plugin's explicit actions to this page. */
+    private static function adapterButton(string $op, string $adapter, string $label, string $id): string
+    {
+        return '<form method="post" action="' . esc_url(self::url()) . '" style="display:inline">'
+            . wp_nonce_field(self::ADAPTER_NONCE . $op, '_wpnonce', true, false)
+            . '<input type="hidden" name="sendcloud_gate_action" value="adapter" />'
+            . '<input type="hidden" name="op" value="' . esc_attr($op) . '" />'
+            . '<input type="hidden" name="adapter" value="' . esc_attr($adapter) . '" />'
+            . '<button type="submit" class="button" id="' . esc_attr($id) . '">' . esc_html($label) . '</button></form>';
     }
 
     /**
@@ -273,6 +334,10 @@ final class Page
 
         if (!empty($state['updated'])) {
             $o .= '<div class="notice notice-success" id="sendcloud-gate-saved"><p>' . esc_html__('Settings saved. Requests use the new policy from now on.', 'sendcloud-gate') . '</p></div>';
+        }
+        if (is_array($state['adapter'] ?? null)) {
+            $o .= '<div class="notice ' . ($state['adapter']['ok'] ? 'notice-success' : 'notice-error') . '" id="sendcloud-gate-adapter-result"><p>'
+                . esc_html((string) $state['adapter']['message']) . '</p></div>';
         }
         if ($error !== null) {
             $o .= '<div class="notice notice-error" id="sendcloud-gate-error"><p><strong>' . esc_html__('Not saved:', 'sendcloud-gate') . '</strong> '
@@ -583,16 +648,43 @@ final class Page
             $o .= '<tr><th>' . esc_html__('Engine', 'sendcloud-gate') . '</th><td class="sendcloud-gate-critical">' . esc_html__('The engine could not load, so every request gets no opinion (your security plugins decide alone):', 'sendcloud-gate') . ' ' . esc_html($failure) . '</td></tr>';
         }
 
-        $plugins = Status::securityPlugins();
+        $adapters = Status::activeAdapters();
         $o .= '<tr><th>' . esc_html__('Security plugins', 'sendcloud-gate') . '</th><td id="sendcloud-gate-security-plugins">';
-        if ($plugins === null) {
+        if ($adapters === null) {
             $o .= esc_html__('This version does not act inside security plugins yet.', 'sendcloud-gate');
-        } elseif ($plugins === []) {
+        } elseif ($adapters === []) {
             $o .= esc_html__('None of the security plugins the gate knows is active.', 'sendcloud-gate');
         } else {
             $o .= '<ul>';
-            foreach ($plugins as $p) {
-                $o .= '<li><strong>' . esc_html($p['name']) . '</strong>: ' . esc_html($p['what']) . '</li>';
+            foreach ($adapters as $i => $adapter) {
+                $name = (string) $adapter->name();
+                $o .= '<li><strong>' . esc_html($name) . '</strong>: ' . esc_html((string) $adapter->whatItDoes());
+                if (method_exists($adapter, 'allowListAddresses')) {
+                    $o .= '<br />' . self::adapterButton('allow_list', $name, sprintf(
+                        /* translators: %s: security plugin */
+                        __('Add Sendcloud’s addresses to %s’s allow list (permanent)', 'sendcloud-gate'),
+                        $name
+                    ), 'sendcloud-gate-allow-list-' . $i);
+                }
+                if (method_exists($adapter, 'install') && method_exists($adapter, 'isInstalled') && method_exists($adapter, 'block')) {
+                    $installed = false;
+                    try {
+                        $installed = (bool) $adapter::isInstalled();
+                    } catch (\Throwable $e) {
+                        $installed = false;
+                    }
+                    $o .= '<br />' . ($installed
+                        ? esc_html__('The gate’s lines are in .htninja.', 'sendcloud-gate') . ' ' . self::adapterButton('htninja_remove', $name, __('Remove them', 'sendcloud-gate'), 'sendcloud-gate-htninja-remove')
+                        : self::adapterButton('htninja_install', $name, __('Write the lines to .htninja', 'sendcloud-gate'), 'sendcloud-gate-htninja-install'));
+                    try {
+                        $block = (string) $adapter::block();
+                        $o .= '<details><summary>' . esc_html__('Or copy them into .htninja yourself, right after its first line (<?php):', 'sendcloud-gate') . '</summary>'
+                            . '<textarea readonly rows="10" class="large-text code">' . esc_textarea($block) . '</textarea></details>';
+                    } catch (\Throwable $e) {
+                        $o .= '';
+                    }
+                }
+                $o .= '</li>';
             }
             $o .= '</ul>';
         }

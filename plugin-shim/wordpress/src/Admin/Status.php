@@ -95,6 +95,24 @@ final class Status
      */
     public static function securityPlugins(): ?array
     {
+        $adapters = self::activeAdapters();
+        if ($adapters === null) {
+            return null;
+        }
+        $out = [];
+        foreach ($adapters as $adapter) {
+            $out[] = ['name' => (string) $adapter->name(), 'what' => (string) $adapter->whatItDoes()];
+        }
+        return $out;
+    }
+
+    /**
+     * The adapters whose security plugin is active, or null when this build has no adapters.
+     *
+     * @return list<object>|null each with name(), detect(), whatItDoes() (SendcloudGate\WordPress\Adapters\Adapter)
+     */
+    public static function activeAdapters(): ?array
+    {
         $registry = self::ADAPTER_REGISTRY;
         if (!class_exists($registry) || !method_exists($registry, 'all')) {
             return null;
@@ -103,7 +121,7 @@ final class Status
         try {
             foreach ($registry::all() as $adapter) {
                 if ($adapter->detect()) {
-                    $out[] = ['name' => (string) $adapter->name(), 'what' => (string) $adapter->whatItDoes()];
+                    $out[] = $adapter;
                 }
             }
         } catch (\Throwable $e) {
