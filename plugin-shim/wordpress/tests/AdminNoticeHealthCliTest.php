@@ -45,7 +45,7 @@ final class AdminNoticeHealthCliTest extends AdminTestCase
     {
         self::submit(['action' => Notice::ACTION], Notice::ACTION);
         try {
-            Notice::handleReinstall(false);
+            Notice::reinstall();
             self::fail('reinstalled without the capability');
         } catch (WpDie $e) {
             self::assertSame('missing', Loader::state());
@@ -53,13 +53,13 @@ final class AdminNoticeHealthCliTest extends AdminTestCase
         self::asAdmin();
         self::submit(['action' => Notice::ACTION], 'x', 'forged');
         try {
-            Notice::handleReinstall(false);
+            Notice::reinstall();
             self::fail('reinstalled with a forged nonce');
         } catch (WpDie $e) {
             self::assertSame('missing', Loader::state());
         }
         self::submit(['action' => Notice::ACTION, '_wp_http_referer' => 'http://shop.test/wp-admin/plugins.php'], Notice::ACTION);
-        $url = Notice::handleReinstall(false);
+        $url = Notice::reinstall();
         self::assertSame('current', Loader::state());
         self::assertSame('http://shop.test/wp-admin/plugins.php?sendcloud_gate_loader=installed', $url);
         self::assertSame([$url], WpAdminTestStandIn::$redirects);

@@ -27,7 +27,9 @@ $entries = [];
 $add = static function (string $msgid, ?string $plural, string $ref, ?string $comment) use (&$entries): void {
     $key = $msgid . "\0" . ($plural ?? '');
     $entries[$key] = $entries[$key] ?? ['msgid' => $msgid, 'refs' => [], 'plural' => $plural, 'comments' => []];
-    $entries[$key]['refs'][] = $ref;
+    if (!in_array($ref, $entries[$key]['refs'], true)) {
+        $entries[$key]['refs'][] = $ref;
+    }
     if ($comment !== null && !in_array($comment, $entries[$key]['comments'], true)) {
         $entries[$key]['comments'][] = $comment;
     }
@@ -53,7 +55,9 @@ foreach ($files as $file) {
             $lastCommentLine = $t[2];
             continue;
         }
-        if (!is_array($t) || $t[0] !== T_STRING || !isset(FUNCS[$t[1]])) {
+        // The adapters translate through their own helper, self::t('...'), whose domain is this plugin's.
+        $viaT = is_array($t) && $t[0] === T_STRING && $t[1] === 't' && is_array($tokens[$i - 1] ?? null) && $tokens[$i - 1][0] === T_DOUBLE_COLON;
+        if (!$viaT && (!is_array($t) || $t[0] !== T_STRING || !isset(FUNCS[$t[1]]))) {
             continue;
         }
         // The call's arguments: string literals separated by commas, up to the closing parenthesis.
@@ -91,13 +95,17 @@ foreach ($files as $file) {
                 $current = false;
             }
         }
-        $plural = FUNCS[$t[1]] === 2;
-        $domain = $args[$plural ? 3 : 1] ?? null;
+        $plural = !$viaT && FUNCS[$t[1]] === 2;
+        $domain = $viaT ? DOMAIN : ($args[$plural ? 3 : 1] ?? null);
         if ($domain !== DOMAIN || !is_string($args[0] ?? null) || ($plural && !is_string($args[1] ?? null))) {
             continue;
         }
         $comment = $t[2] - $lastCommentLine <= 3 ? $lastComment : null;
-        $add($args[0], $plural ? $args[1] : null, $rel . ':' . $t[2], $comment);
+        if ($viaT && count($args) !== 1) {
+            continue;
+        }
+        // References name the file only: a change elsewhere in it does not make the .pot stale.
+        $add($args[0], $plural ? $args[1] : null, $rel, $comment);
     }
 }
 

@@ -19,6 +19,8 @@ final class Admin
             });
         }
         add_action('admin_menu', [Page::class, 'menu']);
+        add_action('admin_menu', [LogPage::class, 'menu']);
+        add_action('admin_post_' . LogPage::CSV_ACTION, [LogPage::class, 'exportCsv']);
         add_action('admin_notices', [Notice::class, 'render']);
         add_action('admin_post_' . Notice::ACTION, [Notice::class, 'handleReinstall']);
         add_filter('site_status_tests', [SiteHealth::class, 'tests']);

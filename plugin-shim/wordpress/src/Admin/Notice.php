@@ -61,12 +61,19 @@ final class Notice
             . '<button type="submit" class="button" id="sendcloud-gate-reinstall-loader">' . esc_html__('Reinstall the loader', 'sendcloud-gate') . '</button></form>';
     }
 
+    /** admin_post_{ACTION} (WordPress calls it with an empty string: no parameter here). */
+    public static function handleReinstall(): void
+    {
+        self::reinstall();
+        exit;
+    }
+
     /**
-     * admin_post_{ACTION}: the capability and the nonce, then the loader; back to where the button was.
+     * The capability and the nonce, then the loader; redirects back to where the button was.
      *
      * @return string the URL redirected to
      */
-    public static function handleReinstall(bool $exit = true): string
+    public static function reinstall(): string
     {
         if (!current_user_can(Page::CAP)) {
             wp_die(esc_html__('Sorry, you are not allowed to manage Sendcloud Gate.', 'sendcloud-gate'));
@@ -79,9 +86,6 @@ final class Notice
         $back = wp_get_referer();
         $url = add_query_arg([self::RESULT_ARG => $ok ? 'installed' : 'failed'], is_string($back) && $back !== '' ? $back : Page::url());
         wp_safe_redirect($url);
-        if ($exit) {
-            exit;
-        }
         return $url;
     }
 }

@@ -110,7 +110,8 @@ final class Page
         if ($action === 'save') {
             check_admin_referer(self::SAVE_NONCE);
             $input = is_array($this->post['sendcloud_gate'] ?? null) ? $this->post['sendcloud_gate'] : [];
-            $input = self::formInput($input);
+            // Settings the form does not show are kept as they are.
+            $input = array_merge(Settings::load(), self::formInput($input));
             return ['action' => 'save', 'submitted' => Settings::normalise($input), 'result' => Settings::save($input)];
         }
         if ($action === 'test') {
@@ -195,7 +196,7 @@ final class Page
             $methods = array_merge($methods, preg_split('/[\s,]+/', $in['extra_methods_other']) ?: []);
         }
         $out = [];
-        foreach (['mode', 'extra_ips', 'proxy', 'proxy_ranges', 'proxy_header', 'impersonation', 'advanced_policy'] as $k) {
+        foreach (['mode', 'extra_ips', 'proxy', 'proxy_ranges', 'proxy_header', 'impersonation', 'advanced_policy', 'log_max_rows', 'log_days'] as $k) {
             if (isset($in[$k]) && is_string($in[$k])) {
                 $out[$k] = $in[$k];
             }
@@ -353,6 +354,7 @@ final class Page
         $o .= $this->allowedHtml($values, $preset, $presetError, $errorField, $errorEntry, $error);
         $o .= $this->proxyHtml($values, $gate, $failedSave, $errorField, $errorEntry, $error);
         $o .= $this->impersonationHtml((string) $values['impersonation']);
+        $o .= $this->logSettingsHtml($values);
         $o .= $this->advancedHtml((string) $values['advanced_policy'], $errorField === 'advanced_policy' ? $error : null, $located, $warnings);
         $o .= '<p class="submit"><button type="submit" class="button button-primary" id="sendcloud-gate-save">' . esc_html__('Save settings', 'sendcloud-gate') . '</button></p>';
         $o .= '</form>';
@@ -514,6 +516,23 @@ final class Page
             $o .= '<p><label><input type="radio" name="sendcloud_gate[impersonation]" value="' . esc_attr($v) . '"' . checked($value, $v, false) . ' /> ' . esc_html($label) . '</label></p>';
         }
         return $o . '</fieldset>';
+    }
+
+    /** @param array<string,mixed> $values */
+    private function logSettingsHtml(array $values): string
+    {
+        if (!array_key_exists('log_max_rows', $values) || !array_key_exists('log_days', $values)) {
+            return '';
+        }
+        $o = '<h2>' . esc_html__('Decision log', 'sendcloud-gate') . '</h2><p class="description">'
+            . esc_html__('One row per request the gate had an opinion about or that claims to be Sendcloud (never every page view): time, client address, method, path without query, User-Agent and the decision. Addresses are personal data: keep only what you need.', 'sendcloud-gate')
+            . ' <a href="' . esc_url(LogPage::url()) . '">' . esc_html__('Open the log', 'sendcloud-gate') . '</a></p>';
+        $o .= '<p><label>' . esc_html__('Keep at most', 'sendcloud-gate') . ' <input type="number" id="sendcloud-gate-log-max-rows" name="sendcloud_gate[log_max_rows]" min="'
+            . esc_attr((string) Settings::LOG_MAX_ROWS[1]) . '" max="' . esc_attr((string) Settings::LOG_MAX_ROWS[2]) . '" value="' . esc_attr((string) $values['log_max_rows']) . '" class="small-text" /> '
+            . esc_html__('rows', 'sendcloud-gate') . '</label>, <label>' . esc_html__('for at most', 'sendcloud-gate') . ' <input type="number" id="sendcloud-gate-log-days" name="sendcloud_gate[log_days]" min="'
+            . esc_attr((string) Settings::LOG_DAYS[1]) . '" max="' . esc_attr((string) Settings::LOG_DAYS[2]) . '" value="' . esc_attr((string) $values['log_days']) . '" class="small-text" /> '
+            . esc_html__('days', 'sendcloud-gate') . '</label></p>';
+        return $o;
     }
 
     /**
@@ -707,6 +726,10 @@ final class Page
                 esc_html(Texts::reasonTitle((string) ($last['reason'] ?? '')))
             );
             $o .= '<br />' . esc_html(Texts::explain($last));
+        }
+        if (Status::logAvailable()) {
+            $o .= '<br /><a href="' . esc_url(LogPage::url()) . '">' . esc_html__('The log', 'sendcloud-gate') . '</a> · <a href="'
+                . esc_url(LogPage::url(['not_allowed' => '1'])) . '">' . esc_html__('Sendcloud requests not allowed', 'sendcloud-gate') . '</a>';
         }
         $o .= '</td></tr>';
         $counts = Status::countsByAction(7);
