@@ -36,4 +36,7 @@ phpunit -c plugin-shim/php/phpunit.xml.dist
 stage "php: the WordPress plugin's classes (PHPUnit, a WordPress test stand-in) and its zip"
 phpunit -c plugin-shim/wordpress/phpunit.xml.dist
 
+stage "wordpress: end to end on Apache, MariaDB and Debian's WordPress"
+bash plugin-shim/wordpress/tests/e2e/run.sh
+
 stage "all suites passed"
