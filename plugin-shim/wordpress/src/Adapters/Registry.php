@@ -71,9 +71,13 @@ final class Registry
         }
     }
 
-    /** For tests. */
-    public static function reset(): void
+    /**
+     * For tests: forget the list, or replace it.
+     *
+     * @param list<Adapter>|null $adapters
+     */
+    public static function reset(?array $adapters = null): void
     {
-        self::$all = null;
+        self::$all = $adapters;
     }
 }
