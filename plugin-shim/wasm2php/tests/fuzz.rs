@@ -1,6 +1,16 @@
-//! Differential fuzzing: wasm-smith modules (integer-only) run under wasmi and
-//! under the translated PHP; results, trap/no-trap, memory (CRC-32 and size)
-//! and exported globals must agree after every call.
+//! Differential fuzzing: wasm-smith modules (with floats in every other one) run
+//! under wasmi and under the translated PHP; results, trap/no-trap, memory
+//! (CRC-32 and size) and exported globals must agree after every call, floats
+//! bit for bit.
+//!
+//! NaNs: wasm lets an arithmetic instruction return any quiet NaN when an operand
+//! was a non-canonical NaN, so two correct engines may differ there, and the
+//! difference can spread (reinterpret, stores, branches). The float modules are
+//! generated with wasm-smith's `canonicalize_nans`, which replaces every NaN an
+//! arithmetic instruction returns by the canonical one; the instructions that
+//! must keep bits (constants, loads, stores, `reinterpret`, `neg`, `abs`,
+//! `copysign`, `select`, locals, globals, calls) still carry arbitrary NaN
+//! payloads, signalling ones included, and are compared exactly.
 //!
 //! Deterministic: seeds come from a fixed splitmix64 stream. Skips happen only
 //! by rule:
@@ -32,6 +42,54 @@ impl SplitMix {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+    /// An f32 (`wide` = false) or f64 argument's bits: special values or random bits.
+    fn float_arg(&mut self, wide: bool) -> u64 {
+        const F64: [u64; 16] = [
+            0,
+            1 << 63,
+            0x3FF0_0000_0000_0000, // 1
+            0xBFF0_0000_0000_0000, // -1
+            0x3FE0_0000_0000_0000, // 0.5
+            0x4004_0000_0000_0000, // 2.5
+            0x7FF0_0000_0000_0000, // inf
+            0xFFF0_0000_0000_0000, // -inf
+            0x7FF8_0000_0000_0000, // canonical NaN
+            0xFFF4_0000_0000_0001, // signalling NaN with payload
+            1,                     // smallest subnormal
+            0x7FEF_FFFF_FFFF_FFFF, // largest finite
+            0x41E0_0000_0000_0000, // 2^31
+            0x43E0_0000_0000_0000, // 2^63
+            0xC1E0_0000_0020_0000, // -2^31 - 1
+            0x4330_0000_0000_0001, // 2^52 + 1
+        ];
+        const F32: [u32; 16] = [
+            0,
+            0x8000_0000,
+            0x3F80_0000,
+            0xBF80_0000,
+            0x3F00_0000,
+            0x4020_0000,
+            0x7F80_0000,
+            0xFF80_0000,
+            0x7FC0_0000,
+            0xFFA0_0001, // signalling NaN with payload
+            1,
+            0x7F7F_FFFF,
+            0x4F00_0000, // 2^31
+            0x5F00_0000, // 2^63
+            0xCF00_0001,
+            0x4B00_0001, // 2^23 + 1
+        ];
+        let r = self.next();
+        let i = (r >> 8) as usize % 16;
+        match (wide, r % 3 == 0) {
+            (true, true) => F64[i],
+            (true, false) => self.next(),
+            (false, true) => F32[i] as u64,
+            (false, false) => self.next() as u32 as u64,
+        }
+    }
+
     fn arg(&mut self, i64: bool) -> i64 {
         const SPECIAL: [i64; 10] = [
             0,
@@ -84,10 +142,11 @@ fn crc32(data: &[u8]) -> u32 {
 }
 
 #[allow(clippy::field_reassign_with_default)]
-fn smith_config() -> wasm_smith::Config {
+fn smith_config(floats: bool) -> wasm_smith::Config {
     use wasm_smith::{InstructionKind as K, InstructionKinds};
     let mut c = wasm_smith::Config::default();
-    c.allow_floats = false;
+    c.allow_floats = floats;
+    c.canonicalize_nans = floats;
     c.max_imports = 0;
     c.simd_enabled = false;
     c.relaxed_simd_enabled = false;
@@ -99,7 +158,7 @@ fn smith_config() -> wasm_smith::Config {
     c.memory64_enabled = false;
     c.custom_page_sizes_enabled = false;
     c.wide_arithmetic_enabled = false;
-    c.saturating_float_to_int_enabled = false;
+    c.saturating_float_to_int_enabled = floats;
     c.bulk_memory_enabled = true;
     c.multi_value_enabled = true;
     c.sign_extension_ops_enabled = true;
@@ -143,14 +202,29 @@ struct Case {
     n: usize,
     php_file: String,
     inst: Step,
-    calls: Vec<(String, Vec<String>, Step)>,
+    /// Export name, arguments as shown, arguments as PHP expressions, outcome.
+    calls: Vec<(String, Vec<String>, Vec<String>, Step)>,
     globals: Vec<String>,
 }
 
+/// A value as `w2p_out` prints it (floats as the bits of the PHP float that stands for them).
 fn val_str(v: &Val) -> String {
     match v {
         Val::I32(x) => (*x as u32).to_string(),
         Val::I64(x) => x.to_string(),
+        Val::F32(x) => float_token(f32_as_f64_bits(x.to_bits())),
+        Val::F64(x) => float_token(x.to_bits()),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A value as a PHP argument expression.
+fn val_php(v: &Val) -> String {
+    match v {
+        Val::I32(x) => (*x as u32).to_string(),
+        Val::I64(x) => php_i64(*x),
+        Val::F32(x) => format!("w2p_f32({})", x.to_bits()),
+        Val::F64(x) => format!("w2p_f64({})", php_i64(x.to_bits() as i64)),
         other => format!("{other:?}"),
     }
 }
@@ -245,10 +319,16 @@ fn reference(n: usize, bytes: &[u8], rng: &mut SplitMix, php_file: String) -> Op
             .iter()
             .map(|t| match t {
                 wasmi::ValType::I64 => Val::I64(rng.arg(true)),
+                wasmi::ValType::F32 => Val::F32(wasmi::F32::from_bits(rng.float_arg(false) as u32)),
+                wasmi::ValType::F64 => Val::F64(wasmi::F64::from_bits(rng.float_arg(true))),
                 _ => Val::I32(rng.arg(false) as i32),
             })
             .collect();
-        let mut results: Vec<Val> = ty.results().iter().map(|_| Val::I32(0)).collect();
+        let mut results: Vec<Val> = ty
+            .results()
+            .iter()
+            .map(|t| Val::default_for_ty(*t))
+            .collect();
         store.set_fuel(FUEL).unwrap();
         let res = match f.call(&mut store, &args, &mut results) {
             Ok(()) => Res::Ret(results.iter().map(val_str).collect()),
@@ -263,6 +343,7 @@ fn reference(n: usize, bytes: &[u8], rng: &mut SplitMix, php_file: String) -> Op
         calls.push((
             name.clone(),
             args.iter().map(val_str).collect(),
+            args.iter().map(val_php).collect(),
             Step {
                 id: format!("m{n}c{k}"),
                 res,
@@ -297,13 +378,13 @@ fn php_for(c: &Case, s: &mut String) {
     .unwrap();
     writeln!(s, "try {{ require {}; $x = new F{n}({FUEL}); w2p_out('m{n}i', null); w2p_out('m{n}is', $st($x)); }} catch (\\Throwable $e) {{ w2p_err('m{n}i', $e); $x = null; }}", php_str(&c.php_file)).unwrap();
     writeln!(s, "if ($x !== null) {{").unwrap();
-    for (name, args, step) in &c.calls {
+    for (name, _, args, step) in &c.calls {
         let id = &step.id;
         writeln!(
             s,
             "try {{ $x->fuel = {FUEL}; w2p_out('{id}', $x->call({}, [{}])); }} catch (\\Throwable $e) {{ w2p_err('{id}', $e); }} w2p_out('{id}s', $st($x));",
             php_str(name),
-            args.iter().map(|a| if a.parse::<i64>() == Ok(i64::MIN) { php_i64(i64::MIN) } else { a.clone() }).collect::<Vec<_>>().join(", ")
+            args.join(", ")
         )
         .unwrap();
     }
@@ -322,14 +403,22 @@ fn differential_fuzz() {
     let mut refused: HashMap<String, usize> = HashMap::new();
     let mut cases = Vec::new();
     let mut invalid_for_wasmi = 0;
+    let (mut float_modules, mut float_op_count) = (0usize, 0usize);
     for n in 0..seeds {
         let len = 1024 + (rng.next() % 8192) as usize;
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         let mut u = arbitrary::Unstructured::new(&data);
-        let Ok(m) = wasm_smith::Module::new(smith_config(), &mut u) else {
+        // Floats in every other module; the others are integer-only, as the engine's modules are.
+        let floats = n % 2 == 0;
+        let Ok(m) = wasm_smith::Module::new(smith_config(floats), &mut u) else {
             continue;
         };
         let bytes = m.to_bytes();
+        let float_ops = count_float_ops(&bytes);
+        if float_ops > 0 {
+            float_modules += 1;
+            float_op_count += float_ops;
+        }
         let mut opts = wasm2php::Options::new(format!("F{n}"));
         opts.fuel = true;
         opts.max_call_depth = MAX_DEPTH;
@@ -383,13 +472,13 @@ fn differential_fuzz() {
     let outputs = outputs.into_inner().unwrap();
 
     let (mut compared, mut skipped_exhausted, mut failures) = (0usize, 0usize, Vec::new());
-    let (mut returned, mut trapped) = (0usize, 0usize);
+    let (mut returned, mut trapped, mut float_values) = (0usize, 0usize, 0usize);
     for c in &cases {
         let mut steps: Vec<(&Step, String)> = vec![(&c.inst, "instantiate".to_string())];
         steps.extend(
             c.calls
                 .iter()
-                .map(|(name, args, st)| (st, format!("{name}({})", args.join(", ")))),
+                .map(|(name, args, _, st)| (st, format!("{name}({})", args.join(", ")))),
         );
         for (step, what) in steps {
             let got = outputs.get(&step.id);
@@ -407,7 +496,11 @@ fn differential_fuzz() {
                 || matches!(outputs.get(&format!("{}s", step.id)), Some(Outcome::Ret(p)) if *p == step.state);
             compared += 1;
             match &step.res {
-                Res::Ret(_) => returned += 1,
+                Res::Ret(v) => {
+                    returned += 1;
+                    float_values += v.iter().filter(|t| t.starts_with('F')).count();
+                    float_values += step.state.iter().filter(|t| t.starts_with('F')).count();
+                }
                 _ => trapped += 1,
             }
             if !same || !same_state {
@@ -429,9 +522,13 @@ fn differential_fuzz() {
         println!("  refused {v}: {k}");
     }
     println!(
+        "fuzz: {float_modules} modules with float instructions ({float_op_count} f32/f64 instructions in all)"
+    );
+    println!(
         "fuzz: {compared} steps compared (instantiations + calls; {returned} returned, {trapped} trapped on both sides), {skipped_exhausted} modules cut short by fuel/depth exhaustion, {} mismatches",
         failures.len()
     );
+    println!("fuzz: {float_values} float values compared (results and exported globals)");
     println!(
         "{} passed, {} failed",
         compared - failures.len(),
@@ -446,8 +543,40 @@ fn differential_fuzz() {
         failures.len()
     );
     assert!(
+        float_values >= seeds / 10,
+        "too few float values compared: {float_values}"
+    );
+    assert!(
+        float_modules >= seeds / 4,
+        "too few modules with floats: {float_modules}"
+    );
+    assert!(
         cases.len() >= seeds * 3 / 4,
         "too few modules ran: {}",
         cases.len()
     );
+}
+
+/// Number of instructions in a module that take or produce an f32 or f64.
+fn count_float_ops(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    for p in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = p {
+            let Ok(mut r) = body.get_operators_reader() else {
+                continue;
+            };
+            while !r.eof() {
+                let Ok(op) = r.read() else { break };
+                let name = format!("{op:?}");
+                if name.starts_with("F32")
+                    || name.starts_with("F64")
+                    || name.contains("F32")
+                    || name.contains("F64")
+                {
+                    n += 1;
+                }
+            }
+        }
+    }
+    n
 }
