@@ -104,4 +104,24 @@ final class AdminLogPageTest extends AdminTestCase
         self::assertTrue($state['result']['ok']);
         self::assertSame([7, 5000, 'on'], [Settings::load()['log_days'], Settings::load()['log_max_rows'], Settings::load()['mode']]);
     }
+    public function testSiteHealthsProbesAreNotTheLastSendcloudRequest(): void
+    {
+        require_once __DIR__ . '/support/wpdb-test-stand-in.php';
+        $db = new WpdbTestStandIn();
+        $GLOBALS['wpdb'] = $db;
+        try {
+            $probe = self::row(['id' => '9', 'path' => '/wp-json/sendcloud-gate/v1/probe', 'client_ip' => '127.0.0.1']);
+            $real = self::row(['id' => '7', 'action' => 'allow', 'reason' => 'partner_match', 'client_ip' => '198.51.100.7']);
+            $db->answers = [$probe, 3, [$probe, self::row(['id' => '8', 'rule' => 'office']), $real]];
+            self::assertSame($real, \SendcloudGate\WordPress\Admin\Status::lastPartnerRequest());
+            $db->answers = [$real];
+            self::assertSame($real, \SendcloudGate\WordPress\Admin\Status::lastPartnerRequest());
+            $db->answers = [$probe, 1, [$probe]];
+            self::assertNull(\SendcloudGate\WordPress\Admin\Status::lastPartnerRequest());
+            $html = LogPage::html([], 1, ['rows' => [$probe], 'total' => 1]);
+            self::assertStringContainsString('/wp-json/sendcloud-gate/v1/probe</code> <span class="description">(Site Health’s test)</span>', $html);
+        } finally {
+            unset($GLOBALS['wpdb']);
+        }
+    }
 }

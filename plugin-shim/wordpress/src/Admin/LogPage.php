@@ -134,7 +134,8 @@ final class LogPage
                 . '<td>' . esc_html((string) ($r['rule'] ?? '')) . '</td>'
                 . '<td><code>' . esc_html((string) ($r['client_ip'] ?? '')) . '</code></td>'
                 . '<td>' . esc_html((string) ($r['method'] ?? '')) . '</td>'
-                . '<td><code>' . esc_html((string) ($r['path'] ?? '')) . '</code></td>'
+                . '<td><code>' . esc_html((string) ($r['path'] ?? '')) . '</code>'
+                . (Status::isProbe($r) ? ' <span class="description">' . esc_html__('(Site Health’s test)', 'sendcloud-gate') . '</span>' : '') . '</td>'
                 . '<td>' . esc_html((string) ($r['user_agent'] ?? '')) . '</td></tr>';
         }
         $o .= '</tbody></table>';

@@ -427,7 +427,7 @@ final class Page
         }
         $o .= '</fieldset>';
         if (is_string($preset['provenance']['note'] ?? null)) {
-            $o .= '<p class="description">' . esc_html__('Why a shop may need them (the preset’s note):', 'sendcloud-gate') . ' ' . esc_html($preset['provenance']['note']) . '</p>';
+            $o .= '<p class="description">' . esc_html__('Why a shop may need them: see the preset’s note above.', 'sendcloud-gate') . '</p>';
         }
         if ($errorField === 'extra_methods') {
             $o .= self::fieldError($error, $errorEntry);

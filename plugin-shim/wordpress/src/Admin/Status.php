@@ -137,7 +137,21 @@ final class Status
         return class_exists($log) && method_exists($log, 'lastPartnerRequest') && method_exists($log, 'countsByAction');
     }
 
-    /** @return array<string,string>|null the newest logged request about Sendcloud (created_at in UTC, method, path, action, reason, …) */
+    /** Whether a logged request is Site Health's own probe (it carries Sendcloud's User-Agent from this server). */
+    public static function isProbe(array $row): bool
+    {
+        $suffix = '/' . SiteHealth::NS . '/probe';
+        $path = (string) ($row['path'] ?? '');
+        return substr($path, -strlen($suffix)) === $suffix || substr($path, -strlen($suffix) - 1) === $suffix . '/';
+    }
+
+    /**
+     * The newest logged request about Sendcloud (created_at in UTC, method, path, action, reason, …), leaving out
+     * Site Health's probes: they carry Sendcloud's User-Agent from this server, so the engine calls them
+     * impersonation, which says nothing about Sendcloud.
+     *
+     * @return array<string,string>|null
+     */
     public static function lastPartnerRequest(): ?array
     {
         if (!self::logAvailable()) {
@@ -146,6 +160,17 @@ final class Status
         $log = self::DECISION_LOG;
         try {
             $row = $log::lastPartnerRequest();
+            if (is_array($row) && self::isProbe($row)) {
+                $row = null;
+                $partner = defined($log . '::PARTNER') ? constant($log . '::PARTNER') : null;
+                $recent = method_exists($log, 'query') ? $log::query([], 1, 200) : ['rows' => []];
+                foreach ($recent['rows'] ?? [] as $r) {
+                    if (is_array($r) && ($r['rule'] ?? null) === $partner && !self::isProbe($r)) {
+                        $row = $r;
+                        break;
+                    }
+                }
+            }
         } catch (\Throwable $e) {
             return null;
         }
