@@ -67,6 +67,35 @@ final class AdminNoticeHealthCliTest extends AdminTestCase
         self::assertStringContainsString('the must-use loader is installed', Notice::html());
     }
 
+    public function testOnANetworkOnlyANetworkAdministratorSeesTheNoticeAndMayReinstall(): void
+    {
+        WpTestStandIn::$multisite = true;
+        self::asAdmin();   // a site's administrator: manage_options, not manage_network_options
+        self::assertSame('', Notice::html('missing'));
+        self::submit(['action' => Notice::ACTION], Notice::ACTION);
+        try {
+            Notice::reinstall();
+            self::fail('a site administrator reinstalled the loader of the whole network');
+        } catch (WpDie $e) {
+            self::assertSame('missing', Loader::state());
+        }
+        WpAdminTestStandIn::$caps['manage_network_options'] = true;
+        self::assertStringContainsString('id="sendcloud-gate-reinstall-loader"', Notice::html('missing'));
+        Notice::reinstall();
+        self::assertSame('current', Loader::state());
+    }
+
+    public function testOnANetworkASiteAdministratorCannotChangeSecurityPluginsForEverySite(): void
+    {
+        WpTestStandIn::$multisite = true;
+        self::asAdmin();
+        $form = self::submit(['sendcloud_gate_action' => 'adapter', 'op' => 'htninja_install', 'adapter' => 'NinjaFirewall'],
+            \SendcloudGate\WordPress\Admin\Page::ADAPTER_NONCE . 'htninja_install');
+        $this->expectException(WpDie::class);
+        $this->expectExceptionMessage('network administrator');
+        (new \SendcloudGate\WordPress\Admin\Page(['REMOTE_ADDR' => '192.0.2.1'], $form))->handle();
+    }
+
     // --- Site Health -------------------------------------------------------------------------------------------
 
     public function testSiteHealthRegistersADirectAndAnAsyncTest(): void

@@ -9,7 +9,8 @@ use SendcloudGate\WordPress\Loader;
 /**
  * The admin notice when the must-use loader is missing or outdated (the gate then runs only when the plugin loads,
  * after security plugins that may already have blocked), with a button that reinstalls it. Shown only to users who
- * can manage options; the button's action checks the capability and its nonce.
+ * can manage options (on a network: the network's, since the loader runs for every site); the button's action checks
+ * the capability and its nonce.
  */
 final class Notice
 {
@@ -25,7 +26,7 @@ final class Notice
     /** The notice for the current user and loader state ('' when there is nothing to say or the user may not act). */
     public static function html(?string $state = null): string
     {
-        if (!current_user_can(Page::CAP)) {
+        if (!current_user_can(Page::CAP) || !current_user_can(Page::serverCap())) {
             return '';
         }
         $o = '';
@@ -75,7 +76,7 @@ final class Notice
      */
     public static function reinstall(): string
     {
-        if (!current_user_can(Page::CAP)) {
+        if (!current_user_can(Page::CAP) || !current_user_can(Page::serverCap())) {
             wp_die(esc_html__('Sorry, you are not allowed to manage Sendcloud Gate.', 'sendcloud-gate'));
         }
         check_admin_referer(self::ACTION);

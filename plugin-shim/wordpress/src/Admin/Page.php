@@ -48,6 +48,16 @@ final class Page
         $this->post = $post;
     }
 
+    /**
+     * The capability for actions that change files or other plugins for the whole installation (the must-use loader,
+     * .htninja, a security plugin's allow list): `manage_options` on a single site, `manage_network_options` (a
+     * super admin) on a network, where one site's administrator must not change what every site runs.
+     */
+    public static function serverCap(): string
+    {
+        return function_exists('is_multisite') && is_multisite() ? 'manage_network_options' : self::CAP;
+    }
+
     /** admin_menu: under WooCommerce when it is active, else under Settings. */
     public static function menu(): void
     {
@@ -121,6 +131,9 @@ final class Page
             return ['action' => 'test', 'test' => ['input' => $input, 'decision' => self::explain($input)]];
         }
         if ($action === 'adapter') {
+            if (!current_user_can(self::serverCap())) {
+                wp_die(esc_html__('Sorry, only a network administrator can change this for every site.', 'sendcloud-gate'));
+            }
             $op = is_string($this->post['op'] ?? null) ? $this->post['op'] : '';
             check_admin_referer(self::ADAPTER_NONCE . $op);
             $name = is_string($this->post['adapter'] ?? null) ? $this->post['adapter'] : '';
@@ -658,7 +671,7 @@ final class Page
             $o .= esc_html($loader === 'missing'
                 ? __('When the plugin loads: the must-use loader is missing, so security plugins that load earlier may block Sendcloud first.', 'sendcloud-gate')
                 : __('When the plugin loads: the must-use loader is outdated.', 'sendcloud-gate'))
-                . ' ' . Notice::reinstallButton();
+                . (current_user_can(self::serverCap()) ? ' ' . Notice::reinstallButton() : '');
         }
         $o .= ' <span class="description">' . esc_html__('Firewalls in front of WordPress (the web server’s ModSecurity, Wordfence’s firewall, a CDN) decide before any plugin: see Tools → Site Health.', 'sendcloud-gate') . '</span></td></tr>';
 
@@ -678,14 +691,15 @@ final class Page
             foreach ($adapters as $i => $adapter) {
                 $name = (string) $adapter->name();
                 $o .= '<li><strong>' . esc_html($name) . '</strong>: ' . esc_html((string) $adapter->whatItDoes());
-                if (method_exists($adapter, 'allowListAddresses')) {
+                $mayAct = current_user_can(self::serverCap());
+                if ($mayAct && method_exists($adapter, 'allowListAddresses')) {
                     $o .= '<br />' . self::adapterButton('allow_list', $name, sprintf(
                         /* translators: %s: security plugin */
                         __('Add Sendcloud’s addresses to %s’s allow list (permanent)', 'sendcloud-gate'),
                         $name
                     ), 'sendcloud-gate-allow-list-' . $i);
                 }
-                if (method_exists($adapter, 'install') && method_exists($adapter, 'isInstalled') && method_exists($adapter, 'block')) {
+                if ($mayAct && method_exists($adapter, 'install') && method_exists($adapter, 'isInstalled') && method_exists($adapter, 'block')) {
                     $installed = false;
                     try {
                         $installed = (bool) $adapter::isInstalled();
