@@ -152,8 +152,23 @@ const OVERRIDE_HEADERS: [&str; 3] = [
 const OVERRIDE_PARAMS: [&str; 2] = ["_method", "ps_method"];
 /// WordPress routes a request by this parameter (query or form) whatever its path says.
 const ROUTE_PARAM: &str = "rest_route";
-/// Every parameter the engine reads.
-const READ_PARAMS: [&str; 3] = ["_method", "ps_method", ROUTE_PARAM];
+
+/// The parameters one pass over a request's parameters looks for, and a word every one of their names contains: a
+/// raw name can only be read as one of them when it says that word literally or percent-encodes something, so other
+/// names are passed over without being decoded.
+struct Wanted {
+    names: &'static [&'static str],
+    word: &'static [u8],
+}
+
+const OVERRIDES: Wanted = Wanted {
+    names: &OVERRIDE_PARAMS,
+    word: b"method",
+};
+const ROUTE: Wanted = Wanted {
+    names: &[ROUTE_PARAM],
+    word: b"route",
+};
 
 fn is_override_header(name: &[u8]) -> bool {
     OVERRIDE_HEADERS
@@ -282,6 +297,8 @@ struct Reading<'a, 'r> {
     /// The trimmed User-Agent when there is exactly one, non-empty, well-formed.
     ua: Option<&'r [u8]>,
     ua_slot: Slot<'r>,
+    /// The path of the request target, when it is one (else the request is malformed).
+    target_path: Option<&'r [u8]>,
     /// The query of the request target (the part after its first `?`).
     target_query: &'r [u8],
     malformed: bool,
@@ -431,6 +448,12 @@ fn read_request<'a, 'r>(
     // 2. Client IP.
     let client: Option<&Ip> = match peer {
         None => None,
+        // Checked here rather than in `resolve_client`: the forwarding header's slot goes to that call through memory,
+        // which a PHP host pays for statement by statement, and nearly no peer is a trusted proxy.
+        Some(peer) if !policy.trusted_proxies.contains(peer) => {
+            t.step(|| format!("{peer} is not a trusted proxy: forwarding headers are ignored, the client is {peer}"));
+            Some(peer)
+        }
         Some(peer) => match resolve_client(policy, peer, req, headers.forward, t) {
             Some(Resolved::Peer) => Some(peer),
             Some(Resolved::Other(ip)) => Some(held_client.insert(ip)),
@@ -516,6 +539,7 @@ fn read_request<'a, 'r>(
         overridden: overrides.present,
         ua,
         ua_slot: headers.user_agent,
+        target_path: target.map(|(path, _)| path),
         target_query,
         malformed,
         ambiguous,
@@ -537,8 +561,8 @@ fn read_request<'a, 'r>(
 fn paths_normalise(req: &Request<'_>, target_path: &[u8], target_query: &[u8]) -> bool {
     let mut ok = path::normalises(target_path);
     if may_name_a_route(target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
-        for_each_param_of(req, target_query, &mut |_, name, value| {
-            ok &= name != ROUTE_PARAM.as_bytes() || path::normalises(value);
+        for_each_param_of(req, target_query, &ROUTE, &mut |_, _, value| {
+            ok &= path::normalises(value);
         });
     }
     ok
@@ -547,8 +571,11 @@ fn paths_normalise(req: &Request<'_>, target_path: &[u8], target_query: &[u8]) -
 /// The path candidates of step 5, built the first time a rule reaches its `paths` condition: the target's path
 /// normalised both ways (and with `%2F` decoded), and `/wp-json` + each `rest_route`. Candidates that cannot be
 /// normalised are left out (the request is then unclean, which [`paths_normalise`] found before any rule ran).
+// Given the two values it needs rather than the `Reading`: a struct whose reference goes to a call is kept in memory,
+// which a PHP host pays for field by field on every request, rules or not.
 fn path_candidates<'x>(
-    r: &Reading<'_, '_>,
+    target_path: Option<&[u8]>,
+    target_query: &[u8],
     req: &Request<'_>,
     held: &'x mut Option<Vec<Vec<u8>>>,
     t: &mut impl Tracer,
@@ -557,14 +584,11 @@ fn path_candidates<'x>(
         let mut paths = Vec::new();
         // The target was split when the request was read; a target that is not a path has no candidates (the
         // request is unclean then).
-        if let Some((target_path, _)) = path::split_target(req.uri) {
+        if let Some(target_path) = target_path {
             path::candidates(target_path, true, &mut paths);
         }
-        if may_name_a_route(r.target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
-            for_each_param_of(req, r.target_query, &mut |source, name, value| {
-                if name != ROUTE_PARAM.as_bytes() {
-                    return;
-                }
+        if may_name_a_route(target_query) || may_name_a_route(req.query) || !req.form.is_empty() {
+            for_each_param_of(req, target_query, &ROUTE, &mut |source, _, value| {
                 t.step(|| format!("{} = {}", source.describe(ROUTE_PARAM), quote(value)));
                 let route = [&b"/wp-json"[..], value].concat();
                 path::candidates(&route, false, &mut paths);
@@ -650,7 +674,7 @@ fn user_agents_of<'x>(
     one.into_iter().chain(all.into_iter().flatten())
 }
 
-/// Step 2. `None` means malformed input (already traced).
+/// Step 2, for a peer that is a trusted proxy (the caller checked). `None` means malformed input (already traced).
 fn resolve_client(
     policy: &Policy,
     peer: &Ip,
@@ -659,10 +683,6 @@ fn resolve_client(
     t: &mut impl Tracer,
 ) -> Option<Resolved> {
     let header = policy.proxy_header;
-    if !policy.trusted_proxies.contains(peer) {
-        t.step(|| format!("{peer} is not a trusted proxy: forwarding headers are ignored, the client is {peer}"));
-        return Some(Resolved::Peer);
-    }
     if slot.count == 0 {
         t.step(|| {
             format!(
@@ -986,48 +1006,53 @@ fn for_each_override(
             }
         }
     }
-    for_each_param_of(req, target_query, &mut |source, name, value| {
-        if let Some(p) = OVERRIDE_PARAMS.iter().find(|p| p.as_bytes() == name) {
-            f(source, p, value);
-        }
+    for_each_param_of(req, target_query, &OVERRIDES, &mut |source, name, value| {
+        f(source, name, value)
     });
 }
 
-/// Calls `f` with each parameter the engine reads (`_method`, `ps_method`, `rest_route`) of the target's query, of
-/// `query` and of `form`: its name as PHP reads it and its value percent-decoded.
+/// Calls `f` with each `wanted` parameter of the target's query, of `query` and of `form`: its name as the engine
+/// knows it (read as PHP reads names) and its value percent-decoded.
 fn for_each_param_of(
     req: &Request<'_>,
     target_query: &[u8],
-    f: &mut impl FnMut(Source, &[u8], &[u8]),
+    wanted: &Wanted,
+    f: &mut impl FnMut(Source, &'static str, &[u8]),
 ) {
     for (source, query) in [(Source::Target, target_query), (Source::Query, req.query)] {
         for pair in query.split(|&b| b == b'&') {
-            let eq = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
+            let eq = find_byte(pair, b'=').unwrap_or(pair.len());
             let value = pair.get(eq + 1..).unwrap_or_default();
-            param(&pair[..eq], value, &mut |name, value| {
+            param(&pair[..eq], value, wanted, &mut |name, value| {
                 f(source, name, value)
             });
         }
     }
     for (name, value) in req.form.iter() {
-        param(name, value, &mut |name, value| f(Source::Form, name, value));
+        param(name, value, wanted, &mut |name, value| {
+            f(Source::Form, name, value)
+        });
     }
 }
 
-/// One parameter, raw: `f` gets its name as PHP reads it and its decoded value when the name is one the engine reads.
-fn param(raw_name: &[u8], raw_value: &[u8], f: &mut impl FnMut(&[u8], &[u8])) {
-    // Cheap filter before decoding: a name that folds to one the engine reads says `method` or `route`
-    // literally, or percent-encodes something.
-    if raw_name.len() < 6
-        || !(has_byte(raw_name, b'%')
-            || contains(raw_name, b"method")
-            || contains(raw_name, b"route"))
+/// One parameter, raw: `f` gets the wanted name it is read as and its decoded value, when it is one.
+fn param(
+    raw_name: &[u8],
+    raw_value: &[u8],
+    wanted: &Wanted,
+    f: &mut impl FnMut(&'static str, &[u8]),
+) {
+    // Cheap filter before decoding (nearly every parameter stops here). Decoding allocates only when there is
+    // something to decode.
+    if raw_name.len() < wanted.word.len()
+        || !(has_byte(raw_name, b'%') || contains(raw_name, wanted.word))
     {
         return;
     }
-    let name = php_name(&url_decode(raw_name));
-    if READ_PARAMS.iter().any(|p| p.as_bytes() == name.as_slice()) {
-        f(&name, &url_decode(raw_value));
+    let decoded = url_decode(raw_name);
+    let name = php_name(&decoded);
+    if let Some(known) = wanted.names.iter().find(|n| n.as_bytes() == &*name) {
+        f(known, &url_decode(raw_value));
     }
 }
 
@@ -1036,10 +1061,18 @@ fn param(raw_name: &[u8], raw_value: &[u8], f: &mut impl FnMut(&[u8], &[u8])) {
 /// (`name[...]`, when a `]` follows) ends, and an unmatched `[` becomes `_` (as do `.`, space and `[` after it,
 /// which PHP 8 does and which no name the engine reads can tell apart from PHP 7's). Empty when PHP ignores the
 /// parameter (an empty name, or one starting with `[`).
-fn php_name(decoded: &[u8]) -> Vec<u8> {
+fn php_name(decoded: &[u8]) -> Cow<'_, [u8]> {
     let name = &decoded[..find_byte(decoded, 0).unwrap_or(decoded.len())];
     let skip = name.iter().take_while(|&&b| b == b' ').count();
     let name = &name[skip..];
+    if !name.iter().any(|b| matches!(b, b'[' | b' ' | b'.')) {
+        return Cow::Borrowed(name);
+    }
+    Cow::Owned(php_name_folded(name))
+}
+
+/// [`php_name`] of a name that has a `[`, space or `.` to fold.
+fn php_name_folded(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len());
     for (i, &b) in name.iter().enumerate() {
         match b {
@@ -1061,7 +1094,18 @@ fn php_name(decoded: &[u8]) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let mut at = 0;
+    while let Some(i) = find_byte(&haystack[at..], first) {
+        let p = at + i + 1;
+        if haystack[p..].starts_with(rest) {
+            return true;
+        }
+        at = p;
+    }
+    false
 }
 
 /// Whether any parameter of `query` can be named `_method` or `ps_method` as PHP reads names: only if the query
@@ -1085,7 +1129,17 @@ fn may_name_a_route(query: &[u8]) -> bool {
 }
 
 /// Percent-decodes as PHP's `urldecode` does: `+` is a space, `%XX` a byte, and a broken `%` sequence is kept.
-fn url_decode(s: &[u8]) -> Vec<u8> {
+fn url_decode(s: &[u8]) -> Cow<'_, [u8]> {
+    // Not `find_either`: a second caller makes the compiler stop inlining it into `may_name_an_override`, which every
+    // request runs (measured: 37 more PHP statements per decision).
+    if !s.iter().any(|&b| b == b'%' || b == b'+') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(url_decode_escapes(s))
+}
+
+/// [`url_decode`] of a value that has a `%` or `+`.
+fn url_decode_escapes(s: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
@@ -1212,7 +1266,7 @@ fn rule_matches_every(
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let paths = path_candidates(r, req, paths, t);
+        let paths = path_candidates(r.target_path, r.target_query, req, paths, t);
         let every = !paths.is_empty()
             && paths.iter().all(|p| {
                 prefixes
@@ -1266,11 +1320,14 @@ fn deny_rule_matches(
         }
     }
     if let Some(prefixes) = &rule.paths {
-        let any = path_candidates(r, req, paths, t).iter().any(|p| {
-            prefixes.iter().any(|prefix| {
-                p.len() >= prefix.len() && p[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-            })
-        });
+        let any = path_candidates(r.target_path, r.target_query, req, paths, t)
+            .iter()
+            .any(|p| {
+                prefixes.iter().any(|prefix| {
+                    p.len() >= prefix.len()
+                        && p[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+                })
+            });
         if !any {
             t.step(|| format!("rule {id}: no path candidate starts with one of its prefixes"));
             return false;

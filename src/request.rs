@@ -51,38 +51,52 @@ pub type Params<'a> = Headers<'a>;
 /// A request's headers, `(name, value)` in arrival order: a list (requests built in Rust or read from JSON), or the
 /// packed form's bytes read where they lie (the core module's requests: a decision then allocates nothing for its
 /// headers, which a PHP host running the module pays for statement by statement).
-#[derive(Clone, Default)]
-pub struct Headers<'a> {
-    list: Vec<(&'a [u8], &'a [u8])>,
-    /// Exactly `packed_count` (u32 len, name, u32 len, value) entries, checked by [`Request::from_packed`]; never
-    /// set together with `list`.
-    packed: &'a [u8],
-    packed_count: usize,
+// An enum rather than a struct with both: a packed request is built in memory, and every word of it is stores a PHP
+// host pays for on each decision (four words here, where a list beside the packed bytes made six).
+#[derive(Clone)]
+pub struct Headers<'a>(Pairs<'a>);
+
+#[derive(Clone)]
+enum Pairs<'a> {
+    List(Vec<(&'a [u8], &'a [u8])>),
+    /// Exactly `count` (u32 len, name, u32 len, value) entries, checked by [`Request::from_packed`].
+    Packed {
+        bytes: &'a [u8],
+        count: usize,
+    },
+}
+
+impl Default for Headers<'_> {
+    fn default() -> Self {
+        Headers(Pairs::Packed {
+            bytes: &[],
+            count: 0,
+        })
+    }
 }
 
 impl<'a> Headers<'a> {
     /// `count` pairs checked by [`Request::from_packed`], read where they lie.
     #[inline(always)]
-    fn packed(packed: &'a [u8], count: usize) -> Headers<'a> {
-        Headers {
-            list: Vec::new(),
-            packed,
-            packed_count: count,
-        }
+    fn packed(bytes: &'a [u8], count: usize) -> Headers<'a> {
+        Headers(Pairs::Packed { bytes, count })
     }
 
     /// Adds an occurrence at the end.
     pub fn push(&mut self, name: &'a [u8], value: &'a [u8]) {
-        if self.packed_count > 0 {
-            self.list = self.iter().collect();
-            self.packed = &[];
-            self.packed_count = 0;
+        if let Pairs::Packed { .. } = self.0 {
+            self.0 = Pairs::List(self.iter().collect());
         }
-        self.list.push((name, value));
+        if let Pairs::List(list) = &mut self.0 {
+            list.push((name, value));
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.list.len() + self.packed_count
+        match &self.0 {
+            Pairs::List(list) => list.len(),
+            Pairs::Packed { count, .. } => *count,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,24 +105,16 @@ impl<'a> Headers<'a> {
 
     /// The occurrences in order.
     pub fn iter(&self) -> HeaderIter<'a, '_> {
-        if self.packed_count > 0 {
-            HeaderIter::Packed(Reader {
-                buf: self.packed,
-                at: 0,
-            })
-        } else {
-            HeaderIter::List(self.list.iter())
+        match &self.0 {
+            Pairs::List(list) => HeaderIter::List(list.iter()),
+            Pairs::Packed { bytes, .. } => HeaderIter::Packed(Reader { buf: bytes, at: 0 }),
         }
     }
 }
 
 impl<'a> From<Vec<(&'a [u8], &'a [u8])>> for Headers<'a> {
     fn from(list: Vec<(&'a [u8], &'a [u8])>) -> Headers<'a> {
-        Headers {
-            list,
-            packed: &[],
-            packed_count: 0,
-        }
+        Headers(Pairs::List(list))
     }
 }
 
@@ -264,24 +270,23 @@ impl<'a> Request<'a> {
         let method = r.bytes()?;
         let uri = r.bytes()?;
         let count = r.u32()? as usize;
-        let headers = r.pairs(count)?;
-        let headers = Headers::packed(headers, count);
+        let header_pairs = r.pairs(count)?;
         // Each request built in its `Some` itself, one for a buffer without the tail (nearly all) and one with it: a
-        // request assembled first and moved into the `Some` is an 80-byte copy in wasm, which a PHP host pays for
-        // byte by byte.
+        // request (or its header list) assembled first and moved into the `Some` is a copy in wasm, which a PHP host
+        // pays for byte by byte.
         if r.at == buf.len() {
             return Some(Request {
                 remote_addr,
                 method,
                 uri,
-                headers,
+                headers: Headers::packed(header_pairs, count),
                 query: b"",
                 form: Headers::default(),
             });
         }
         let query = r.bytes()?;
-        let count = r.u32()? as usize;
-        let form = r.pairs(count)?;
+        let form_count = r.u32()? as usize;
+        let form = r.pairs(form_count)?;
         if r.at != buf.len() {
             return None;
         }
@@ -289,9 +294,9 @@ impl<'a> Request<'a> {
             remote_addr,
             method,
             uri,
-            headers,
+            headers: Headers::packed(header_pairs, count),
             query,
-            form: Headers::packed(form, count),
+            form: Headers::packed(form, form_count),
         })
     }
 
