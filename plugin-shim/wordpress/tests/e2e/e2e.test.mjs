@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const STATE = process.env.SCG_E2E_DIR || '/tmp/sendcloud-gate-e2e';
 const PORT = Number(process.env.SCG_E2E_PORT || 18080);
-const HOST = 'shop.test';
+const HOST = process.env.SCG_E2E_HOST || 'shop.test';
 const ZIP = process.env.SCG_E2E_ZIP;
 const CONTENT = `${STATE}/wp-content`;
 const PLUGINS = `${CONTENT}/plugins`;
@@ -30,6 +30,10 @@ const SC_IP = '94.232.247.10';
 const SC_UA = 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)';
 const FOREIGN = '203.0.113.7';
 const ORDER = '/wp-json/wc/v3/orders/12';
+// run.sh runs this file twice: on the plain stack, and with ModSecurity + OWASP CRS loaded (SCG_E2E_MODSECURITY=1),
+// where only the ModSecurity test runs.
+const MODSECURITY = process.env.SCG_E2E_MODSECURITY === '1';
+const plainTest = (name, fn) => test(name, MODSECURITY ? { skip: 'runs in the phase without ModSecurity' } : {}, fn);
 
 // --- helpers -------------------------------------------------------------------------------------------------------
 
@@ -111,6 +115,10 @@ const expectedGateLines = [];   // php-error.log lines about the gate that a tes
 before(() => {
     assert.ok(ZIP && fs.existsSync(ZIP), 'SCG_E2E_ZIP must name the plugin zip (run.sh builds it)');
     startMark = phpLogMark();
+    // Start from a site without the plugin (another test file may have installed it on this stack).
+    if (fs.existsSync(`${PLUGINS}/sendcloud-gate`)) {
+        wp(`deactivate_plugins(${phpString(GATE)}); return delete_plugins([${phpString(GATE)}]);`);
+    }
     // As a merchant would: the zip unzipped into wp-content/plugins, then activated.
     execFileSync('unzip', ['-q', '-o', ZIP, '-d', PLUGINS]);
     execFileSync('chown', ['-R', 'www-data:www-data', `${PLUGINS}/sendcloud-gate`]);
@@ -123,7 +131,7 @@ before(() => {
 
 // --- activation ----------------------------------------------------------------------------------------------------
 
-test('activation: must-use loader written, log table created by dbDelta, mode monitor, pruning scheduled', () => {
+plainTest('activation: must-use loader written, log table created by dbDelta, mode monitor, pruning scheduled', () => {
     assert.ok(fs.existsSync(`${CONTENT}/mu-plugins/sendcloud-gate-loader.php`));
     const r = wp(`global $wpdb; return [
         'table' => $wpdb->get_var($wpdb->prepare('SHOW TABLES LIKE %s', \\SendcloudGate\\WordPress\\Log\\DecisionLog::tableName())),
@@ -136,7 +144,7 @@ test('activation: must-use loader written, log table created by dbDelta, mode mo
 
 // --- decisions on the request path ---------------------------------------------------------------------------------
 
-test('Sendcloud PATCH and DELETE reach the wc/v3 routes and are logged allow', async () => {
+plainTest('Sendcloud PATCH and DELETE reach the wc/v3 routes and are logged allow', async () => {
     configure({ mode: 'on' });
     clearLog();
     for (const method of ['PATCH', 'DELETE']) {
@@ -153,7 +161,7 @@ test('Sendcloud PATCH and DELETE reach the wc/v3 routes and are logged allow', a
     assert.match(rows[0].created_at, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 });
 
-test('a POST with _method=DELETE is judged as DELETE (query and body); the path is logged without the query', async () => {
+plainTest('a POST with _method=DELETE is judged as DELETE (query and body); the path is logged without the query', async () => {
     configure({ mode: 'on' });
     clearLog();
     let r = await request('POST', `${ORDER}?_method=DELETE&secret=x`);
@@ -175,7 +183,7 @@ test('a POST with _method=DELETE is judged as DELETE (query and body); the path 
     assert.deepEqual([last.action, last.reason, last.rule, last.method], ['deny', 'rule_match', 'no-delete', 'DELETE']);
 });
 
-test("Sendcloud's User-Agent from a foreign address: logged as impersonation; 403 with \"block\"", async () => {
+plainTest("Sendcloud's User-Agent from a foreign address: logged as impersonation; 403 with \"block\"", async () => {
     configure({ mode: 'on', impersonation: 'log' });
     clearLog();
     let r = await request('PATCH', ORDER, { ip: FOREIGN });
@@ -196,7 +204,7 @@ test("Sendcloud's User-Agent from a foreign address: logged as impersonation; 40
     assert.equal(logRows().total, 0, 'page views are not logged');
 });
 
-test('Monitor changes nothing: the impersonator is served, the decision is logged', async () => {
+plainTest('Monitor changes nothing: the impersonator is served, the decision is logged', async () => {
     configure({ mode: 'monitor', impersonation: 'block' });
     clearLog();
     const r = await request('DELETE', ORDER, { ip: FOREIGN });
@@ -205,7 +213,7 @@ test('Monitor changes nothing: the impersonator is served, the decision is logge
     assert.deepEqual([row.action, row.reason], ['deny', 'impersonation']);
 });
 
-test('mode off decides and logs nothing', async () => {
+plainTest('mode off decides and logs nothing', async () => {
     configure({ mode: 'off', impersonation: 'block' });
     clearLog();
     const r = await request('DELETE', ORDER, { ip: FOREIGN });
@@ -223,7 +231,7 @@ const perRequestAdapters = [
 ];
 
 for (const p of perRequestAdapters) {
-    test(`${p.name} (test stand-in): an allowed Sendcloud request gets through in mode on, for that request only`, async () => {
+    plainTest(`${p.name} (test stand-in): an allowed Sendcloud request gets through in mode on, for that request only`, async () => {
         installStandIn(p.slug, p.file);
         try {
             assert.equal(wp(`foreach (\\SendcloudGate\\WordPress\\Adapters\\Registry::active() as $a) { if (strpos($a->name(), ${phpString(p.name.split(' ')[0])}) === 0) return true; } return false;`), true, 'detected');
@@ -245,7 +253,7 @@ for (const p of perRequestAdapters) {
     });
 }
 
-test('NinjaFirewall (test stand-in before WordPress): the .htninja block, written on request, lets allowed requests through', async () => {
+plainTest('NinjaFirewall (test stand-in before WordPress): the .htninja block, written on request, lets allowed requests through', async () => {
     const flag = `${STATE}/ninjafirewall-stand-in.on`;
     const htninja = `${DOCROOT}/.htninja`;
     fs.writeFileSync(flag, '');
@@ -283,7 +291,7 @@ test('NinjaFirewall (test stand-in before WordPress): the .htninja block, writte
     }
 });
 
-test('Wordfence and WP Cerber (test stand-ins): nothing automatic; the allow list is an explicit action', async () => {
+plainTest('Wordfence and WP Cerber (test stand-ins): nothing automatic; the allow list is an explicit action', async () => {
     installStandIn('wordfence', 'wordfence.php');
     installStandIn('wp-cerber', 'wp-cerber.php');
     try {
@@ -307,7 +315,7 @@ test('Wordfence and WP Cerber (test stand-ins): nothing automatic; the allow lis
 
 // --- the decision log on MariaDB -----------------------------------------------------------------------------------
 
-test('decision log API on MariaDB: counts, last Sendcloud request, filters, CSV, pruning by rows and days', async () => {
+plainTest('decision log API on MariaDB: counts, last Sendcloud request, filters, CSV, pruning by rows and days', async () => {
     configure({ mode: 'on', impersonation: 'log' });
     clearLog();
     await request('PATCH', ORDER);
@@ -343,7 +351,7 @@ test('decision log API on MariaDB: counts, last Sendcloud request, filters, CSV,
     configure({ mode: 'on' });
 });
 
-test('personal data: the exporter and eraser find the rows of the addresses of a commenter', async () => {
+plainTest('personal data: the exporter and eraser find the rows of the addresses of a commenter', async () => {
     configure({ mode: 'on', impersonation: 'log' });
     clearLog();
     await request('PATCH', ORDER, { ip: FOREIGN });
@@ -369,7 +377,7 @@ test('personal data: the exporter and eraser find the rows of the addresses of a
 
 // --- failures keep the site up -------------------------------------------------------------------------------------
 
-test('a database failure while logging: the request is served, one log line', async () => {
+plainTest('a database failure while logging: the request is served, one log line', async () => {
     configure({ mode: 'on' });
     wp('global $wpdb; return $wpdb->query("DROP TABLE " . \\SendcloudGate\\WordPress\\Log\\DecisionLog::tableName());');
     try {
@@ -385,7 +393,7 @@ test('a database failure while logging: the request is served, one log line', as
     }
 });
 
-test('corrupt compiled bytes keep the site up: 200 and one log line', async () => {
+plainTest('corrupt compiled bytes keep the site up: 200 and one log line', async () => {
     configure({ mode: 'on', impersonation: 'block' });
     wp(`update_option(\\SendcloudGate\\WordPress\\Settings::COMPILED_OPTION, base64_encode('SCGP not a compiled policy')); return true;`);
     try {
@@ -403,7 +411,7 @@ test('corrupt compiled bytes keep the site up: 200 and one log line', async () =
     }
 });
 
-test('missing generated engine files keep the site up: 200 and one log line', async () => {
+plainTest('missing generated engine files keep the site up: 200 and one log line', async () => {
     configure({ mode: 'on', impersonation: 'block' });
     const gen = `${PLUGINS}/sendcloud-gate/lib/generated`;
     fs.renameSync(`${gen}/DecideCore`, `${gen}/DecideCore.away`);
@@ -423,9 +431,29 @@ test('missing generated engine files keep the site up: 200 and one log line', as
     }
 });
 
+// --- ModSecurity ---------------------------------------------------------------------------------------------------
+
+test('ModSecurity + OWASP CRS (Debian) on this Apache refuses PATCH and DELETE before WordPress, whatever the gate says', {
+    skip: MODSECURITY ? false : 'runs in the ModSecurity phase (SCG_E2E_MODSECURITY=1)',
+}, async () => {
+    configure({ mode: 'on' });
+    clearLog();
+    for (const method of ['PATCH', 'DELETE']) {
+        const r = await request(method, ORDER);
+        assert.equal(r.status, 403, `${method}: ${r.body.slice(0, 200)}`);
+        assert.doesNotMatch(r.body, /Sendcloud Gate/);
+    }
+    const get = await request('GET', ORDER);
+    assert.equal(get.status, 200, get.body.slice(0, 200));
+    const { rows } = logRows();
+    assert.deepEqual(rows.map((x) => x.method), ['GET'], 'the refused requests never reached WordPress');
+    const errors = fs.readFileSync(`${STATE}/apache/error.log`, 'utf8');
+    assert.match(errors, /\[id "911100"\]/, 'CRS rule 911100 (method not allowed by policy)');
+});
+
 // --- uninstall -----------------------------------------------------------------------------------------------------
 
-test('uninstall leaves nothing: options, log table, pruning event, loader, .htninja block, plugin files', () => {
+plainTest('uninstall leaves nothing: options, log table, pruning event, loader, .htninja block, plugin files', () => {
     const htninja = `${DOCROOT}/.htninja`;
     assert.equal(wp(`return \\SendcloudGate\\WordPress\\Adapters\\NinjaFirewall::install(${phpString(htninja)})['ok'];`), true);
     assert.ok(fs.existsSync(htninja));

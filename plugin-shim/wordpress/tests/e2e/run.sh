@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The WordPress plugin's end-to-end tests on a real stack (see stack.sh and e2e.test.mjs): builds the plugin zip as
-# `make wp-plugin` does, starts MariaDB and Apache on loopback with Debian's WordPress, runs the tests with node's
-# test runner, and stops everything whatever happens (EXIT trap): no server is left running.
-# Needs plugin-shim/php/generated/ (`make php`, or .ci/build-php.sh). SCG_E2E_MODSECURITY=1 also loads ModSecurity.
+# The WordPress plugin's end-to-end tests on a real stack (stack.sh; the test files *.test.mjs beside this script):
+# builds the plugin zip as `make wp-plugin` does, then for each phase starts MariaDB and Apache on loopback with
+# Debian's WordPress, runs the tests with node's test runner and stops the stack. Phases (SCG_E2E_PHASES, default
+# "plain modsecurity"): `plain`, and `modsecurity`, the same stack with Debian's ModSecurity + OWASP CRS loaded
+# (the test files see SCG_E2E_MODSECURITY=1). Whatever happens, nothing is left running (EXIT trap).
+# Needs plugin-shim/php/generated/ (`make php`, or .ci/build-php.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../../.." && pwd)"
@@ -13,13 +15,24 @@ if [ ! -f "$repo/plugin-shim/php/generated/DecideCore.php" ]; then
     exit 1
 fi
 
-cleanup() { bash "$here/stack.sh" stop || true; }
+zipdir="$(mktemp -d)"
+cleanup() { bash "$here/stack.sh" stop || true; rm -rf "$zipdir"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-bash "$here/stack.sh" stop >/dev/null 2>&1 || true     # what an interrupted run may have left
-bash "$here/stack.sh" start
-zipdir="$(mktemp -d)"
-trap 'rm -rf "$zipdir"; cleanup' EXIT
 export SCG_E2E_ZIP="$(bash "$repo/plugin-shim/wordpress/build-zip.sh" "$zipdir" | tail -n 1)"
-node --test --test-concurrency=1 "$here/"
+status=0
+for phase in ${SCG_E2E_PHASES:-plain modsecurity}; do
+    echo "e2e: phase $phase"
+    bash "$here/stack.sh" stop >/dev/null 2>&1 || true     # what an interrupted run may have left
+    if [ "$phase" = modsecurity ]; then
+        export SCG_E2E_MODSECURITY=1
+        bash "$here/stack.sh" start --modsecurity
+    else
+        export SCG_E2E_MODSECURITY=0
+        bash "$here/stack.sh" start
+    fi
+    node --test --test-concurrency=1 "$here"/*.test.mjs || status=1
+    bash "$here/stack.sh" stop
+done
+exit "$status"

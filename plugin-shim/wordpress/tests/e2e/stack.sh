@@ -11,19 +11,23 @@
 # --modsecurity (or SCG_E2E_MODSECURITY=1) loads Debian's ModSecurity 2 with the OWASP Core Rule Set, engine On.
 # Nothing listens on anything but 127.0.0.1; no system service is started (package installation runs with a
 # policy-rc.d that refuses to start services). The only file outside the state directory is the site's config,
-# /etc/wordpress/config-shop.test.php (Debian's wp-config.php reads it from there), removed by `stop`.
-# Environment: SCG_E2E_DIR, SCG_E2E_PORT (18080), SCG_E2E_DB_PORT (13306).
+# /etc/wordpress/config-scg-e2e-PORT.php (Debian's wp-config.php reads it from there), removed by `stop`.
+# Environment: SCG_E2E_DIR, SCG_E2E_HOST (shop.test), SCG_E2E_PORT (18080), SCG_E2E_DB_PORT (13306): a second stack
+# can run beside the first with other values.
 set -euo pipefail
 
 STATE="${SCG_E2E_DIR:-/tmp/sendcloud-gate-e2e}"
-HOST=shop.test
+HOST="${SCG_E2E_HOST:-shop.test}"
 PORT="${SCG_E2E_PORT:-18080}"
 DB_PORT="${SCG_E2E_DB_PORT:-13306}"
 DB_NAME=scg_wp
 DB_USER=scg
 DB_PASS=scg-e2e-password
 WP=/usr/share/wordpress
-SITE_CONFIG="/etc/wordpress/config-$HOST.php"
+# Debian's wp-config.php reads /etc/wordpress/config-$WORDPRESS_CONFIG.php when the server sets WORDPRESS_CONFIG:
+# named by port, so that two stacks (other ports) can run side by side with the same host name.
+SITE_NAME="scg-e2e-$PORT"
+SITE_CONFIG="/etc/wordpress/config-$SITE_NAME.php"
 here="$(cd "$(dirname "$0")" && pwd)"
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -206,12 +210,14 @@ php_admin_value opcache.revalidate_freq 0
 php_admin_flag display_errors off
 php_admin_value error_reporting 32767
 php_admin_value auto_prepend_file $STATE/prepend.php
+SetEnv WORDPRESS_CONFIG $SITE_NAME
 EOF
         if [ "${SCG_E2E_MODSECURITY:-0}" = 1 ]; then
             sed -e 's/^SecRuleEngine .*/SecRuleEngine On/' \
                 -e "s#^SecAuditLog .*#SecAuditLog $a/modsec_audit.log#" \
                 -e "s#^SecDataDir .*#SecDataDir $a#" -e "s#^SecTmpDir .*#SecTmpDir $a#" \
                 /etc/modsecurity/modsecurity.conf-recommended > "$a/modsecurity.conf"
+            cp /etc/modsecurity/unicode.mapping "$a/unicode.mapping"
             echo "LoadModule unique_id_module $m/mod_unique_id.so"
             echo "LoadModule security2_module $m/mod_security2.so"
             echo "Include $a/modsecurity.conf"
@@ -234,7 +240,7 @@ start_apache() {
 }
 
 install_wordpress() {
-    HTTP_HOST="$HOST" php "$here/wp-cli-stand-in.php" install >/dev/null
+    HTTP_HOST="$HOST" SCG_E2E_PORT="$PORT" php "$here/wp-cli-stand-in.php" install >/dev/null
 }
 
 stop_all() {
@@ -262,14 +268,18 @@ case "${1:-}" in
         fi
         install_packages
         rm -rf "$STATE"; mkdir -p "$STATE"
-        start_mariadb
-        create_database
-        write_site
-        write_apache_config
-        start_apache
-        install_wordpress
+        # The steps run in a child process (so that set -e holds in them); a start that fails half-way stops what
+        # it started.
+        rc=0
+        bash "$0" __start || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            log "start failed; stopping what was started"
+            stop_all
+            exit 1
+        fi
         log "WordPress answers on http://$HOST:$PORT/ (connect to 127.0.0.1:$PORT)"
         ;;
+    __start) start_mariadb; create_database; write_site; write_apache_config; start_apache; install_wordpress ;;
     stop) stop_all ;;
     url) echo "http://$HOST:$PORT/" ;;
     status)

@@ -6,10 +6,16 @@
  *   php wp-cli-stand-in.php install          wp_install() the site (admin / e2e-admin-password), pretty permalinks
  *   php wp-cli-stand-in.php eval 'PHP code'  run code with WordPress loaded; prints json_encode() of what it returns
  *
- * Debian's wp-config.php picks /etc/wordpress/config-<host>.php by HTTP_HOST, so HTTP_HOST is set to shop.test.
+ * Debian's wp-config.php picks /etc/wordpress/config-<WORDPRESS_CONFIG>.php: scg-e2e-<SCG_E2E_PORT> (default 18080),
+ * as stack.sh's Apache sets it; HTTP_HOST is the environment's, else shop.test.
  */
 
 $_SERVER['HTTP_HOST'] = getenv('HTTP_HOST') ?: 'shop.test';
+// The site's config, as the stack's Apache names it (SetEnv WORDPRESS_CONFIG scg-e2e-PORT).
+$scg_site = 'scg-e2e-' . (getenv('SCG_E2E_PORT') ?: '18080');
+if (is_file("/etc/wordpress/config-$scg_site.php")) {
+    $_SERVER['WORDPRESS_CONFIG'] = $scg_site;
+}
 $_SERVER['SERVER_NAME'] = $_SERVER['HTTP_HOST'];
 $_SERVER['REQUEST_URI'] = '/';
 $_SERVER['SERVER_PORT'] = '80';
