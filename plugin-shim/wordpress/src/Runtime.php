@@ -110,8 +110,11 @@ final class Runtime
         if ($decision === null) {
             return;
         }
-        Log\DecisionLog::record($decision, $this->server);
         $action = $decision['action'] ?? null;
+        // An ordinary page view (pass / no_match) is never logged: skip even loading the log's class for it.
+        if ($action !== 'pass' || ($decision['reason'] ?? null) !== 'no_match') {
+            Log\DecisionLog::record($decision, $this->server);
+        }
         if ($action === 'pass' || $this->mode() !== 'on') {
             return;   // monitor: decided and logged, nothing changed
         }
