@@ -721,3 +721,83 @@ fn float_ops_match_rust() {
         bad.len()
     );
 }
+
+/// The PHP face of floats: exports take and return PHP floats (an f32 as the float it stands for), float globals
+/// through getGlobal/setGlobal (an f64 NaN initialiser with its payload), multi-value results, the public bit helpers,
+/// and an integer module keeps its int-typed accessors.
+#[test]
+fn float_api_has_the_documented_shape() {
+    require_php();
+    let dir = scratch("float-api");
+    let bytes = wat(r#"(module
+        (global $g (export "g") (mut f64) (f64.const -nan:0x4000000000001))
+        (global (export "k") f32 (f32.const 1.5))
+        (global $h (export "h") (mut f32) (f32.const -0))
+        (func (export "half") (param f32) (result f32) local.get 0 f32.const 0.5 f32.mul)
+        (func (export "scale") (param f64 i32) (result f64) local.get 0 local.get 1 f64.convert_i32_s f64.mul)
+        (func (export "both") (param f64) (result f32 f64 i32) local.get 0 f32.demote_f64 local.get 0 f64.neg local.get 0 i32.trunc_sat_f64_s)
+        (func (export "bits") (param f32) (result i32) local.get 0 i32.reinterpret_f32)
+        (func (export "geth") (result i32) global.get $h i32.reinterpret_f32)
+        (func (export "trunc") (param f64) (result i32) local.get 0 i32.trunc_f64_s))"#);
+    let mut opts = wasm2php::Options::new("FApi");
+    opts.namespace = Some("W2p\\Test".into());
+    let php = wasm2php::translate(&bytes, &opts).unwrap();
+    let file = dir.join("fapi.php");
+    std::fs::write(&file, &php).unwrap();
+    let lint = std::process::Command::new(php_bin())
+        .arg("-l")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        lint.status.success(),
+        "php -l: {}",
+        String::from_utf8_lossy(&lint.stdout)
+    );
+    assert!(
+        php.contains("public function half(float $a0): float"),
+        "{php}"
+    );
+
+    let script = format!(
+        r#"<?php
+require {f};
+use W2p\Test\FApi;
+$x = new FApi();
+var_dump($x->half(3), $x->call('half', [1e-45]), $x->scale(1.5, -4));
+echo json_encode($x->both(-2.75)), "\n";
+printf("%x %x\n", FApi::f64ToBits($x->getGlobal('g')), FApi::f32ToBits($x->getGlobal('h')));
+var_dump($x->getGlobal('k'));
+$x->setGlobal('h', -1.5); printf("%x\n", $x->geth());
+$x->setGlobal('g', 2); var_dump($x->getGlobal('g'));
+printf("%x %x\n", $x->bits(FApi::f32FromBits(0x7FA00001)), FApi::f32ToBits(FApi::f32FromBits(0xFF800001)));
+try {{ $x->trunc(NAN); }} catch (\W2p\Test\FApiTrap $e) {{ echo $e->getMessage(), "\n"; }}
+try {{ $x->trunc(-2147483649.0); }} catch (\W2p\Test\FApiTrap $e) {{ echo $e->getMessage(), "\n"; }}
+"#,
+        f = php_str(file.to_str().unwrap())
+    );
+    let drv = dir.join("drv.php");
+    std::fs::write(&drv, script).unwrap();
+    let out = std::process::Command::new(php_bin())
+        .arg(&drv)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // half(1e-45): the smallest f32 subnormal halved rounds to even, +0.
+    let expect = "float(1.5)\nfloat(0)\nfloat(-6)\n[-2.75,2.75,4294967294]\nfff4000000000001 80000000\nfloat(1.5)\nbfc00000\nfloat(2)\n7fa00001 ff800001\ninvalid conversion to integer\ninteger overflow\n";
+    assert_eq!(
+        text,
+        expect,
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // An integer module keeps its int-typed accessors and gets no float helpers.
+    let php = wasm2php::translate(
+        &wat(r#"(module (global (export "n") (mut i32) (i32.const 1)))"#),
+        &wasm2php::Options::new("IApi"),
+    )
+    .unwrap();
+    assert!(php.contains("public function getGlobal(string $name): int"));
+    assert!(!php.contains("f32FromBits") && !php.contains("w2p_fdiv"));
+}

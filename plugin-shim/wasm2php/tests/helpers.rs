@@ -496,12 +496,12 @@ fn integer_ops_match_rust() {
 #[test]
 fn refusals_name_instruction_and_function() {
     let bytes = wat(
-        r#"(module (func $ok (result i32) i32.const 1) (func $uses_float (export "f") (result i32) f32.const 1 i32.trunc_f32_s))"#,
+        r#"(module (func $ok (result i32) i32.const 1) (func $uses_simd (export "f") (result i32) v128.const i64x2 0 0 i32x4.extract_lane 0))"#,
     );
     let err = wasm2php::translate(&bytes, &wasm2php::Options::new("X")).unwrap_err();
     let msg = err.to_string();
     assert!(
-        msg.contains("f32.const") && msg.contains("function 1") && msg.contains("uses_float"),
+        msg.contains("v128.const") && msg.contains("function 1") && msg.contains("uses_simd"),
         "{msg}"
     );
 
@@ -511,11 +511,22 @@ fn refusals_name_instruction_and_function() {
         .to_string();
     assert!(msg.contains("import"), "{msg}");
 
-    let bytes = wat(r#"(module (func (param f64)))"#);
+    let bytes = wat(r#"(module (func (param externref)))"#);
     let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X"))
         .unwrap_err()
         .to_string();
-    assert!(msg.contains("f64") && msg.contains("function 0"), "{msg}");
+    assert!(
+        msg.contains("reference type") && msg.contains("function 0"),
+        "{msg}"
+    );
+
+    // SIMD's float lanes stay refused now that scalar floats translate.
+    let bytes =
+        wat(r#"(module (func (result f32) v128.const f32x4 1 2 3 4 f32x4.extract_lane 0))"#);
+    let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("v128.const"), "{msg}");
 
     let bytes = wat(r#"(module (memory 1) (func (result v128) (v128.load (i32.const 0))))"#);
     let msg = wasm2php::translate(&bytes, &wasm2php::Options::new("X"))
