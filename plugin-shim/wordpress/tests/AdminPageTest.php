@@ -402,4 +402,30 @@ final class AdminPageTest extends AdminTestCase
         }, $ips), $GLOBALS['scg_cerber_acl']);
         self::assertContains('198.51.100.0/24', $ips);
     }
+    public function testCheckNowRunsSiteHealthsMethodTestOnThePage(): void
+    {
+        self::asAdmin();
+        WpAdminTestStandIn::$http = static function (string $url, array $args) {
+            if (in_array($args['method'], ['PATCH', 'DELETE'], true)) {
+                return ['response' => ['code' => 403], 'body' => '<html>ModSecurity</html>'];
+            }
+            return ['response' => ['code' => 200], 'body' => json_encode(['method' => $args['method'], 'namespace' => 'sendcloud-gate/v1'])];
+        };
+        $html = (new Page(self::ADMIN_SERVER))->html();
+        self::assertStringContainsString('id="sendcloud-gate-check-methods"', $html);
+        self::assertSame([], WpAdminTestStandIn::$httpCalls, 'nothing is sent before the merchant asks');
+
+        try {
+            (new Page(self::ADMIN_SERVER, self::submit(['sendcloud_gate_action' => 'methods'], 'x', 'forged')))->handle();
+            self::fail('checked with a forged nonce');
+        } catch (WpDie $e) {
+            self::assertSame([], WpAdminTestStandIn::$httpCalls);
+        }
+        $state = (new Page(self::ADMIN_SERVER, self::submit(['sendcloud_gate_action' => 'methods'], Page::METHODS_NONCE)))->handle();
+        self::assertSame('critical', $state['methods']['status']);
+        $html = (new Page(self::ADMIN_SERVER))->html($state);
+        self::assertStringContainsString('<p class="sendcloud-gate-methods-critical"><strong>The server refuses PATCH, DELETE requests that Sendcloud sends</strong></p>', $html);
+        self::assertStringContainsString('<li>PATCH: refused: HTTP 403</li>', $html);
+        self::assertStringContainsString('Ask your host', $html);
+    }
 }

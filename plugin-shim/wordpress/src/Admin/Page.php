@@ -25,6 +25,7 @@ final class Page
     public const SAVE_NONCE = 'sendcloud_gate_save';
     public const TEST_NONCE = 'sendcloud_gate_test';
     public const ADAPTER_NONCE = 'sendcloud_gate_adapter_';
+    public const METHODS_NONCE = 'sendcloud_gate_methods';
     public const FORWARDING_HEADERS = [
         'HTTP_X_FORWARDED_FOR' => 'X-Forwarded-For', 'HTTP_FORWARDED' => 'Forwarded', 'HTTP_X_REAL_IP' => 'X-Real-IP',
         'HTTP_CF_CONNECTING_IP' => 'CF-Connecting-IP', 'HTTP_TRUE_CLIENT_IP' => 'True-Client-IP',
@@ -129,6 +130,10 @@ final class Page
             $in = is_array($this->post['sendcloud_gate_test'] ?? null) ? $this->post['sendcloud_gate_test'] : [];
             $input = self::testInput($in);
             return ['action' => 'test', 'test' => ['input' => $input, 'decision' => self::explain($input)]];
+        }
+        if ($action === 'methods') {
+            check_admin_referer(self::METHODS_NONCE);
+            return ['action' => 'methods', 'methods' => SiteHealth::methodsTest()];
         }
         if ($action === 'adapter') {
             if (!current_user_can(self::serverCap())) {
@@ -359,7 +364,7 @@ final class Page
                 . esc_html__('The policy was refused whole: the previous settings stay in force.', 'sendcloud-gate') . '</p></div>';
         }
 
-        $o .= $this->statusHtml($values, $preset);
+        $o .= $this->statusHtml($values, $preset, is_array($state['methods'] ?? null) ? $state['methods'] : null);
         $o .= '<form method="post" action="' . esc_url(self::url()) . '" id="sendcloud-gate-settings">';
         $o .= wp_nonce_field(self::SAVE_NONCE, '_wpnonce', true, false);
         $o .= '<input type="hidden" name="sendcloud_gate_action" value="save" />';
@@ -656,7 +661,7 @@ final class Page
      * @param array<string,mixed> $values
      * @param array<string,mixed>|null $preset
      */
-    private function statusHtml(array $values, ?array $preset): string
+    private function statusHtml(array $values, ?array $preset, ?array $methods = null): string
     {
         $mode = (string) $values['mode'];
         $o = '<h2>' . esc_html__('Status', 'sendcloud-gate') . '</h2><table class="widefat striped" id="sendcloud-gate-status"><tbody>';
@@ -674,6 +679,17 @@ final class Page
                 . (current_user_can(self::serverCap()) ? ' ' . Notice::reinstallButton() : '');
         }
         $o .= ' <span class="description">' . esc_html__('Firewalls in front of WordPress (the web server’s ModSecurity, Wordfence’s firewall, a CDN) decide before any plugin: see Tools → Site Health.', 'sendcloud-gate') . '</span></td></tr>';
+
+        $o .= '<tr><th>' . esc_html__('Sendcloud’s methods on this server', 'sendcloud-gate') . '</th><td id="sendcloud-gate-methods">';
+        if (is_array($methods)) {
+            $o .= '<p class="sendcloud-gate-methods-' . esc_attr((string) $methods['status']) . '"><strong>' . esc_html((string) $methods['label']) . '</strong></p>'
+                . $methods['description'] . $methods['actions'];   // SiteHealth::methodsTest() escapes what it puts there
+        } else {
+            $o .= esc_html__('Whether the server lets GET, POST, OPTIONS, PATCH and DELETE with Sendcloud’s User-Agent reach WordPress (also in Tools → Site Health, which some server firewalls block).', 'sendcloud-gate') . ' ';
+        }
+        $o .= '<form method="post" action="' . esc_url(self::url()) . '" style="display:inline">' . wp_nonce_field(self::METHODS_NONCE, '_wpnonce', true, false)
+            . '<input type="hidden" name="sendcloud_gate_action" value="methods" /><button type="submit" class="button" id="sendcloud-gate-check-methods">'
+            . esc_html__('Check now', 'sendcloud-gate') . '</button></form></td></tr>';
 
         $failure = Status::savedGate()->loadFailure();
         if ($failure !== null) {
