@@ -29,6 +29,8 @@ final class ZipTest extends TestCase
                 'sendcloud-gate/sendcloud-gate.php', 'sendcloud-gate/bootstrap.php', 'sendcloud-gate/autoload.php',
                 'sendcloud-gate/uninstall.php', 'sendcloud-gate/README.md', 'sendcloud-gate/src/Runtime.php',
                 'sendcloud-gate/src/Loader.php', 'sendcloud-gate/src/PolicyBuilder.php', 'sendcloud-gate/src/Settings.php',
+                'sendcloud-gate/src/Log/DecisionLog.php', 'sendcloud-gate/src/Log/Privacy.php', 'sendcloud-gate/src/Log/Hooks.php',
+                'sendcloud-gate/src/Adapters/Registry.php', 'sendcloud-gate/src/Adapters/htninja-answer.php',
                 'sendcloud-gate/lib/autoload.php', 'sendcloud-gate/lib/src/Gate.php',
                 'sendcloud-gate/lib/generated/DecideCore.php', 'sendcloud-gate/lib/generated/CompileCore.php',
                 'sendcloud-gate/lib/generated/default-policy.bin', 'sendcloud-gate/reasons.json',
