@@ -8,15 +8,17 @@ namespace SendcloudGate\WordPress\Adapters;
  * All-In-One Security (AIOS), plugin slug `all-in-one-wp-security-and-firewall` (main file `wp-security.php`).
  *
  * Checked against AIOS's source in the search index: its REST API restriction for logged-out requests (setting
- * `aiowps_disallow_unauthorized_rest_requests`, off by default) is registered by `AIOWPSecurity_General_Init_Tasks`
- * as `add_action('rest_api_init', array(&$this, 'check_rest_api_requests'), 10, 1)`; the plugin's core class is
- * AIOS 5.3.5 in the wordpress.org snapshot (WordPressBugBounty/plugins-all-in-one-wp-security-and-firewall,
- * wp-security-core.php, commit 27d31fa). The snapshot holds no copy of the init-tasks file of that version, so the
- * hook's registration was read from an older copy; whether `check_rest_api_requests` is still registered that way
- * is checked at run time: the adapter removes only a callback that is there.
+ * `aiowps_disallow_unauthorized_rest_requests`, off by default) is registered in the constructor of
+ * `AIOWPSecurity_General_Init_Tasks` (classes/wp-security-general-init-tasks.php) as
+ * `add_action('rest_api_init', array($this, 'check_rest_api_requests'), 10, 1)` — read in a 5.x copy of that file
+ * (its version is not recorded in the file; the same registration, with `&$this`, in older copies). The plugin's core
+ * class is AIOS 5.3.5 in the wordpress.org snapshot (WordPressBugBounty/plugins-all-in-one-wp-security-and-firewall,
+ * wp-security-core.php, commit 27d31fa), which holds no copy of the init-tasks file. The adapter removes only a
+ * callback that is there, so a release that registers it differently is left as it is.
  *
- * AIOS's PHP firewall (`aios-bootstrap.php`, an auto_prepend_file) and its .htaccess rules run before WordPress: no
- * per-request hook reaches them. Their own allow list is a permanent change and is left to the merchant.
+ * AIOS's PHP firewall (`aios-bootstrap.php`, an auto_prepend_file), its .htaccess rules and its permanent block list
+ * (`AIOWPSecurity_Blocking::check_visitor_ip_and_perform_blocking()`, in the same constructor) offer no per-request
+ * hook. Their own allow lists are permanent changes and are left to the merchant.
  *
  * On `allow`: for this request only, AIOS's `check_rest_api_requests` is taken off `rest_api_init` just before it
  * would run (priority 9), so the REST restriction does not answer 401 to it.
