@@ -31,6 +31,8 @@ abstract class LogTestCase extends PluginTestCase
     protected function tearDown(): void
     {
         unset($GLOBALS['wpdb'], $GLOBALS['wp_filter']);
+        // Plugin::activate() writes the must-use loader under this process's ABSPATH (tests/bootstrap.php).
+        exec('rm -rf ' . escapeshellarg(ABSPATH));
         parent::tearDown();
     }
 
