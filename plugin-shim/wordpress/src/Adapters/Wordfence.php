@@ -8,11 +8,13 @@ namespace SendcloudGate\WordPress\Adapters;
  * Wordfence Security, plugin slug `wordfence`.
  *
  * Wordfence 8.2.2 as recorded in the project's notes (../shared/notes/wordpress-integration.md: lib/wordfenceClass.php,
- * wordfence-waf.php, waf/bootstrap.php). The search index holds no current copy of Wordfence (only releases 6.x of
- * the wp-plugins mirror), so this was not re-read here. Wordfence's firewall runs before WordPress (auto_prepend_file
- * -> wordfence-waf.php), reads its allow list from its own synced configuration and offers no filter a plugin could
- * use for one request. Its allow list is changed with `wordfence::whitelistIP($ip)`, which appends to the
- * `whitelisted` setting: permanent, by address only.
+ * wordfence-waf.php, waf/bootstrap.php); in the search index, Wordfence 7.9.1's main file (wordpress-premium/wordfence,
+ * wordfence.php, commit 5a57f22) was read: its firewall (vendor/wordfence/wf-waf, waf/bootstrap.php) starts from the
+ * auto_prepend_file or, failing that, as soon as the plugin's file loads, before any hook a plugin could add; the
+ * body of `whitelistIP()` (deep in lib/wordfenceClass.php) could not be reached through the index, and other plugins
+ * call it the same way (WP Rocket's WordFenceCompatibility: `wordfence::whitelistIP($ip)`). Wordfence reads its allow
+ * list from its own synced configuration and offers no filter for one request; `wordfence::whitelistIP($ip)` appends
+ * to its `whitelisted` setting: permanent, by address only.
  *
  * So nothing happens automatically. The settings page offers allowListAddresses() as an explicit, explained action.
  */
