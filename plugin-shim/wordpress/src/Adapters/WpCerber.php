@@ -7,13 +7,12 @@ namespace SendcloudGate\WordPress\Adapters;
 /**
  * WP Cerber Security, plugin slug `wp-cerber`.
  *
- * Checked against WP Cerber's source in the search index (several releases; the wordpress.org snapshot of the
- * WordPressBugBounty mirror holds no files of it, so no single version number could be pinned): its access control
- * (`cerber_access_control()`, which also enforces the REST API restriction) runs on `init` from an anonymous
- * function, and returns early only for an address on its White IP Access List (`crb_acl_is_white()`, read from its
- * own table with direct SQL); its settings are read with direct SQL too (`crb_get_settings()`). So WP Cerber offers
- * no hook that could let one request through: the only mechanism is its allow list, `cerber_acl_add($ip, 'W')`,
- * which is permanent.
+ * Checked against WP Cerber 9.0 (nawawi/wp-cerber, wp-cerber.php and cerber-load.php at commit e0f09c6; other
+ * releases in the search index agree): its access control (`cerber_access_control()`, which also enforces the REST
+ * API restriction) runs from an anonymous function on `init` (priority 0), and returns early only for an address on
+ * its White IP Access List (`crb_acl_is_white()`, read from its own table with direct SQL); its settings are read
+ * with direct SQL too (`crb_get_settings()`). So WP Cerber offers no hook that could let one request through: the
+ * only mechanism is its allow list, `cerber_acl_add($ip, 'W')`, which is permanent.
  *
  * So nothing happens automatically. The settings page offers allowListAddresses() as an explicit, explained action
  * (it adds the partner's addresses, as the engine lists them, to WP Cerber's White IP Access List).
