@@ -345,7 +345,10 @@ final class Page
             $presetError = $e->getMessage();
         }
 
-        $o = '<div class="wrap sendcloud-gate">';
+        $o = '<style>.sendcloud-gate .sendcloud-gate-field-error,.sendcloud-gate .sendcloud-gate-critical,.sendcloud-gate .sendcloud-gate-methods-critical{color:#b32d2e}'
+            . '.sendcloud-gate .sendcloud-gate-field-error{font-weight:600}.sendcloud-gate .sendcloud-gate-field-warning{color:#8a5a00}'
+            . '.sendcloud-gate textarea[aria-invalid=true]{border-color:#d63638;box-shadow:0 0 0 1px #d63638}</style>';
+        $o .= '<div class="wrap sendcloud-gate">';
         $o .= '<h1>' . esc_html__('Sendcloud Gate', 'sendcloud-gate') . '</h1>';
         $o .= '<p>' . esc_html__('Lets verified Sendcloud traffic through to your shop — from Sendcloud’s addresses, with its User-Agent and the methods it uses — and tells it apart from requests that only claim to be Sendcloud.', 'sendcloud-gate') . '</p>';
         $o .= '<p><strong>' . esc_html__('Cloud shops (such as Shopify or Wix) and Amazon connections need none of this:', 'sendcloud-gate') . '</strong> '

@@ -86,6 +86,33 @@ async function shot(name) {
   await page.screenshot({ path: path.join(SHOTS, `wp-admin-${name}${MODSECURITY ? '-modsecurity' : ''}.png`), fullPage: true });
 }
 
+/** A picture for the merchant's guide (docs/merchant.md): the region covering `selectors`, from the full page. */
+async function docShot(name, ...selectors) {
+  let box = null;
+  for (const sel of selectors) {
+    const b = await page.locator(sel).first().boundingBox();
+    if (!b) continue;
+    const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
+    const r = { x1: b.x + scroll.x, y1: b.y + scroll.y, x2: b.x + scroll.x + b.width, y2: b.y + scroll.y + b.height };
+    box = box ? { x1: Math.min(box.x1, r.x1), y1: Math.min(box.y1, r.y1), x2: Math.max(box.x2, r.x2), y2: Math.max(box.y2, r.y2) } : r;
+  }
+  assert.ok(box, `nothing to photograph for ${name}`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const pad = 8;
+  // WordPress's admin bar is fixed to the viewport: in a full-page picture it would cut across the region.
+  await page.evaluate(() => {
+    const st = document.createElement('style');
+    st.id = 'scg-doc-shot';
+    st.textContent = '#wpadminbar { visibility: hidden !important; }';
+    document.head.append(st);
+  });
+  await page.screenshot({
+    path: path.join(SHOTS, `wp-admin-doc-${name}${MODSECURITY ? '-modsecurity' : ''}.png`), fullPage: true,
+    clip: { x: Math.max(0, box.x1 - pad), y: Math.max(0, box.y1 - pad), width: box.x2 - box.x1 + 2 * pad, height: box.y2 - box.y1 + 2 * pad },
+  });
+  await page.evaluate(() => document.getElementById('scg-doc-shot')?.remove());
+}
+
 before(async () => {
   if (!ready) return;
   logMark = phpLogLines().length;
@@ -150,6 +177,8 @@ test('a merchant logs in and finds the page under Settings, in Monitor, with the
   assert.match(await page.textContent('#sendcloud-gate-runs'), /Early, from the must-use loader/);
   assert.match(await page.textContent('#sendcloud-gate-live'), /reached WordPress from 127\.0\.0\.1; the client is 127\.0\.0\.1/);
   await shot('1-settings');
+  await docShot('switch', 'h2:has-text("Allow Sendcloud")', '#sendcloud-gate-mode');
+  await docShot('allowed', 'h2:has-text("What is allowed")', '#sendcloud-gate-preset');
 });
 
 test('switching On with a bad address shows the engine\'s message at the field and saves nothing', { skip: plainOnly }, async () => {
@@ -167,6 +196,7 @@ test('switching On with a bad address shows the engine\'s message at the field a
   assert.equal(wp("return \\SendcloudGate\\WordPress\\Settings::load()['mode'];"), 'monitor', 'refused whole');
   await fieldError.scrollIntoViewIfNeeded();
   await shot('2-bad-address');
+  await docShot('bad-address', 'h3:has-text("Extra addresses")', '#sendcloud-gate-extra-ips + .sendcloud-gate-field-error');
 });
 
 test('fixed and saved: On, the extra address allowed, the live line behind the proxy setting', { skip: plainOnly }, async () => {
@@ -178,6 +208,7 @@ test('fixed and saved: On, the extra address allowed, the live line behind the p
   const s = wp('return \\SendcloudGate\\WordPress\\Settings::load();');
   assert.deepEqual([s.mode, s.extra_ips, s.proxy, s.proxy_ranges], ['on', ['198.51.100.0/24'], 'custom', ['127.0.0.1/32']]);
   await shot('3-saved');
+  await docShot('proxy', 'h2:has-text("Proxy / CDN")', '#sendcloud-gate-live');
 });
 
 test('requests are logged and listed; the CSV holds them; the status shows the last Sendcloud request', { skip: plainOnly }, async () => {
@@ -192,6 +223,7 @@ test('requests are logged and listed; the CSV holds them; the status shows the l
   assert.equal(await page.locator('#sendcloud-gate-log-table tr[data-action="allow"][data-reason="partner_match"]').count(), 2);
   assert.match(await page.textContent('#sendcloud-gate-log-table'), /203\.0\.113\.7/);
   await shot('4-log');
+  await docShot('log', '#sendcloud-gate-log-filters', '#sendcloud-gate-log-table');
 
   await page.check('input[name="not_allowed"]');
   await Promise.all([page.waitForNavigation(), page.click('#sendcloud-gate-log-filters button')]);
@@ -214,6 +246,7 @@ test('requests are logged and listed; the CSV holds them; the status shows the l
   assert.match(advice, /press “Update” in the Sendcloud integration settings/);
   await page.locator('#sendcloud-gate-status').scrollIntoViewIfNeeded();
   await shot('6-status');
+  await docShot('status', 'h2:has-text("Status")', '#sendcloud-gate-status', '#sendcloud-gate-advice');
 });
 
 test('Test a request: the decision and its trace in plain words', { skip: plainOnly }, async () => {
@@ -231,6 +264,7 @@ test('Test a request: the decision and its trace in plain words', { skip: plainO
   assert.ok(await page.locator('.sendcloud-gate-trace li').count() >= 4);
   await d.scrollIntoViewIfNeeded();
   await shot('7-test-a-request');
+  await docShot('test-a-request', '#sendcloud-gate-test', '#sendcloud-gate-decision');
 });
 
 test('a form posted with a forged nonce is refused by WordPress', { skip: plainOnly }, async () => {
@@ -259,6 +293,7 @@ test('"Check now" on the plugin\'s page asks the server about each of Sendcloud\
   }
   await page.locator('#sendcloud-gate-methods').scrollIntoViewIfNeeded();
   await shot('8-check-methods');
+  await docShot('check-methods', '#sendcloud-gate-methods');
 });
 
 test('with ModSecurity, Site Health\'s test (its REST endpoint) reports PATCH and DELETE refused', { skip: skip || (MODSECURITY ? false : 'runs with ModSecurity') }, async () => {
