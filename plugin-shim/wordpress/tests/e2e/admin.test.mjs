@@ -278,6 +278,23 @@ test('a form posted with a forged nonce is refused by WordPress', { skip: plainO
   assert.equal(wp("return \\SendcloudGate\\WordPress\\Settings::load()['mode'];"), 'on');
 });
 
+test('a missing must-use loader: the notice on every admin page, and its button reinstalls it', { skip: plainOnly }, async () => {
+  const loader = `${MU}/sendcloud-gate-loader.php`;
+  const before = fs.readFileSync(loader, 'utf8');
+  execFileSync('chown', ['-R', 'www-data:www-data', MU]);   // as on a host: WordPress may write its mu-plugins
+  fs.rmSync(loader);
+  await page.goto(`${BASE}/wp-admin/index.php`);
+  const notice = page.locator('#sendcloud-gate-loader-notice');
+  assert.match(await notice.textContent(), /must-use loader is missing/);
+  await notice.scrollIntoViewIfNeeded();
+  await shot('10-loader-notice');
+  await Promise.all([page.waitForNavigation(), page.click('#sendcloud-gate-reinstall-loader')]);
+  assert.match(page.url(), /\/wp-admin\/index\.php\?sendcloud_gate_loader=installed/);
+  assert.match(await page.textContent('#wpbody-content'), /the must-use loader is installed/);
+  assert.equal(await page.locator('#sendcloud-gate-loader-notice').count(), 0);
+  assert.equal(fs.readFileSync(loader, 'utf8'), before, 'the same loader as activation wrote');
+});
+
 const METHODS_VERDICT = MODSECURITY ? 'The server refuses PATCH, DELETE requests that Sendcloud sends' : 'Sendcloud’s request methods reach WordPress';
 
 test('"Check now" on the plugin\'s page asks the server about each of Sendcloud\'s methods', { skip }, async () => {
