@@ -124,4 +124,19 @@ final class AdminLogPageTest extends AdminTestCase
             unset($GLOBALS['wpdb']);
         }
     }
+    public function testEachRowLinksToTestARequestWithItsValues(): void
+    {
+        self::asAdmin();
+        $row = self::row(['user_agent' => 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc) "<x>"']);
+        $html = LogPage::html([], 1, ['rows' => [$row], 'total' => 1]);
+        $link = Page::testLink($row);
+        self::assertStringContainsString('<a href="' . esc_url($link) . '">Test</a>', $html);
+        $query = [];
+        parse_str((string) parse_url($link, PHP_URL_QUERY), $query);
+        $page = (new Page(['REMOTE_ADDR' => '192.0.2.1']))->html(['prefill' => Page::prefill($query)]);
+        self::assertStringContainsString('name="sendcloud_gate_test[remote_addr]" value="203.0.113.7"', $page);
+        self::assertStringContainsString('name="sendcloud_gate_test[method]" value="PATCH"', $page);
+        self::assertStringContainsString('name="sendcloud_gate_test[uri]" value="/wp-json/wc/v3/orders/1"', $page);
+        self::assertStringContainsString('value="SendCloud/1.0 (woocommerce; https://www.sendcloud.sc) &quot;&lt;x&gt;&quot;"', $page);
+    }
 }

@@ -117,12 +117,12 @@ final class LogPage
         $o .= '<p class="sendcloud-gate-log-count">' . sprintf(esc_html(_n('%d request', '%d requests', $total, 'sendcloud-gate')), $total) . '</p>';
         $o .= '<table class="widefat striped" id="sendcloud-gate-log-table"><thead><tr>';
         foreach ([__('Time (UTC)', 'sendcloud-gate'), __('Decision', 'sendcloud-gate'), __('Reason', 'sendcloud-gate'), __('Rule', 'sendcloud-gate'),
-            __('Client', 'sendcloud-gate'), __('Method', 'sendcloud-gate'), __('Path', 'sendcloud-gate'), __('User-Agent', 'sendcloud-gate')] as $h) {
+            __('Client', 'sendcloud-gate'), __('Method', 'sendcloud-gate'), __('Path', 'sendcloud-gate'), __('User-Agent', 'sendcloud-gate'), ''] as $h) {
             $o .= '<th scope="col">' . esc_html($h) . '</th>';
         }
         $o .= '</tr></thead><tbody>';
         if ($result['rows'] === []) {
-            $o .= '<tr><td colspan="8">' . esc_html__('No requests logged.', 'sendcloud-gate') . '</td></tr>';
+            $o .= '<tr><td colspan="9">' . esc_html__('No requests logged.', 'sendcloud-gate') . '</td></tr>';
         }
         foreach ($result['rows'] as $r) {
             $action = (string) ($r['action'] ?? '');
@@ -136,7 +136,8 @@ final class LogPage
                 . '<td>' . esc_html((string) ($r['method'] ?? '')) . '</td>'
                 . '<td><code>' . esc_html((string) ($r['path'] ?? '')) . '</code>'
                 . (Status::isProbe($r) ? ' <span class="description">' . esc_html__('(Site Health’s test)', 'sendcloud-gate') . '</span>' : '') . '</td>'
-                . '<td>' . esc_html((string) ($r['user_agent'] ?? '')) . '</td></tr>';
+                . '<td>' . esc_html((string) ($r['user_agent'] ?? '')) . '</td>'
+                . '<td><a href="' . esc_url(Page::testLink($r)) . '">' . esc_html__('Test', 'sendcloud-gate') . '</a></td></tr>';
         }
         $o .= '</tbody></table>';
 

@@ -103,7 +103,33 @@ final class Page
         if (isset($_GET['updated'])) {
             $state['updated'] = true;
         }
+        if (isset($_GET['test_ip']) && !isset($state['test'])) {
+            $state['prefill'] = self::prefill(wp_unslash($_GET));
+        }
         echo (new self($_SERVER))->html($state); // phpcs:ignore WordPress.Security.EscapeOutput -- html() escapes every value
+    }
+
+    /**
+     * "Test a request" filled in from a link (the log's "Test" links): test_ip, test_method, test_path, test_ua.
+     *
+     * @param array<string,mixed> $get
+     * @return array{remote_addr: string, method: string, uri: string, user_agent: string, headers_text: string}
+     */
+    public static function prefill(array $get): array
+    {
+        return self::testInput([
+            'remote_addr' => $get['test_ip'] ?? '', 'method' => $get['test_method'] ?? '',
+            'uri' => $get['test_path'] ?? '', 'user_agent' => $get['test_ua'] ?? '', 'headers' => '',
+        ]);
+    }
+
+    /** The link that opens "Test a request" with a logged request's values. @param array<string,mixed> $row */
+    public static function testLink(array $row): string
+    {
+        return self::url() . '&' . http_build_query([
+            'test_ip' => (string) ($row['client_ip'] ?? ''), 'test_method' => (string) ($row['method'] ?? ''),
+            'test_path' => (string) ($row['path'] ?? ''), 'test_ua' => (string) ($row['user_agent'] ?? ''),
+        ], '', '&', PHP_QUERY_RFC3986) . '#test';
     }
 
     /**
@@ -379,7 +405,7 @@ final class Page
         $o .= $this->advancedHtml((string) $values['advanced_policy'], $errorField === 'advanced_policy' ? $error : null, $located, $warnings);
         $o .= '<p class="submit"><button type="submit" class="button button-primary" id="sendcloud-gate-save">' . esc_html__('Save settings', 'sendcloud-gate') . '</button></p>';
         $o .= '</form>';
-        $o .= $this->testHtml($state['test'] ?? null, $preset);
+        $o .= $this->testHtml($state['test'] ?? (isset($state['prefill']) ? ['input' => $state['prefill']] : null), $preset);
         $o .= '</div>';
         return $o;
     }

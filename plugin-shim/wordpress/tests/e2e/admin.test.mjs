@@ -267,6 +267,17 @@ test('Test a request: the decision and its trace in plain words', { skip: plainO
   await docShot('test-a-request', '#sendcloud-gate-test', '#sendcloud-gate-decision');
 });
 
+test('a logged request\'s "Test" link fills in Test a request', { skip: plainOnly }, async () => {
+  await page.goto(`${BASE}${LOG_PATH}&not_allowed=1`);
+  await Promise.all([page.waitForNavigation(), page.click('#sendcloud-gate-log-table tbody tr a:has-text("Test")')]);
+  assert.equal(await page.inputValue('#sendcloud-gate-test-remote_addr'), FOREIGN);
+  assert.equal(await page.inputValue('#sendcloud-gate-test-method'), 'GET');
+  assert.equal(await page.inputValue('#sendcloud-gate-test-uri'), '/wp-json/wc/v3/orders');
+  assert.equal(await page.inputValue('#sendcloud-gate-test-user_agent'), SC_UA);
+  await Promise.all([page.waitForNavigation(), page.click('#sendcloud-gate-test-submit')]);
+  assert.equal(await page.getAttribute('#sendcloud-gate-decision', 'data-reason'), 'impersonation');
+});
+
 test('a form posted with a forged nonce is refused by WordPress', { skip: plainOnly }, async () => {
   const r = await page.evaluate(async (url) => {
     const body = new URLSearchParams({ sendcloud_gate_action: 'save', _wpnonce: 'forged', 'sendcloud_gate[mode]': 'off' });
