@@ -1,7 +1,7 @@
 //! Cost per executed wasm instruction in PHP, with and without opcache (JIT off).
 //!
 //! `cargo run --release -p wasm2php --example bench` (or `bench/run.sh`).
-//! Translates three loop kernels, runs each in PHP and divides the wall time by
+//! Translates loop kernels, runs each in PHP and divides the wall time by
 //! the number of wasm instructions executed (counted statically per loop
 //! iteration; see the comments in the WAT).
 
@@ -45,6 +45,26 @@ const WAT: &str = r#"(module
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $l)))
     (local.get $z))
+  ;; f64 arithmetic: multiply-add with an int conversion, 15 instructions per iteration.
+  (func (export "poly64") (param $n i32) (result f64)
+    (local $acc f64)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (f64.add (f64.mul (local.get $acc) (f64.const 0.999)) (f64.convert_i32_u (local.get $n))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $acc))
+  ;; The same in f32 (each operation rounded to single precision): 15 instructions per iteration.
+  (func (export "poly32") (param $n i32) (result f32)
+    (local $acc f32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (f32.add (f32.mul (local.get $acc) (f32.const 0.999)) (f32.convert_i32_u (local.get $n))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $acc))
   ;; Calls: naive recursive fib, 13 instructions per call.
   (func $fib (export "fib") (param $n i32) (result i32)
     (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
@@ -63,6 +83,8 @@ $rows = [
   ['fnv (byte loop, i32 mul)', t(function () use ($b) { $b->fnv(0, 65536); }), 65536 * 16],
   ['words (i32 load/rotl/store)', t(function () use ($b) { $b->words(0, 16384); }), 16384 * 19],
   ['mix64 (i64 add/mul/shr_u)', t(function () use ($b) { $b->mix64(20000); }), 20000 * 17],
+  ['poly64 (f64 mul/add/convert)', t(function () use ($b) { $b->poly64(20000); }), 20000 * 15],
+  ['poly32 (f32 mul/add/convert)', t(function () use ($b) { $b->poly32(20000); }), 20000 * 15],
   ['fib(20) (calls)', t(function () use ($b) { $b->fib(20); }), 21891 * 13],
   ['new instance, 2 pages', t(function () { new BenchModule(); }), 1],
 ];

@@ -226,6 +226,9 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     o.push_str(
         "// i32 values are ints in [0, 2^32) (unsigned view), i64 values are native PHP ints.\n",
     );
+    if floats {
+        o.push_str("// f32 values are their bit patterns in ints inside (floats at the exports), f64 values PHP floats.\n");
+    }
     if let Some(ns) = &opts.namespace {
         writeln!(o, "\nnamespace {ns};").unwrap();
     }

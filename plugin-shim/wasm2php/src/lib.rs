@@ -1,5 +1,5 @@
-//! Ahead-of-time translator from integer-only WebAssembly core modules to
-//! PHP 7.4+ source: one file, or in lazy mode ([`Options::lazy_min_bytes`]) a
+//! Ahead-of-time translator from WebAssembly core modules (integers and
+//! floats) to PHP 7.4+ source: one file, or in lazy mode ([`Options::lazy_min_bytes`]) a
 //! class file and its larger functions in files loaded on their first call.
 //!
 //! The target is plain PHP on shared hosting: 64-bit, no FFI, no extensions,
@@ -23,6 +23,12 @@
 //!   (`is_int` fails), so the common case costs one check. Unsigned
 //!   compares flip the sign bit; unsigned div/rem/shr and the bit-counting
 //!   operations are small static helpers.
+//! * **f64** values are PHP floats (C doubles, copied bit for bit, so NaN
+//!   payloads survive moves, calls, loads and stores); **f32** values are their
+//!   bit patterns in ints, like i32, and arithmetic goes through a double and
+//!   rounds back to single precision after every operation. See [`func::float`].
+//!   Integer-only modules get exactly the translation they got before floats
+//!   existed: the float helpers are emitted only for modules that use floats.
 //!
 //! # Control flow and the operand stack
 //! See [`func`]: the wasm stack is resolved at translation time into lazy
@@ -42,7 +48,7 @@
 //! # Traps
 //! One exception class per module, `<Class>Trap extends \RuntimeException`,
 //! whose message is the spec test suite's wording: `integer divide by zero`,
-//! `integer overflow`, `out of bounds memory access`, `indirect call type
+//! `integer overflow`, `invalid conversion to integer`, `out of bounds memory access`, `indirect call type
 //! mismatch`, `undefined element`, `uninitialized element`, `unreachable`,
 //! `call stack exhausted`, `out of bounds table access` (instantiation) and,
 //! with [`Options::fuel`], `fuel exhausted`. Every function takes a hidden
@@ -50,8 +56,8 @@
 //! bound userland recursion except by memory_limit, which is a fatal error.
 //!
 //! # Refused
-//! Anything outside the integer subset is refused at translation time with
-//! [`Error::Unsupported`] naming the instruction and the function: floats,
+//! Anything outside the supported subset is refused at translation time with
+//! [`Error::Unsupported`] naming the instruction and the function:
 //! imports, SIMD, threads/atomics, reference types other than the funcref
 //! table (including all `table.*`, `ref.*` and `elem.drop` instructions, which
 //! lets tables be compiled into static dispatch), exceptions, tail calls,

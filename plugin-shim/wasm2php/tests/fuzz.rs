@@ -10,7 +10,9 @@
 //! arithmetic instruction returns by the canonical one; the instructions that
 //! must keep bits (constants, loads, stores, `reinterpret`, `neg`, `abs`,
 //! `copysign`, `select`, locals, globals, calls) still carry arbitrary NaN
-//! payloads, signalling ones included, and are compared exactly.
+//! payloads, signalling ones included, and are compared exactly, as are
+//! `promote`/`demote` (which wasm-smith leaves alone; the translation converts
+//! with the FPU's own conversions, as wasmi does).
 //!
 //! Deterministic: seeds come from a fixed splitmix64 stream. Skips happen only
 //! by rule:

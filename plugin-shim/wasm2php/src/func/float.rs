@@ -27,8 +27,12 @@ use wasmparser::Operator;
 fn f32_lit(b: u32) -> String {
     let f = f32::from_bits(b);
     if f.is_nan() {
-        // Arithmetic only: any NaN operand gives an arithmetic NaN result, a canonical one stays canonical.
-        "\\NAN".into()
+        // What the FPU's single -> double conversion makes of it (and what `fd` of a variable gives): sign and
+        // payload kept, quiet bit set. Any quiet NaN would do for arithmetic, but this one is also what a native
+        // engine computes, so differential tests need no NaN tolerance.
+        let bits =
+            (((b >> 31) as u64) << 63) | 0x7FF8_0000_0000_0000 | (((b & 0x7F_FFFF) as u64) << 29);
+        super::php_f64(bits)
     } else {
         super::php_f64((f as f64).to_bits())
     }
