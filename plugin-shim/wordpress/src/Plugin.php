@@ -26,15 +26,20 @@ final class Plugin
     public static function deactivate(): void
     {
         Loader::remove();
+        Prepend::disable();   // the auto_prepend_file lines and the prepend file, when the mode was on
         if (function_exists('wp_clear_scheduled_hook')) {
             wp_clear_scheduled_hook(Log\DecisionLog::CRON_HOOK);
         }
     }
 
-    /** Uninstall: the loader, and this plugin's options, log table and .htninja block, on every site of a network. */
+    /**
+     * Uninstall: the loader, the auto_prepend_file lines and prepend file, and this plugin's options, log table and
+     * .htninja block, on every site of a network.
+     */
     public static function uninstall(): void
     {
         Loader::remove();
+        Prepend::disable();
         if (function_exists('is_multisite') && is_multisite() && function_exists('get_sites')) {
             foreach (get_sites(['fields' => 'ids', 'number' => 0]) as $siteId) {
                 switch_to_blog((int) $siteId);
@@ -52,5 +57,6 @@ final class Plugin
         Log\DecisionLog::drop();           // the log table, its schema version, the pruning event
         delete_option(Settings::OPTION);
         delete_option(Settings::COMPILED_OPTION);
+        delete_option(Prepend::OPTION);
     }
 }

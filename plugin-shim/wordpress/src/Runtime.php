@@ -10,6 +10,9 @@ use SendcloudGate\Gate;
  * The request path: hands the library PHP's view of the request ($_SERVER, $_POST) with the compiled policy stored at
  * save time, and acts on the decision. No decision logic here: the decision is the library's.
  *
+ * In the auto_prepend_file mode (Prepend) the request was decided before WordPress (Early) and that decision is
+ * taken here when it was made with the mode and policy in force: the library decides once per request.
+ *
  * Mode `off`: nothing is decided. `monitor`: decided and logged, nothing changed. `on`: a `deny` ends the request
  * with 403; an `allow` lets the request through the active security plugins (Adapters\Registry); `pass` changes
  * nothing.
@@ -34,23 +37,26 @@ final class Runtime
     private $decided = false;
     /** @var array<string,mixed>|null */
     private $decision;
+    /** @var bool whether a decision made before WordPress (Early) for this very request may be taken */
+    private $early;
 
     /**
      * @param array<string,mixed> $server
      * @param array<string,mixed> $post
      */
-    public function __construct(array $server, array $post, ?Responder $responder = null)
+    public function __construct(array $server, array $post, ?Responder $responder = null, bool $early = false)
     {
         $this->server = $server;
         $this->post = $post;
         $this->responder = $responder ?? new ExitResponder();
+        $this->early = $early;
     }
 
     /** The runtime of the current PHP request ($_SERVER, $_POST, the exiting responder). */
     public static function current(): self
     {
         if (self::$current === null) {
-            self::$current = new self($_SERVER, $_POST);
+            self::$current = new self($_SERVER, $_POST, null, true);
         }
         return self::$current;
     }
@@ -83,11 +89,19 @@ final class Runtime
             return $this->decision;
         }
         $this->decided = true;
-        if ($this->mode() === 'off') {
+        $mode = $this->mode();
+        if ($mode === 'off') {
             return $this->decision = null;
         }
         try {
             $stored = get_option(Settings::COMPILED_OPTION, null);
+            // Decided before WordPress (the auto_prepend_file mode) with these settings: not a second time.
+            if ($this->early && class_exists(Early::class, false)) {
+                [$found, $decision] = Early::decisionFor($mode, $stored);
+                if ($found) {
+                    return $this->decision = $decision;
+                }
+            }
             // Stored bytes that are not base64 (false) or not a string go to the library as they are: it answers
             // `pass` / `engine_error` and logs why. Null (nothing stored) is the default policy.
             $bytes = is_string($stored) ? base64_decode($stored, true) : $stored;

@@ -7,6 +7,7 @@ namespace SendcloudGate\WordPress\Admin;
 use SendcloudGate\Gate;
 use SendcloudGate\PolicyException;
 use SendcloudGate\WordPress\Loader;
+use SendcloudGate\WordPress\Prepend;
 use SendcloudGate\WordPress\Settings;
 
 /**
@@ -26,6 +27,7 @@ final class Page
     public const TEST_NONCE = 'sendcloud_gate_test';
     public const ADAPTER_NONCE = 'sendcloud_gate_adapter_';
     public const METHODS_NONCE = 'sendcloud_gate_methods';
+    public const PREPEND_NONCE = 'sendcloud_gate_prepend_';
     public const FORWARDING_HEADERS = [
         'HTTP_X_FORWARDED_FOR' => 'X-Forwarded-For', 'HTTP_FORWARDED' => 'Forwarded', 'HTTP_X_REAL_IP' => 'X-Real-IP',
         'HTTP_CF_CONNECTING_IP' => 'CF-Connecting-IP', 'HTTP_TRUE_CLIENT_IP' => 'True-Client-IP',
@@ -161,6 +163,14 @@ final class Page
             check_admin_referer(self::METHODS_NONCE);
             return ['action' => 'methods', 'methods' => SiteHealth::methodsTest()];
         }
+        if ($action === 'prepend') {
+            if (!current_user_can(self::serverCap())) {
+                wp_die(esc_html__('Sorry, only a network administrator can change this for every site.', 'sendcloud-gate'));
+            }
+            $op = is_string($this->post['op'] ?? null) ? $this->post['op'] : '';
+            check_admin_referer(self::PREPEND_NONCE . $op);
+            return ['action' => 'prepend', 'adapter' => self::prependAction($op, $this->server)];
+        }
         if ($action === 'adapter') {
             if (!current_user_can(self::serverCap())) {
                 wp_die(esc_html__('Sorry, only a network administrator can change this for every site.', 'sendcloud-gate'));
@@ -214,6 +224,67 @@ final class Page
             }
         }
         return ['ok' => false, 'message' => __('That security plugin is not active, or has no such action.', 'sendcloud-gate')];
+    }
+
+    /**
+     * Switches the auto_prepend_file mode on (`enable`) or off (`disable`): Prepend does the work.
+     *
+     * @param array<string,mixed> $server this request's $_SERVER (where WordPress is, as the web server sees it)
+     * @param string|null $sapi the server API (default: this one's)
+     * @return array{ok: bool, message: string}
+     */
+    public static function prependAction(string $op, array $server, ?string $sapi = null): array
+    {
+        try {
+            if ($op === 'enable') {
+                $r = Prepend::enable($server, $sapi);
+                return ['ok' => $r['ok'], 'message' => $r['ok']
+                    ? sprintf(/* translators: %s: a file path */ __('The gate now runs before WordPress: the lines were written to %s.', 'sendcloud-gate'), $r['target'])
+                    : $r['message']];
+            }
+            if ($op === 'disable') {
+                $ok = Prepend::disable();
+                return ['ok' => $ok, 'message' => $ok
+                    ? __('The lines were removed: the gate runs from the must-use loader again.', 'sendcloud-gate')
+                    : __('The lines could not be removed: the file is not writable.', 'sendcloud-gate')];
+            }
+        } catch (\Throwable $e) {
+            return ['ok' => false, 'message' => $e->getMessage()];
+        }
+        return ['ok' => false, 'message' => __('Unknown action.', 'sendcloud-gate')];
+    }
+
+    /** The auto_prepend_file row of the status: what it does, its state and the button that switches it. */
+    private function prependHtml(): string
+    {
+        $st = Prepend::state($this->server);
+        $o = '<tr><th>' . esc_html__('Before WordPress (auto_prepend_file)', 'sendcloud-gate') . '</th><td id="sendcloud-gate-prepend" data-enabled="' . ($st['enabled'] ? '1' : '0') . '">';
+        $o .= '<p>' . esc_html__('Optional: PHP runs the gate before WordPress loads, so it also decides before security plugins that start before WordPress (Wordfence’s firewall, NinjaFirewall) and an impersonator is refused before any plugin runs. The gate adds a few lines between “Sendcloud Gate” marker comments to your server’s .htaccess or .user.ini and writes a small file in wp-content; a setting that was already there keeps running, after the gate. Switching it off (or deactivating the plugin) puts the file back as it was.', 'sendcloud-gate') . '</p>';
+        if ($st['enabled']) {
+            $o .= '<p><strong>' . sprintf(esc_html__('On: the lines are in %s.', 'sendcloud-gate'), '<code>' . esc_html($st['target']) . '</code>') . '</strong> ';
+            $o .= $st['in_force']
+                ? esc_html__('This page was itself loaded through it.', 'sendcloud-gate')
+                : esc_html__('Not in force for this page yet: .user.ini changes take up to 5 minutes; otherwise the server ignores the lines (ask your host).', 'sendcloud-gate');
+            $o .= '</p>';
+        } elseif ($st['available'] === null) {
+            $o .= '<p>' . esc_html__('Not available here: the server’s PHP setup (or a multisite network) does not let the gate set it. The must-use loader runs the gate before other plugins.', 'sendcloud-gate') . '</p>';
+        } else {
+            $o .= '<p>' . sprintf(esc_html__('Off. It would write to %s.', 'sendcloud-gate'), '<code>' . esc_html($st['target']) . '</code>') . '</p>';
+        }
+        if ($st['chained'] !== '') {
+            $o .= '<p>' . sprintf(esc_html__('The auto_prepend_file already set, %s, keeps running after the gate.', 'sendcloud-gate'), '<code>' . esc_html($st['chained']) . '</code>') . '</p>';
+        }
+        if (current_user_can(self::serverCap()) && ($st['enabled'] || $st['available'] !== null)) {
+            $op = $st['enabled'] ? 'disable' : 'enable';
+            $o .= '<form method="post" action="' . esc_url(self::url()) . '" style="display:inline">'
+                . wp_nonce_field(self::PREPEND_NONCE . $op, '_wpnonce', true, false)
+                . '<input type="hidden" name="sendcloud_gate_action" value="prepend" />'
+                . '<input type="hidden" name="op" value="' . esc_attr($op) . '" />'
+                . '<button type="submit" class="button" id="sendcloud-gate-prepend-' . esc_attr($op) . '">'
+                . esc_html($st['enabled'] ? __('Switch off (remove the lines)', 'sendcloud-gate') : __('Run the gate before WordPress', 'sendcloud-gate'))
+                . '</button></form>';
+        }
+        return $o . '</td></tr>';
     }
 
     /** A button posting one of a security plugin's explicit actions to this page. */
@@ -708,6 +779,8 @@ final class Page
                 . (current_user_can(self::serverCap()) ? ' ' . Notice::reinstallButton() : '');
         }
         $o .= ' <span class="description">' . esc_html__('Firewalls in front of WordPress (the web server’s ModSecurity, Wordfence’s firewall, a CDN) decide before any plugin: see Tools → Site Health.', 'sendcloud-gate') . '</span></td></tr>';
+
+        $o .= $this->prependHtml();
 
         $o .= '<tr><th>' . esc_html__('Sendcloud’s methods on this server', 'sendcloud-gate') . '</th><td id="sendcloud-gate-methods">';
         if (is_array($methods)) {
