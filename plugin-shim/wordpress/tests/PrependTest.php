@@ -40,7 +40,7 @@ final class PrependTest extends AdminTestCase
     {
         Early::reset();
         @unlink(Prepend::prependFile());
-        exec('rm -rf ' . escapeshellarg($this->dir));
+        exec('rm -rf ' . escapeshellarg($this->dir) . ' ' . escapeshellarg(ABSPATH));
         parent::tearDown();
     }
 

@@ -111,14 +111,23 @@ RewriteRule . /index.php [L]
 EOF
     # Runs before WordPress on every request: includes the NinjaFirewall stand-in when the tests switch it on.
     cp "$here/stand-ins/ninjafirewall-firewall.php" "$STATE/ninjafirewall-firewall.php"
+    # It also notes the request's X-SCG-Mark header (sent by prepend.test.mjs) in prepend-chain.log: the gate's
+    # auto_prepend_file mode chains this file, and the test sees which requests reached it. php_value (not
+    # php_admin_value) below, so that an .htaccess can set another auto_prepend_file, as on a shared host.
     cat > "$STATE/prepend.php" <<EOF
 <?php
+if (isset(\$_SERVER['HTTP_X_SCG_MARK']) && is_string(\$_SERVER['HTTP_X_SCG_MARK'])) {
+    @file_put_contents('$STATE/prepend-chain.log', \$_SERVER['HTTP_X_SCG_MARK'] . "\\n", FILE_APPEND);
+}
 if (is_file('$STATE/ninjafirewall-stand-in.on')) {
     include '$STATE/ninjafirewall-firewall.php';
 }
 EOF
     : > "$STATE/php-error.log"
-    chown -R www-data:www-data "$STATE/wp-content" "$STATE/php-error.log"
+    : > "$STATE/prepend-chain.log"
+    chown -R www-data:www-data "$STATE/wp-content" "$STATE/php-error.log" "$STATE/prepend-chain.log"
+    # The docroot is the web server's: the gate's auto_prepend_file mode writes its lines into .htaccess there.
+    chown www-data:www-data "$STATE/docroot" "$STATE/docroot/.htaccess"
     chmod 755 "$STATE" "$STATE/docroot"
     cat > "$SITE_CONFIG" <<EOF
 <?php
@@ -209,7 +218,7 @@ php_admin_flag log_errors on
 php_admin_value opcache.revalidate_freq 0
 php_admin_flag display_errors off
 php_admin_value error_reporting 32767
-php_admin_value auto_prepend_file $STATE/prepend.php
+php_value auto_prepend_file $STATE/prepend.php
 SetEnv WORDPRESS_CONFIG $SITE_NAME
 EOF
         if [ "${SCG_E2E_MODSECURITY:-0}" = 1 ]; then

@@ -1,0 +1,226 @@
+// End-to-end tests of the auto_prepend_file mode on the real stack (Apache 2.4 + mod_php: the `.htaccess` kind).
+// The stack's Apache sets its own auto_prepend_file (stack.sh's prepend.php, which notes each request's X-SCG-Mark
+// header in prepend-chain.log) with php_value, and allows overrides in the document root. A TEST STAND-IN must-use
+// plugin (stand-ins/wordpress-loaded-marker.php) notes the requests that reached WordPress. The mode is switched on
+// and off as a merchant does it: logged in, on the settings page, with the form's nonce.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const STATE = process.env.SCG_E2E_DIR || '/tmp/sendcloud-gate-e2e';
+const PORT = Number(process.env.SCG_E2E_PORT || 18080);
+const HOST = process.env.SCG_E2E_HOST || 'shop.test';
+const ZIP = process.env.SCG_E2E_ZIP;
+const CONTENT = `${STATE}/wp-content`;
+const PLUGINS = `${CONTENT}/plugins`;
+const HTACCESS = `${STATE}/docroot/.htaccess`;
+const PREPEND_FILE = `${CONTENT}/sendcloud-gate-prepend.php`;
+const MARKER = `${CONTENT}/mu-plugins/scg-e2e-wordpress-loaded-marker.php`;
+const LOADED_LOG = `${STATE}/wordpress-loaded.log`;
+const CHAIN_LOG = `${STATE}/prepend-chain.log`;
+const PHP_LOG = `${STATE}/php-error.log`;
+const GATE = 'sendcloud-gate/sendcloud-gate.php';
+const PAGE = '/wp-admin/options-general.php?page=sendcloud-gate';
+
+const SC_IP = '94.232.247.10';
+const SC_UA = 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)';
+const FOREIGN = '203.0.113.7';
+const ORDER = '/wp-json/wc/v3/orders/12';
+const BLOCK_BODY = 'Forbidden: this request was blocked by Sendcloud Gate.\n';
+const MODSECURITY = process.env.SCG_E2E_MODSECURITY === '1';
+const plainTest = (name, fn) => test(name, MODSECURITY ? { skip: 'runs in the phase without ModSecurity' } : {}, fn);
+
+const phpString = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+function wp(code) {
+    const out = execFileSync('php', ['-d', 'display_errors=0', '-d', 'log_errors=0', `${here}/wp-cli-stand-in.php`, 'eval', code], {
+        env: { ...process.env, HTTP_HOST: HOST }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines = out.trim().split('\n');
+    return JSON.parse(lines[lines.length - 1]);
+}
+
+function configure(overrides = {}) {
+    const s = { mode: 'on', proxy: 'custom', proxy_ranges: '127.0.0.1/32', proxy_header: 'x-forwarded-for', impersonation: 'block', ...overrides };
+    const r = wp(`return \\SendcloudGate\\WordPress\\Settings::save(json_decode(${phpString(JSON.stringify(s))}, true));`);
+    assert.equal(r.ok, true, JSON.stringify(r));
+}
+
+let cookies = {};
+let markN = 0;
+
+/** One HTTP request from 127.0.0.1 (the trusted proxy); `mark` goes in X-SCG-Mark; the admin's cookies when `admin`. */
+function request(method, target, { ip = SC_IP, ua = SC_UA, form = null, mark = null, admin = false } = {}) {
+    return new Promise((resolve, reject) => {
+        const body = form === null ? null : new URLSearchParams(form).toString();
+        const h = { Host: `${HOST}:${PORT}`, 'X-Forwarded-For': ip, 'User-Agent': ua };
+        if (mark !== null) h['X-SCG-Mark'] = mark;
+        if (admin) h.Cookie = Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; ');
+        if (body !== null) {
+            h['Content-Type'] = 'application/x-www-form-urlencoded';
+            h['Content-Length'] = Buffer.byteLength(body);
+        }
+        const req = http.request({ host: '127.0.0.1', port: PORT, method, path: target, headers: h, agent: false }, (res) => {
+            let data = '';
+            res.setEncoding('utf8');
+            res.on('data', (c) => { data += c; });
+            res.on('end', () => {
+                for (const c of res.headers['set-cookie'] || []) {
+                    const [kv] = c.split(';');
+                    const i = kv.indexOf('=');
+                    cookies[kv.slice(0, i)] = kv.slice(i + 1);
+                }
+                resolve({ status: res.statusCode, body: data, headers: res.headers });
+            });
+        });
+        req.setTimeout(20000, () => req.destroy(new Error(`${method} ${target}: timed out`)));
+        req.on('error', reject);
+        if (body !== null) req.write(body);
+        req.end();
+    });
+}
+
+async function login() {
+    cookies = { wordpress_test_cookie: 'WP%20Cookie%20check' };
+    const r = await request('POST', '/wp-login.php', {
+        ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true,
+        form: { log: 'admin', pwd: 'e2e-admin-password', 'wp-submit': 'Log In', redirect_to: '/wp-admin/', testcookie: '1' },
+    });
+    assert.equal(r.status, 302, r.body.slice(0, 500));
+    assert.ok(Object.keys(cookies).some((k) => k.startsWith('wordpress_logged_in_')), 'logged in');
+}
+
+/** Presses the settings page's auto_prepend_file button (`enable` or `disable`), with the form's own nonce. */
+async function pressPrepend(op, { nonce = null } = {}) {
+    const page = await request('GET', PAGE, { ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true });
+    assert.equal(page.status, 200);
+    const form = page.body.split('<form').find((f) => f.includes(`id="sendcloud-gate-prepend-${op}"`));
+    assert.ok(form, `the page offers "${op}"`);
+    const field = (name) => (form.match(new RegExp(`name="${name}" value="([^"]*)"`)) || [])[1];
+    return request('POST', PAGE, {
+        ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true,
+        form: { _wpnonce: nonce ?? field('_wpnonce'), _wp_http_referer: field('_wp_http_referer') ?? PAGE, sendcloud_gate_action: 'prepend', op },
+    });
+}
+
+const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const phpLogMark = () => lines(PHP_LOG).length;
+const mark = () => `m${++markN}-${Date.now()}`;
+
+let originalHtaccess = '';
+let startMark = 0;
+
+before(async () => {
+    if (MODSECURITY) return;
+    assert.ok(ZIP && fs.existsSync(ZIP), 'SCG_E2E_ZIP must name the plugin zip (run.sh builds it)');
+    startMark = phpLogMark();
+    if (!fs.existsSync(`${PLUGINS}/sendcloud-gate`)) {
+        execFileSync('unzip', ['-q', '-o', ZIP, '-d', PLUGINS]);
+        execFileSync('chown', ['-R', 'www-data:www-data', `${PLUGINS}/sendcloud-gate`]);
+    }
+    assert.equal(wp(`return activate_plugin(${phpString(GATE)});`), null);
+    if (!fs.existsSync(`${PLUGINS}/scg-wc-routes-stand-in`)) {
+        fs.mkdirSync(`${PLUGINS}/scg-wc-routes-stand-in`, { recursive: true });
+        fs.copyFileSync(`${here}/stand-ins/wc-routes-stand-in.php`, `${PLUGINS}/scg-wc-routes-stand-in/scg-wc-routes-stand-in.php`);
+    }
+    assert.equal(wp("return activate_plugin('scg-wc-routes-stand-in/scg-wc-routes-stand-in.php');"), null);
+    fs.mkdirSync(path.dirname(MARKER), { recursive: true });
+    fs.copyFileSync(`${here}/stand-ins/wordpress-loaded-marker.php`, MARKER);
+    for (const f of [LOADED_LOG, CHAIN_LOG]) {
+        fs.writeFileSync(f, '');
+        execFileSync('chown', ['www-data:www-data', f]);
+    }
+    originalHtaccess = fs.readFileSync(HTACCESS, 'utf8');
+    configure({ mode: 'on', impersonation: 'block' });
+    await login();
+});
+
+plainTest('auto_prepend_file mode: switched on from the settings page (nonce checked), lines in .htaccess', async () => {
+    // A forged nonce is refused by WordPress, nothing written.
+    const forged = await pressPrepend('enable', { nonce: 'forged' });
+    assert.equal(forged.status, 403);
+    assert.equal(fs.readFileSync(HTACCESS, 'utf8'), originalHtaccess);
+
+    const r = await pressPrepend('enable');
+    assert.equal(r.status, 200);
+    assert.match(r.body, /id="sendcloud-gate-adapter-result"><p>The gate now runs before WordPress: the lines were written to [^<]*\/docroot\/\.htaccess\./);
+    const text = fs.readFileSync(HTACCESS, 'utf8');
+    assert.equal(text.slice(0, originalHtaccess.length), originalHtaccess, 'WordPress\'s rules are kept');
+    assert.match(text.slice(originalHtaccess.length), /^# BEGIN Sendcloud Gate\n[\s\S]*php_value auto_prepend_file "[^"]*\/wp-content\/sendcloud-gate-prepend\.php"\n[\s\S]*# END Sendcloud Gate\n$/);
+    const prepend = fs.readFileSync(PREPEND_FILE, 'utf8');
+    assert.ok(prepend.includes(`include_once '${STATE}/prepend.php'`), 'the auto_prepend_file the server had set is chained');
+
+    // The page itself now loads through it.
+    const page = await request('GET', PAGE, { ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true });
+    assert.match(page.body, /id="sendcloud-gate-prepend" data-enabled="1"/);
+    assert.match(page.body, /This page was itself loaded through it\./);
+});
+
+plainTest('auto_prepend_file mode: a deny with "block" is 403 before WordPress and before the chained file; others pass through both', async () => {
+    const denied = mark();
+    let r = await request('GET', ORDER, { ip: FOREIGN, ua: SC_UA, mark: denied });
+    assert.equal(r.status, 403);
+    assert.equal(r.body, BLOCK_BODY);
+    const allowed = mark();
+    r = await request('PATCH', ORDER, { mark: allowed });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(JSON.parse(r.body).method, 'PATCH');
+    const visitor = mark();
+    r = await request('GET', '/wp-json/', { ip: '198.51.100.20', ua: 'Mozilla/5.0', mark: visitor });
+    assert.equal(r.status, 200);
+    assert.deepEqual(lines(LOADED_LOG).filter((l) => [denied, allowed, visitor].includes(l)), [allowed, visitor], 'WordPress never loaded for the denied request');
+    assert.deepEqual(lines(CHAIN_LOG).filter((l) => [denied, allowed, visitor].includes(l)), [allowed, visitor], 'the chained prepend file ran after the gate, except for the denied request');
+    // The allowed request was decided once, before WordPress, and logged by the request path.
+    const rows = wp("return \\SendcloudGate\\WordPress\\Log\\DecisionLog::query(['action' => 'allow'], 1, 5)['rows'];");
+    assert.ok(rows.some((x) => x.method === 'PATCH' && x.client_ip === SC_IP));
+});
+
+plainTest('auto_prepend_file mode: the prepend file follows the settings (monitor lets the impersonator through)', async () => {
+    configure({ mode: 'monitor', impersonation: 'block' });
+    const m = mark();
+    const r = await request('GET', ORDER, { ip: FOREIGN, ua: SC_UA, mark: m });
+    assert.equal(r.status, 200, r.body);
+    assert.ok(lines(LOADED_LOG).includes(m));
+    configure({ mode: 'on', impersonation: 'block' });
+});
+
+plainTest('auto_prepend_file mode: switching off restores .htaccess byte for byte; the must-use loader blocks again, after WordPress loaded', async () => {
+    const r = await pressPrepend('disable');
+    assert.equal(r.status, 200);
+    assert.match(r.body, /The lines were removed/);
+    assert.equal(fs.readFileSync(HTACCESS, 'utf8'), originalHtaccess);
+    assert.equal(fs.existsSync(PREPEND_FILE), false);
+    const m = mark();
+    const denied = await request('GET', ORDER, { ip: FOREIGN, ua: SC_UA, mark: m });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body, BLOCK_BODY);
+    assert.ok(lines(LOADED_LOG).includes(m), 'refused by the must-use loader: WordPress had loaded');
+    assert.ok(lines(CHAIN_LOG).includes(m), 'the server\'s own auto_prepend_file is in force again');
+});
+
+plainTest('auto_prepend_file mode: deactivating the plugin removes the lines and the prepend file', async () => {
+    assert.equal((await pressPrepend('enable')).status, 200);
+    assert.notEqual(fs.readFileSync(HTACCESS, 'utf8'), originalHtaccess);
+    wp(`deactivate_plugins(${phpString(GATE)}); return true;`);
+    assert.equal(fs.readFileSync(HTACCESS, 'utf8'), originalHtaccess);
+    assert.equal(fs.existsSync(PREPEND_FILE), false);
+    const r = await request('GET', '/wp-json/', { ip: '198.51.100.20', ua: 'Mozilla/5.0' });
+    assert.equal(r.status, 200);
+});
+
+after(() => {
+    if (MODSECURITY) return;
+    fs.rmSync(MARKER, { force: true });
+    if (fs.existsSync(`${PLUGINS}/sendcloud-gate`)) {
+        wp(`deactivate_plugins(${phpString(GATE)}); return delete_plugins([${phpString(GATE)}]);`);
+    }
+    if (originalHtaccess !== '') fs.writeFileSync(HTACCESS, originalHtaccess);
+    const ours = lines(PHP_LOG).slice(startMark).filter((l) => l.includes('/sendcloud-gate/') || l.includes('sendcloud-gate:') || l.includes('sendcloud-gate-prepend'));
+    assert.deepEqual(ours, [], 'unexpected PHP log lines from the plugin');
+});
