@@ -56,6 +56,9 @@ struct Entry {
     slots: Vec<u32>,
     /// Reads a mutable global or the memory size.
     glob: bool,
+    /// A float ordering comparison (`<`, `<=`, `>`, `>=`), false whenever an operand is NaN. Never negated with
+    /// `!`: opcache's optimizer (block pass) rewrites `!($a < $b)` into `$b <= $a`, which is wrong for NaN.
+    fcmp: bool,
 }
 
 /// A value of type `ty` (given as its canonical bits, see [`crate::module::norm`]) as a PHP literal: an int for
@@ -114,6 +117,7 @@ impl Entry {
             locals: vec![],
             slots: vec![],
             glob: false,
+            fcmp: false,
         }
     }
     fn slot(ty: Ty, d: u32) -> Entry {
@@ -125,6 +129,7 @@ impl Entry {
             locals: vec![],
             slots: vec![d],
             glob: false,
+            fcmp: false,
         }
     }
     fn local(ty: Ty, i: u32) -> Entry {
@@ -136,6 +141,7 @@ impl Entry {
             locals: vec![i],
             slots: vec![],
             glob: false,
+            fcmp: false,
         }
     }
     fn expr(ty: Ty, e: String, is_bool: bool, from: &[&Entry]) -> Entry {
@@ -147,6 +153,7 @@ impl Entry {
             locals: vec![],
             slots: vec![],
             glob: false,
+            fcmp: false,
         };
         for f in from {
             x.locals.extend_from_slice(&f.locals);
@@ -891,8 +898,17 @@ impl Gen<'_, '_> {
                     }
                     FrameKind::If => {
                         f.else_label = self.new_label();
-                        let c = cond.unwrap().negated_cond();
-                        self.emit(&format!("if ({c}) goto L{};", f.else_label));
+                        let cond = cond.unwrap();
+                        if cond.fcmp && cond.is_bool {
+                            // No `!` on a float comparison (see `Entry::fcmp`): PHP jumps on the comparison itself.
+                            self.emit(&format!(
+                                "if ({}) {{}} else goto L{};",
+                                cond.e, f.else_label
+                            ));
+                        } else {
+                            let c = cond.negated_cond();
+                            self.emit(&format!("if ({c}) goto L{};", f.else_label));
+                        }
                     }
                     _ => {}
                 }
@@ -1193,6 +1209,12 @@ impl Gen<'_, '_> {
             // ---- i32 ----
             O::I32Eqz => {
                 let a = self.pop();
+                if a.fcmp && a.is_bool {
+                    // See `Entry::fcmp`: an int, not `!`.
+                    let e = format!("({} ? 0 : 1)", a.e);
+                    self.push(Entry::expr(i32, e, false, &[&a]));
+                    return Ok(());
+                }
                 let e = if a.is_bool {
                     format!("(!{})", a.e)
                 } else {

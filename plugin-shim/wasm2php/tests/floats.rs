@@ -587,6 +587,9 @@ fn float_ops_match_rust() {
             writeln!(module, "(func (export \"{tn}.{op}\") (param {tn} {tn}) (result {res}) local.get 0 local.get 1 {tn}.{op})").unwrap();
             if is_cmp {
                 writeln!(module, "(func (export \"{tn}.{op}/if\") (param {tn} {tn}) (result i32) (if (result i32) ({tn}.{op} (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 0))))").unwrap();
+                // Negated, as a branch and as a value: opcache must not turn `!(a < b)` into `b <= a`.
+                writeln!(module, "(func (export \"{tn}.{op}/not\") (param {tn} {tn}) (result i32) (if (result i32) (i32.eqz ({tn}.{op} (local.get 0) (local.get 1))) (then (i32.const 0)) (else (i32.const 1))))").unwrap();
+                writeln!(module, "(func (export \"{tn}.{op}/brif\") (param {tn} {tn}) (result i32) (block (br_if 0 ({tn}.{op} (local.get 0) (local.get 1))) (return (i32.const 0))) (i32.const 1))").unwrap();
             }
             for &a in vals(t) {
                 for &b in vals(t).iter() {
@@ -597,11 +600,13 @@ fn float_ops_match_rust() {
                         e.clone(),
                     ));
                     if is_cmp {
-                        cases.push((
-                            format!("{tn}.{op}/if"),
-                            vec![arg_php(t, a), arg_php(t, b)],
-                            e,
-                        ));
+                        for v in ["if", "not", "brif"] {
+                            cases.push((
+                                format!("{tn}.{op}/{v}"),
+                                vec![arg_php(t, a), arg_php(t, b)],
+                                e.clone(),
+                            ));
+                        }
                     }
                 }
             }
@@ -695,23 +700,33 @@ fn float_ops_match_rust() {
     }
     let path = dir.join("driver.php");
     std::fs::write(&path, script).unwrap();
-    let (out, tail) = run_php(&path, &[]);
+    // Once as PHP compiles it, once through opcache's optimizer.
+    require_opcache();
+    let (plain, tail) = run_php(&path, &[]);
+    let (optimized, tail_o) = run_php(&path, OPCACHE);
     let mut bad = Vec::new();
-    for (i, (name, args, exp)) in cases.iter().enumerate() {
-        let got = out.get(&i.to_string());
-        let ok = match (exp, got) {
-            (Exp::Trap, Some(Outcome::Trap(_))) => true,
-            (e, Some(Outcome::Ret(r))) => r.len() == 1 && shown_ok(e, &r[0]),
-            _ => false,
-        };
-        if !ok {
-            bad.push(format!(
-                "{name}({}) expected {exp:?} got {got:?}",
-                args.join(", ")
-            ));
+    for (mode, out) in [("", &plain), (" (opcache)", &optimized)] {
+        for (i, (name, args, exp)) in cases.iter().enumerate() {
+            let got = out.get(&i.to_string());
+            let ok = match (exp, got) {
+                (Exp::Trap, Some(Outcome::Trap(_))) => true,
+                (e, Some(Outcome::Ret(r))) => r.len() == 1 && shown_ok(e, &r[0]),
+                _ => false,
+            };
+            if !ok {
+                bad.push(format!(
+                    "{name}({}){mode} expected {exp:?} got {got:?}",
+                    args.join(", ")
+                ));
+            }
         }
     }
-    println!("{} float-op cases, {} wrong", cases.len(), bad.len());
+    let tail = format!("{tail}\n{tail_o}");
+    println!(
+        "{} float-op cases, each with and without opcache, {} wrong",
+        cases.len(),
+        bad.len()
+    );
     for b in bad.iter().take(40) {
         println!("WRONG {b}");
     }

@@ -396,6 +396,7 @@ fn php_for(c: &Case, s: &mut String) {
 #[test]
 fn differential_fuzz() {
     require_php();
+    require_opcache();
     let seeds: usize = std::env::var("W2P_FUZZ_SEEDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -464,7 +465,8 @@ fn differential_fuzz() {
                 }
                 let path = dir.join(format!("batch{i}.php"));
                 std::fs::write(&path, script).unwrap();
-                let (map, tail) = run_php(&path, &[]);
+                // Every other batch through opcache's optimizer.
+                let (map, tail) = run_php(&path, if i % 2 == 1 { OPCACHE } else { &[] });
                 let mut o = outputs.lock().unwrap();
                 o.extend(map);
                 o.insert(format!("tail{i}"), Outcome::Error(tail));

@@ -73,7 +73,10 @@ impl Gen<'_, '_> {
         let b = self.pop();
         let a = self.pop();
         let x = format!("({} {cmp} {})", self.fd(&a), self.fd(&b));
-        self.push(Entry::expr(Ty::I32, x, true, &[&a, &b]));
+        let mut e = Entry::expr(Ty::I32, x, true, &[&a, &b]);
+        // `==` and `!=` negate each other exactly, NaN included; the ordering comparisons do not (see Entry::fcmp).
+        e.fcmp = cmp != "==" && cmp != "!=";
+        self.push(e);
     }
 
     /// A conversion from a float to an integer type through a runtime helper on the double. The trapping ones are

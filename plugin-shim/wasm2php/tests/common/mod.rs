@@ -68,6 +68,35 @@ pub enum Outcome {
     Error(String),
 }
 
+/// PHP options that run a script with opcache's optimizer, as a production host does (JIT off). The tests run part
+/// of their scripts this way: the optimizer rewrites code (e.g. `!($a < $b)` into `$b <= $a`, wrong for NaN), and the
+/// translation must mean the same with and without it.
+pub const OPCACHE: &[&str] = &[
+    "-d",
+    "opcache.enable_cli=1",
+    "-d",
+    "opcache.jit_buffer_size=0",
+    "-d",
+    "opcache.optimization_level=0x7FFEBFFF",
+];
+
+/// Fails loudly when PHP has no opcache to enable (Debian's php-cli has it).
+pub fn require_opcache() {
+    let out = Command::new(php_bin())
+        .args(OPCACHE)
+        .args([
+            "-r",
+            "echo (int)(function_exists('opcache_get_status') && opcache_get_status(false));",
+        ])
+        .output()
+        .expect("run php");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "1",
+        "PHP's opcache extension is required (the tests run translations with its optimizer too)"
+    );
+}
+
 /// Runs a driver script; returns id -> outcome, plus stderr/stdout tail for diagnostics.
 pub fn run_php(script: &Path, extra_args: &[&str]) -> (HashMap<String, Outcome>, String) {
     let out = Command::new(php_bin())
