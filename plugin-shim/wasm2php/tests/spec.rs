@@ -2,9 +2,10 @@
 //! crate), run against the translated PHP.
 //!
 //! Per .wast file: every module is translated (in stub mode, so a module with
-//! one float function still has its integer functions tested), one PHP driver
-//! script instantiates the modules and runs every assertion in order, and the
-//! results are compared here. Skips happen only by these rules:
+//! one refused function still has its other functions tested), one PHP driver
+//! script instantiates the modules and runs every assertion in order, twice
+//! (without opcache and through opcache's optimizer), and the results of both
+//! runs are compared here. Skips happen only by these rules:
 //!
 //! * `refused`: the module could not be translated (Unsupported, e.g. imports)
 //!   or was not valid; assertions against it are skipped.
@@ -426,16 +427,13 @@ fn run_file(name: &str, text: &str) -> FileRun {
 
     let path = dir.join("driver.php");
     std::fs::write(&path, &script).unwrap();
-    // Every other file through opcache's optimizer (as production hosts run PHP), the others as PHP compiles them.
-    let idx = FILES.iter().position(|f| *f == name).unwrap_or(0);
-    let (results, tail) = run_php(&path, if idx % 2 == 1 { OPCACHE } else { &[] });
-    for c in checks {
-        let got = results.get(&c.id);
-        let ok = match (&c.expect, got) {
-            (_, Some(Outcome::Error(e))) if e.contains("wasm2php: refused") => {
-                skip(&mut tally, "refused function");
-                continue;
-            }
+    // Each file twice: as PHP compiles it, and through opcache's optimizer (as production hosts run PHP). An
+    // assertion passes when both runs answer it.
+    let (plain, tail) = run_php(&path, &[]);
+    let (optimized, tail_o) = run_php(&path, OPCACHE);
+    let judge = |expect: &Expect, got: Option<&Outcome>| -> Option<bool> {
+        Some(match (expect, got) {
+            (_, Some(Outcome::Error(e))) if e.contains("wasm2php: refused") => return None,
             (Expect::Ok, Some(Outcome::Ret(_))) => true,
             (Expect::Values(alts), Some(Outcome::Ret(v))) => alts
                 .iter()
@@ -444,25 +442,42 @@ fn run_file(name: &str, text: &str) -> FileRun {
                 t.contains(msg.as_str()) || msg.starts_with(t.as_str())
             }
             _ => false,
-        };
-        if ok {
-            tally.passed += 1;
-        } else {
-            tally.failed += 1;
-            let exp = match &c.expect {
-                Expect::Ok => "a return".to_string(),
-                Expect::Values(v) => format!("{v:?}"),
-                Expect::Trap(m) => format!("trap {m:?}"),
-            };
-            let got = match got {
-                Some(o) => format!("{o:?}"),
-                None => format!("nothing (PHP output ended: {tail})"),
-            };
-            tally.failures.push(format!(
-                "{name}.wast:{} {}: expected {exp}, got {got}",
-                c.line, c.what
-            ));
+        })
+    };
+    for c in checks {
+        let runs = [
+            ("", plain.get(&c.id), &tail),
+            (" (opcache)", optimized.get(&c.id), &tail_o),
+        ];
+        let verdicts: Vec<Option<bool>> =
+            runs.iter().map(|(_, g, _)| judge(&c.expect, *g)).collect();
+        if verdicts.contains(&None) {
+            skip(&mut tally, "refused function");
+            continue;
         }
+        let Some((mode, got, tail)) = runs
+            .iter()
+            .zip(&verdicts)
+            .find(|(_, v)| **v == Some(false))
+            .map(|(r, _)| *r)
+        else {
+            tally.passed += 1;
+            continue;
+        };
+        tally.failed += 1;
+        let exp = match &c.expect {
+            Expect::Ok => "a return".to_string(),
+            Expect::Values(v) => format!("{v:?}"),
+            Expect::Trap(m) => format!("trap {m:?}"),
+        };
+        let got = match got {
+            Some(o) => format!("{o:?}"),
+            None => format!("nothing (PHP output ended: {tail})"),
+        };
+        tally.failures.push(format!(
+            "{name}.wast:{} {}{mode}: expected {exp}, got {got}",
+            c.line, c.what
+        ));
     }
     FileRun {
         name: name.to_string(),
