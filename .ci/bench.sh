@@ -21,3 +21,10 @@ php -d opcache.enable_cli=1 -d opcache.jit=off plugin-shim/php/bench/bench.php
 
 echo "==> browser: the tester page"
 node .ci/bench-browser.mjs
+
+echo "==> wordpress: time to first byte and code loaded, on the real stack (Apache + mod_php, MariaDB)"
+if [ "$(id -u)" = 0 ] && command -v node >/dev/null && command -v apache2 >/dev/null && command -v mariadbd >/dev/null; then
+    bash plugin-shim/wordpress/tests/e2e/bench.sh
+else
+    echo "skipped: needs root and the e2e stack's packages (plugin-shim/wordpress/tests/e2e/stack.sh start installs them)"
+fi

@@ -23,9 +23,9 @@ final class DecisionLog
     /** The table's name without the site's prefix. */
     public const TABLE = 'sendcloud_gate_log';
     /** The schema's version; a different stored value runs dbDelta again. */
-    public const DB_VERSION = 1;
-    public const DB_VERSION_OPTION = 'sendcloud_gate_log_db_version';
-    public const CRON_HOOK = 'sendcloud_gate_log_prune';
+    public const DB_VERSION = Hooks::DB_VERSION;
+    public const DB_VERSION_OPTION = Hooks::DB_VERSION_OPTION;
+    public const CRON_HOOK = Hooks::CRON_HOOK;
 
     /** Reasons of `pass` decisions that are logged: they concern a partner. */
     public const PARTNER_REASONS = ['impersonation', 'method_not_allowed', 'ua_mismatch'];

@@ -201,8 +201,11 @@ test('switching On with a bad address shows the engine\'s message at the field a
 
 test('fixed and saved: On, the extra address allowed, the live line behind the proxy setting', { skip: plainOnly }, async () => {
   await page.fill('#sendcloud-gate-extra-ips', '198.51.100.0/24');
-  await page.click('#sendcloud-gate-save');
-  await page.waitForURL(/updated=1/);   // a successful save redirects (a reload does not post again)
+  // A successful save redirects (a reload does not post again). WordPress's wp_admin_canonical_url() then takes
+  // `updated` out of the address bar with history.replaceState() before the page's load event: wait for the
+  // redirect's commit, not for a load with that URL.
+  await Promise.all([page.waitForURL(/updated=1/, { waitUntil: 'commit' }), page.click('#sendcloud-gate-save')]);
+  await page.waitForLoadState('load');
   assert.match(await page.textContent('#sendcloud-gate-saved'), /Settings saved/);
   assert.equal(await page.isChecked('input[name="sendcloud_gate[mode]"][value="on"]'), true);
   const s = wp('return \\SendcloudGate\\WordPress\\Settings::load();');
