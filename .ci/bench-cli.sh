@@ -3,7 +3,7 @@
 # spoofed and forwarded requests), best of three runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet --release --bin sendcloud-gate
+cargo build --quiet --release -p sendcloud-gate-cli --bin sendcloud-gate
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 python3 - "$dir/requests.jsonl" <<'PY'

@@ -27,12 +27,8 @@ if [ ! -f "$core" ]; then
   exit 1
 fi
 if [ ! -f "$decide" ]; then
-  # Older build-wasm.sh builds only the full module: build the decision-only one the same way, without core-compile.
-  RUSTFLAGS="-C link-arg=-zstack-size=16384" CARGO_TARGET_DIR=target/wasm/build-core \
-    cargo build --quiet --lib --target wasm32-unknown-unknown --profile wasm-core --no-default-features \
-    --features core-abi
-  wasm-opt -Oz --converge -ocimfs 100 --strip-debug --strip-producers \
-    target/wasm/build-core/wasm32-unknown-unknown/wasm-core/sendcloud_gate.wasm -o "$decide"
+  echo "build-php: $decide is missing: run 'make wasm' first" >&2
+  exit 1
 fi
 
 cargo build --quiet --release -p wasm2php

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the two wasm32 builds of the engine (issue 3):
-#   target/wasm/sendcloud_gate_core.wasm         the host-neutral core module (docs/core-abi.md), wasm-opt -Oz
-#   target/wasm/sendcloud_gate_core_decide.wasm  the same without the compile exports (decision-only)
-#   pkg/dist/web/                                the wasm-bindgen build behind the npm package in pkg/
+# Builds the wasm32 hosts of the engine (issue 3), one crate each (docs/architecture.md):
+#   target/wasm/sendcloud_gate_core.wasm         crates/core-wasm --features compile: the full core module
+#                                                (docs/core-abi.md), wasm-opt -Oz
+#   target/wasm/sendcloud_gate_core_decide.wasm  crates/core-wasm, default features: the decision-only module
+#   pkg/dist/web/                                crates/js: the wasm-bindgen build behind the npm package in pkg/
 # Runs .ci/setup.sh first when a tool is missing. `make wasm` calls this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,29 +15,31 @@ fi
 
 mkdir -p target/wasm
 
-# The core module: no_std + own allocator, opt-level z, a 16 KiB stack so memory starts small. The flags go through
+# The core module: no_std + own allocator, opt-level s, a 16 KiB stack so memory starts small, and the engine's
+# smaller byte search (--cfg scg_small_code, src/pattern.rs). The flags go through
 # RUSTFLAGS here (not .cargo/config) so that native builds are untouched; a separate target dir keeps the two
 # flag sets from invalidating each other's caches.
 core_build() { # features output [wasm-opt options]
-  RUSTFLAGS="-C link-arg=-zstack-size=16384" CARGO_TARGET_DIR=target/wasm/build-core \
-    cargo build --quiet --lib --target wasm32-unknown-unknown --profile wasm-core --no-default-features --features "$1"
+  RUSTFLAGS="-C link-arg=-zstack-size=16384 --cfg scg_small_code" CARGO_TARGET_DIR=target/wasm/build-core \
+    cargo build --quiet -p sendcloud-gate-core --lib --target wasm32-unknown-unknown --profile wasm-core \
+    --no-default-features --features "$1"
   wasm-opt -Oz --converge "${@:3}" --strip-debug --strip-producers \
-    target/wasm/build-core/wasm32-unknown-unknown/wasm-core/sendcloud_gate.wasm -o "$2"
+    target/wasm/build-core/wasm32-unknown-unknown/wasm-core/sendcloud_gate_core.wasm -o "$2"
   echo "build-wasm: $2 ($(stat -c%s "$2") bytes)"
 }
-core_build core-compile target/wasm/sendcloud_gate_core.wasm
+core_build compile target/wasm/sendcloud_gate_core.wasm
 # The decision module: wasm-opt inlines every function that has one caller by default, which folds the engine's
 # rare paths (method overrides, unclean requests, deny rules, path candidates; each #[inline(never)] in Rust) back
 # into the one function every decision runs. Their locals and frame then cost every decision (measured with wasmi
 # fuel on a Sendcloud request: 6,827 with the default, 5,761 with -ocimfs 100), and a PHP host compiles them on
 # the first request. -ocimfs 100 keeps one-caller functions of more than 100 instructions apart.
-core_build core-abi target/wasm/sendcloud_gate_core_decide.wasm -ocimfs 100
+core_build '' target/wasm/sendcloud_gate_core_decide.wasm -ocimfs 100
 
 # The JS package: wasm-bindgen --target web output; pkg/node.js loads the same .wasm synchronously with fs.
-cargo build --quiet --lib --target wasm32-unknown-unknown --release --no-default-features --features js
+cargo build --quiet -p sendcloud-gate-js --lib --target wasm32-unknown-unknown --release
 # wasm-opt runs before wasm-bindgen: Debian's binaryen (108) turns wasm-bindgen's externref table into a funcref one,
 # which fails at instantiation. Optimising first keeps the custom sections wasm-bindgen reads.
-wasm-opt -O3 target/wasm32-unknown-unknown/release/sendcloud_gate.wasm -o target/wasm/sendcloud_gate_js.wasm
+wasm-opt -O3 target/wasm32-unknown-unknown/release/sendcloud_gate_js.wasm -o target/wasm/sendcloud_gate_js.wasm
 rm -rf pkg/dist
 wasm-bindgen --target web --out-dir pkg/dist/web --out-name sendcloud_gate target/wasm/sendcloud_gate_js.wasm
 # pkg/dist/web/index.js: the browser entry seen from dist/ (the tester page imports this path).

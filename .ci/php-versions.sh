@@ -23,7 +23,7 @@ command -v debootstrap >/dev/null || { apt-get update -q && apt-get install -y -
 # host's build; the tests find it through SCG_CLI).
 [ -f plugin-shim/php/generated/DecideCore.php ] || make php
 rustup target list --installed | grep -q '^x86_64-unknown-linux-musl$' || rustup target add x86_64-unknown-linux-musl
-CARGO_TARGET_DIR=target/musl cargo build --quiet --release --bin sendcloud-gate --target x86_64-unknown-linux-musl
+CARGO_TARGET_DIR=target/musl cargo build --quiet --release -p sendcloud-gate-cli --bin sendcloud-gate --target x86_64-unknown-linux-musl
 cli=$repo/target/musl/x86_64-unknown-linux-musl/release/sendcloud-gate
 
 mounted=()

@@ -15,8 +15,11 @@ stage "build: wasm (core module, decision-only module, pkg/) and the PHP engine"
 bash .ci/build-wasm.sh
 bash .ci/build-php.sh
 
-stage "rust: engine unit, conformance, property, hostile-input and CLI tests; wasm core module under wasmi"
-cargo test --quiet -p sendcloud-gate
+stage "rust: engine unit, conformance, property and hostile-input tests, wasm core module under wasmi; CLI tests"
+cargo test --quiet -p sendcloud-gate -p sendcloud-gate-cli
+# The host crates that only run as wasm32 build natively too (no tests of their own: tests/wasm_core.rs and the
+# node suites test what they build).
+cargo build --quiet -p sendcloud-gate-core -p sendcloud-gate-js --features sendcloud-gate-core/compile
 
 stage "rust: wasm-to-PHP translator (spec test suite, differential fuzzing against wasmi)"
 cargo test --quiet --release -p wasm2php

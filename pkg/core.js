@@ -1,9 +1,10 @@
-// The package's API over the raw wasm-bindgen layer (src/js.rs). Shared by the browser entry (web.js) and the
+// The package's API over the raw wasm-bindgen layer (crates/js/src/lib.rs). Shared by the browser entry (web.js) and the
 // Node entry (node.js), which differ only in how they load the .wasm.
 //
 // decide() is the hot path: the request is packed (the packed form of src/request.rs) with TextEncoder.encodeInto
 // straight into a scratch buffer in wasm memory, decided with one call, and the decision read back as a few bytes
-// (layout in src/js.rs). The reference for what a JS value means is its JSON text: decide(v) is the engine's answer
+// (layout in crates/js/src/lib.rs): the action and reason as indexes into the engine's own table of codes, read once
+// from raw.codes(), so no list of codes is kept here. The reference for what a JS value means is its JSON text: decide(v) is the engine's answer
 // for JSON.stringify(v) (with functions and Symbols counting as values of the wrong type, not as absent), and
 // `pass` / `malformed_input` for a value that has no JSON text (JSON.stringify throws: a BigInt, a cycle, a
 // throwing getter, toJSON or Proxy trap). The packer takes only plain objects whose every value it knows to mean
@@ -11,11 +12,6 @@
 // define, a lone surrogate…) goes the JSON way, so every value gets exactly the answer the native engine gives for
 // the same JSON.
 
-const ACTIONS = ['allow', 'deny', 'pass'];
-const REASONS = [
-  'partner_match', 'rule_match', 'impersonation', 'method_not_allowed', 'ua_mismatch',
-  'ambiguous_method_override', 'malformed_input', 'no_match',
-];
 const TOKEN = Symbol('sendcloud-gate.Policy');
 // Longest string copied by hand (measured: above this, encodeInto's fixed cost is the smaller one).
 const ASCII_MAX = 24;
@@ -79,6 +75,8 @@ export function bind(raw, wasm) {
   let cap = 0;
   let base = 0;
   const out = raw.out_ptr();
+  // The codes the decision's action and reason bytes index, in the engine's order.
+  const { actions: ACTIONS, reasons: REASONS } = JSON.parse(raw.codes());
 
   // Growing wasm memory detaches the old buffer (its views read as length 0): re-view it then.
   const mem = () => (u8.length !== 0 ? u8 : (u8 = new Uint8Array(memory.buffer)));
@@ -300,7 +298,7 @@ export function bind(raw, wasm) {
         try {
           text = requestJson(request);
         } catch (e) {
-          return { ...malformed(), trace: [`not a request: the value has no JSON text (${describe(e)})`] };
+          return JSON.parse(raw.not_a_request(`the value has no JSON text (${describe(e)})`));
         }
       }
       try {

@@ -19,7 +19,9 @@ use crate::pattern::has_byte;
 /// An address after parsing and un-mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ip {
+    /// An IPv4 address (also what an IPv4-mapped IPv6 address is).
     V4(u32),
+    /// An IPv6 address.
     V6(u128),
 }
 
@@ -347,7 +349,9 @@ pub fn trim_ows(mut s: &[u8]) -> &[u8] {
 /// One range as written in a policy, before merging: an address and a prefix length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {
+    /// The first address of the range (host bits cleared).
     pub addr: Ip,
+    /// The prefix length in bits.
     pub prefix: u8,
 }
 
@@ -506,6 +510,7 @@ impl RangeSet {
         (canonical(&v4) && canonical(&v6)).then_some(RangeSet { v4, v6 })
     }
 
+    /// Whether `ip` is in one of the ranges.
     pub fn contains(&self, ip: &Ip) -> bool {
         match *ip {
             Ip::V4(x) => {
@@ -519,14 +524,17 @@ impl RangeSet {
         }
     }
 
+    /// Whether the set has no range at all.
     pub fn is_empty(&self) -> bool {
         self.v4.is_empty() && self.v6.is_empty()
     }
 
+    /// The IPv4 ranges as sorted, disjoint, merged (first, last) pairs.
     pub fn v4(&self) -> &[(u32, u32)] {
         &self.v4
     }
 
+    /// The IPv6 ranges as sorted, disjoint, merged (first, last) pairs.
     pub fn v6(&self) -> &[(u128, u128)] {
         &self.v6
     }

@@ -50,21 +50,34 @@ const HEADER_LEN: usize = 6 + 2 + 4 + 4;
 pub struct LoadError {
     /// Byte offset in the input where the problem was found.
     pub offset: usize,
+    /// What is wrong there.
     pub message: &'static str,
+}
+
+impl LoadError {
+    /// The message, `not a valid compiled policy (at byte N): …`, written without `core::fmt` (the decision-only
+    /// core module reports it and does not carry the formatting machinery).
+    pub fn text(&self) -> String {
+        let mut out = String::from("not a valid compiled policy (at byte ");
+        crate::hosts::push_u32(&mut out, self.offset as u32);
+        out.push_str("): ");
+        out.push_str(self.message);
+        out
+    }
+
+    /// The error as every host returns it ([`crate::hosts::error_json`]): the message, no path, line or column.
+    pub fn to_json(&self) -> String {
+        crate::hosts::error_json(&self.text(), "", 0, 0)
+    }
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "not a valid compiled policy (at byte {}): {}",
-            self.offset, self.message
-        )
+        f.write_str(&self.text())
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for LoadError {}
+impl core::error::Error for LoadError {}
 
 fn fnv1a(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
@@ -73,6 +86,12 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 }
 
 impl Policy {
+    /// Whether `bytes` start like compiled policy bytes ([`Policy::to_bytes`]): how a host that takes either a JSON
+    /// policy or compiled bytes tells them apart before loading.
+    pub fn looks_compiled(bytes: &[u8]) -> bool {
+        bytes.starts_with(MAGIC)
+    }
+
     /// The compiled policy as bytes (format version 1).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer(Vec::new());

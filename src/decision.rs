@@ -23,6 +23,7 @@ pub struct FieldText {
 }
 
 impl FieldText {
+    /// Empty room, ready for a decision.
     pub const fn new() -> FieldText {
         FieldText {
             ip: [0; 40],
@@ -40,17 +41,26 @@ impl Default for FieldText {
 /// The stable reason codes of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reason {
+    /// A partner's addresses, User-Agent and methods all matched: `allow`.
     PartnerMatch,
+    /// A site rule matched; the action is the rule's.
     RuleMatch,
+    /// The User-Agent claims to be a partner from outside its addresses (`pass`, or `deny` if the policy says so).
     Impersonation,
+    /// A partner's address and User-Agent, but a method it does not use: no opinion.
     MethodNotAllowed,
+    /// A partner's address, but not its User-Agent: no opinion.
     UaMismatch,
+    /// Method overrides that disagree: no opinion.
     AmbiguousMethodOverride,
+    /// Input that cannot be read one way only (an address, a method, a header, a path): no opinion.
     MalformedInput,
+    /// No rule and no partner decided: no opinion.
     NoMatch,
 }
 
 impl Reason {
+    /// Every reason, in a fixed order (the JS bindings' decision bytes index this table).
     pub const ALL: [Reason; 8] = [
         Reason::PartnerMatch,
         Reason::RuleMatch,
@@ -62,6 +72,7 @@ impl Reason {
         Reason::NoMatch,
     ];
 
+    /// The contract's stable code: `partner_match`, `no_match`, ….
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::PartnerMatch => "partner_match",
@@ -79,10 +90,15 @@ impl Reason {
 /// One decision. `rule` borrows the id from the policy, so deciding allocates nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision<'p> {
+    /// `allow`, `deny` or `pass`.
     pub action: Action,
+    /// Why, as a stable code.
     pub reason: Reason,
+    /// The id of the rule or partner that decided, if one did.
     pub rule: Option<&'p str>,
+    /// The resolved client address, when it could be determined.
     pub client_ip: Option<Ip>,
+    /// The effective method (after overrides), when it could be determined.
     pub method: Option<Method>,
 }
 
@@ -231,9 +247,47 @@ impl<'p, 'a> Verdict<'p, 'a> {
     }
 }
 
+/// Why input given to a host is not a request: the one text every host gives for it, `not a request: …` (the
+/// explanation's one trace step, the CLI's message after the file and line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotARequest {
+    why: String,
+}
+
+impl NotARequest {
+    /// The text is not JSON.
+    pub(crate) fn json(e: &json::SyntaxError) -> NotARequest {
+        NotARequest::because(alloc::format!("{e}"))
+    }
+
+    /// The JSON is not a request (a field missing or of the wrong type).
+    pub(crate) fn field(e: &crate::request::RequestError) -> NotARequest {
+        NotARequest::because(alloc::format!("{e}"))
+    }
+
+    /// A buffer that is not exactly one request in the packed form ([`Request::from_packed`](crate::Request)).
+    pub fn packed() -> NotARequest {
+        NotARequest::because("the buffer is not one request in the packed form")
+    }
+
+    /// Any other reason, said by the host (the JS package: a value with no JSON text).
+    pub fn because(why: impl Into<String>) -> NotARequest {
+        NotARequest { why: why.into() }
+    }
+}
+
+impl core::fmt::Display for NotARequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "not a request: {}", self.why)
+    }
+}
+
+impl core::error::Error for NotARequest {}
+
 /// A decision with the steps that led to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Explanation<'p> {
+    /// The decision, the same as [`Policy::decide`](crate::Policy::decide)'s.
     pub decision: Decision<'p>,
     /// In evaluation order; the wording is for people and may change.
     pub trace: Vec<String>,
@@ -242,6 +296,15 @@ pub struct Explanation<'p> {
 }
 
 impl Explanation<'_> {
+    /// `pass` with `malformed_input` for input that is not a request, the trace saying why.
+    pub fn not_a_request(why: &NotARequest) -> Explanation<'static> {
+        Explanation {
+            decision: Decision::malformed(None, None),
+            trace: alloc::vec![alloc::format!("{why}")],
+            provenance: None,
+        }
+    }
+
     /// The decision's JSON with `trace` (and `provenance` when a preset decided) added.
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(512);

@@ -144,14 +144,14 @@ fn quote(bytes: &[u8]) -> String {
     out
 }
 
-const OVERRIDE_HEADERS: [&str; 3] = [
+pub(crate) const OVERRIDE_HEADERS: [&str; 3] = [
     "x-http-method-override",
     "x-http-method",
     "x-method-override",
 ];
-const OVERRIDE_PARAMS: [&str; 2] = ["_method", "ps_method"];
+pub(crate) const OVERRIDE_PARAMS: [&str; 2] = ["_method", "ps_method"];
 /// WordPress routes a request by this parameter (query or form) whatever its path says.
-const ROUTE_PARAM: &str = "rest_route";
+pub(crate) const ROUTE_PARAM: &str = "rest_route";
 
 /// The parameters one pass over a request's parameters looks for, and a word every one of their names contains: a
 /// raw name can only be read as one of them when it says that word literally or percent-encodes something, so other

@@ -26,33 +26,47 @@ pub const MAX_DEPTH: usize = 32;
 /// Where a value starts in the text, both counted from 1. Columns count bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Pos {
+    /// The line, from 1.
     pub line: u32,
+    /// The column in bytes, from 1.
     pub column: u32,
 }
 
+/// A JSON value (numbers kept as their text: the reader has no floats).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// The number's text, checked against the JSON grammar.
     Number(String),
     /// Unescaped bytes. `\u` escapes become UTF-8; a lone surrogate becomes its WTF-8 bytes, which later fail
     /// UTF-8 validation wherever text is required.
     String(Vec<u8>),
+    /// An array's items.
     Array(Vec<Node>),
+    /// An object's members, in text order (duplicate keys are a syntax error).
     Object(Vec<Member>),
 }
 
+/// A value with where it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
+    /// The value.
     pub value: Value,
+    /// Where it starts in the text.
     pub pos: Pos,
 }
 
+/// One member of an object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
+    /// The key, unescaped.
     pub key: Vec<u8>,
+    /// Where the key starts.
     pub key_pos: Pos,
+    /// The value.
     pub value: Node,
 }
 
@@ -70,9 +84,12 @@ impl Value {
     }
 }
 
+/// Why a text is not JSON, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// Where the problem was found.
     pub pos: Pos,
+    /// What it is.
     pub message: &'static str,
 }
 

@@ -17,72 +17,89 @@
 //!     r#"{"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.10","method":"PATCH"}"#);
 //! ```
 //!
-//! # Layout
+//! # What is here
 //!
-//! - [`policy`]: the policy's JSON schema, its validation (errors name the JSON path), and the compiled form.
-//! - [`engine`]: the decision logic, all of it, in the contract's order.
-//! - [`bytes`]: the compiled form as versioned, validated bytes, for hosts that store it.
-//! - [`request`], [`decision`]: the contract's input and output.
-//! - Building blocks with no policy knowledge: [`addr`] (addresses and range sets), [`pattern`] (User-Agent
-//!   patterns), [`method`], [`path`] (path normalisation), [`json`] (a float-free JSON reader), [`presets`].
+//! - [`Policy`]: compiled from JSON ([`Policy::from_json`], errors name the JSON path: [`PolicyError`]), loaded
+//!   from and written to versioned bytes ([`Policy::from_bytes`], [`Policy::to_bytes`]), shown
+//!   ([`Policy::show_json`]), and deciding ([`Policy::decide`], [`Policy::explain`]).
+//! - [`Request`] and [`Decision`] / [`Explanation`]: the contract's input and output.
+//! - [`hosts`]: the few pieces a host crate needs beyond that (the packed request, the fields form, the error
+//!   JSON), so that every host writes them the same way.
 //!
-//! The crate is `no_std` + `alloc` and does no I/O, so the same code compiles to wasm32 with no imports and no
-//! floating-point instructions. The command line (`src/main.rs`), the JS bindings ([`js`], feature `js`) and the
-//! core module's C ABI ([`abi`], feature `core-abi`) are thin layers over [`Policy`].
+//! Inside, privately: the decision logic (`engine`, in the contract's order), the policy schema and compiled form
+//! (`policy`, `bytes`, `show`), and building blocks with no policy knowledge (addresses and range sets, User-Agent
+//! patterns, methods, path normalisation, a float-free JSON reader, the preset data).
+//!
+//! The crate is `no_std` + `alloc`, has no `unsafe` and no I/O, so the same code compiles to wasm32 with no imports
+//! and no floating-point instructions. Each host is a crate of its own over this one (`crates/` in the repository,
+//! `docs/architecture.md`): the core wasm module (C ABI, allocator, panic handler, the only `unsafe`), the
+//! wasm-bindgen layer behind the npm package, and the command line.
 #![no_std]
-// The core module's exports ([`abi`]) need `unsafe` for host pointers and the allocator; everything else stays
-// safe: with `core-abi` the lint is `deny` and only `abi` allows it.
-#![cfg_attr(not(feature = "core-abi"), forbid(unsafe_code))]
-#![cfg_attr(feature = "core-abi", deny(unsafe_code))]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 extern crate alloc;
-#[cfg(feature = "std")]
-extern crate std;
 
-#[cfg(feature = "core-abi")]
-#[allow(unsafe_code)]
-pub mod abi;
-pub mod addr;
-pub mod bytes;
-pub mod decision;
-pub mod engine;
-#[cfg(feature = "js")]
-pub mod js;
-pub mod json;
-pub mod method;
-pub mod path;
-pub mod pattern;
-pub mod policy;
-pub mod presets;
-pub mod request;
-pub mod show;
+mod addr;
+mod bytes;
+mod decision;
+mod engine;
+pub mod hosts;
+mod json;
+mod method;
+mod path;
+mod pattern;
+mod policy;
+mod presets;
+mod request;
+mod show;
 
 pub use addr::Ip;
-pub use decision::{Decision, Explanation, FieldText, Fields, Reason};
+pub use bytes::LoadError;
+pub use decision::{Decision, Explanation, FieldText, Fields, NotARequest, Reason};
 pub use method::Method;
 pub use policy::{Action, Policy, PolicyError, PolicyWarning};
-pub use request::{Request, RequestError};
+pub use presets::Provenance;
+pub use request::{Headers, Request};
+
+/// Building blocks re-exported for this workspace's property tests and benchmarks. Not an API: anything here may
+/// change with any commit.
+#[doc(hidden)]
+#[allow(missing_docs)] // Hidden and not an API: the building blocks are documented where they are defined.
+pub mod internals {
+    pub use crate::addr::{parse_addr, Cidr, RangeSet};
+    /// The engine's JSON reader and string writer.
+    pub mod json {
+        pub use crate::json::{
+            parse, write_bytes, write_str, Member, Node, Pos, SyntaxError, Value,
+        };
+    }
+    pub use crate::pattern::{contains_lower, Pattern, MAX_SHOPS};
+}
 
 use alloc::string::String;
 
 impl Policy {
     /// Decides one request. Never fails: malformed input is a `pass` with `malformed_input`.
+    #[inline]
     pub fn decide<'p>(&'p self, request: &Request<'_>) -> Decision<'p> {
         engine::decide(self, request)
     }
 
-    /// Decides one request and returns the decision's [`Fields`](decision::Fields): its five values as text,
-    /// borrowed from the policy, the request or `text`. What the core wasm module's `scg_decide_fields` returns (as
-    /// locations in its memory).
+    /// Decides one request and returns the decision's [`Fields`]: its five values as text, borrowed from the
+    /// policy, the request or `text`. What the core wasm module's `scg_decide_fields` returns (as locations in its
+    /// memory).
+    #[inline]
     pub fn decide_fields<'a>(
         &'a self,
         request: &Request<'a>,
-        text: &'a mut decision::FieldText,
-    ) -> decision::Fields<'a> {
+        text: &'a mut FieldText,
+    ) -> Fields<'a> {
         engine::decide_fields(self, request, text)
     }
 
     /// Decides one request with the trace of how.
+    #[inline]
     pub fn explain<'p>(&'p self, request: &Request<'_>) -> Explanation<'p> {
         engine::explain(self, request)
     }
@@ -91,31 +108,18 @@ impl Policy {
     /// request (bad JSON, a missing field) is `pass` with `malformed_input`: a host never gets an error to
     /// mishandle.
     pub fn decide_json(&self, request_json: &[u8]) -> String {
-        match json::parse(request_json) {
-            Ok(node) => match Request::from_json(&node) {
-                Ok(request) => self.decide(&request).to_json(),
-                Err(_) => Decision::malformed(None, None).to_json(),
-            },
+        match Request::with_json(request_json, |request| self.decide(request).to_json()) {
+            Ok(json) => json,
             Err(_) => Decision::malformed(None, None).to_json(),
         }
     }
 
-    /// [`Policy::decide_json`] with the trace; the trace says why input that is not a request was refused.
+    /// [`Policy::decide_json`] with the trace; the trace says why input that is not a request was refused
+    /// ([`NotARequest`]).
     pub fn explain_json(&self, request_json: &[u8]) -> String {
-        let refused = |why: String| {
-            Explanation {
-                decision: Decision::malformed(None, None),
-                trace: alloc::vec![why],
-                provenance: None,
-            }
-            .to_json()
-        };
-        match json::parse(request_json) {
-            Ok(node) => match Request::from_json(&node) {
-                Ok(request) => self.explain(&request).to_json(),
-                Err(e) => refused(alloc::format!("not a request: {e}")),
-            },
-            Err(e) => refused(alloc::format!("not a request: {e}")),
+        match Request::with_json(request_json, |request| self.explain(request).to_json()) {
+            Ok(json) => json,
+            Err(why) => Explanation::not_a_request(&why).to_json(),
         }
     }
 }

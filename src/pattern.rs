@@ -32,6 +32,7 @@ enum Element {
     ShopOptional,
 }
 
+/// A compiled User-Agent pattern (`*` any run, `{shop}` a shop name, the rest literal, ASCII case-insensitive).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pattern {
     source: String,
@@ -123,6 +124,7 @@ enum Token {
 }
 
 impl Pattern {
+    /// Compiles a pattern as written in a policy.
     pub fn parse(source: &str) -> Result<Pattern, PatternError> {
         let bytes = source.as_bytes();
         if bytes.len() > MAX_PATTERN_LEN {
@@ -180,6 +182,7 @@ impl Pattern {
         })
     }
 
+    /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -373,12 +376,12 @@ pub fn contains_lower(haystack: &[u8], needle: &[u8]) -> bool {
     (whole..starts).any(|i| (haystack[i] | fold as u8) == first && matches_at(i))
 }
 
-/// Whether `bytes` contains `b`: `<[u8]>::contains`, which is memchr, natively; in the core wasm module
-/// [`find_byte_words`], which is 100 bytes of code where memchr is 400 (and several kilobytes of its PHP
-/// translation).
+/// Whether `bytes` contains `b`: `<[u8]>::contains`, which is memchr; in the core wasm module (built with
+/// `--cfg scg_small_code`, .ci/build-wasm.sh) [`find_byte_words`], which is 100 bytes of code where memchr is 400
+/// (and several kilobytes of its PHP translation). Not in the JS package, which is built for speed (opt-level 3).
 #[inline]
 pub(crate) fn has_byte(bytes: &[u8], b: u8) -> bool {
-    if cfg!(all(feature = "core-abi", target_arch = "wasm32")) {
+    if cfg!(scg_small_code) {
         find_byte_words(bytes, b).is_some()
     } else {
         bytes.contains(&b)
@@ -386,10 +389,10 @@ pub(crate) fn has_byte(bytes: &[u8], b: u8) -> bool {
 }
 
 /// The position of the first `b` in `bytes`. Natively memchr first ([`has_byte`]), so that the common case — not
-/// there — is one fast scan; in the core wasm module [`find_byte_words`].
+/// there — is one fast scan; in the core module [`find_byte_words`].
 #[inline]
 pub(crate) fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
-    if cfg!(all(feature = "core-abi", target_arch = "wasm32")) {
+    if cfg!(scg_small_code) {
         find_byte_words(bytes, b)
     } else if has_byte(bytes, b) {
         bytes.iter().position(|&c| c == b)
@@ -419,7 +422,7 @@ fn find_byte_at(bytes: &[u8], b: u8) -> usize {
 
 /// The position of the first `a` or `b` in `bytes`: [`find_byte`] for two bytes in one pass.
 pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
-    if cfg!(all(feature = "core-abi", target_arch = "wasm32")) {
+    if cfg!(scg_small_code) {
         find_either_words(bytes, a, b)
     } else {
         bytes.iter().position(|&c| c == a || c == b)

@@ -25,12 +25,19 @@ use crate::presets::{self, Provenance};
 /// What a site rule does when it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
+    /// Verified traffic, or a site rule said so: let it through.
     Allow,
+    /// A site rule said so, or an impersonation the policy denies: block it.
     Deny,
+    /// No opinion: the host applies its own rules.
     Pass,
 }
 
 impl Action {
+    /// Every action, in a fixed order (the JS bindings' decision bytes index this table).
+    pub const ALL: [Action; 3] = [Action::Allow, Action::Deny, Action::Pass];
+
+    /// The contract's code: `allow`, `deny` or `pass`.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Allow => "allow",
@@ -132,13 +139,27 @@ pub struct Partner {
 /// A compiled policy: validated, presets expanded, ready to decide.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
-    pub impersonation: Impersonation,
-    pub trusted_proxies: RangeSet,
-    pub proxy_header: ForwardHeader,
+    pub(crate) impersonation: Impersonation,
+    pub(crate) trusted_proxies: RangeSet,
+    pub(crate) proxy_header: ForwardHeader,
     /// Names of the trusted-proxy presets that were expanded into `trusted_proxies`, for display.
-    pub proxy_presets: Vec<String>,
-    pub partners: Vec<Partner>,
-    pub rules: Vec<Rule>,
+    pub(crate) proxy_presets: Vec<String>,
+    pub(crate) partners: Vec<Partner>,
+    pub(crate) rules: Vec<Rule>,
+}
+
+impl Policy {
+    /// The ids of the rules, then of the partners, in evaluation order: every value a decision's `rule` can have.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        let rules = self.rules.iter().map(|r| r.id.as_str());
+        rules.chain(self.partners.iter().map(|p| p.id.as_str()))
+    }
+
+    /// How many partners and how many rules are enabled, in that order.
+    pub fn enabled_counts(&self) -> (usize, usize) {
+        let partners = self.partners.iter().filter(|p| p.enabled).count();
+        (partners, self.rules.iter().filter(|r| r.enabled).count())
+    }
 }
 
 /// A reason to reject a policy: where (JSON path, line and column) and what.
@@ -146,9 +167,20 @@ pub struct Policy {
 pub struct PolicyError {
     /// `rules[1].ip[0]`; empty for errors about the whole text (JSON syntax).
     pub path: String,
+    /// What is wrong, naming the offending value.
     pub message: String,
+    /// 1-based line of the offending value in the policy text; 0 when not applicable.
     pub line: u32,
+    /// 1-based column (bytes) of the offending value; 0 when not applicable.
     pub column: u32,
+}
+
+impl PolicyError {
+    /// The error as every host returns it ([`crate::hosts::error_json`]): `{"message","path","line","column"}`,
+    /// where `message` is this error's text (the path, then what is wrong).
+    pub fn to_json(&self) -> String {
+        crate::hosts::error_json(&self.to_string(), &self.path, self.line, self.column)
+    }
 }
 
 impl fmt::Display for PolicyError {
@@ -161,14 +193,14 @@ impl fmt::Display for PolicyError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for PolicyError {}
+impl core::error::Error for PolicyError {}
 
 /// Something a valid policy does that its author probably did not mean ([`Policy::warnings`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyWarning {
     /// The JSON path of the rule or value: `rules[1]`, `rules[1].paths[0]`.
     pub path: String,
+    /// What the policy does and why that is probably not meant.
     pub message: String,
 }
 

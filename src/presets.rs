@@ -23,11 +23,17 @@ pub const PROXY_PRESETS: &[&str] = &["cloudflare", "loopback", "private"];
 /// Where a preset's data comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Provenance {
+    /// The preset's name (`sendcloud`, `cloudflare`).
     pub preset: String,
+    /// What the data is, for people.
     pub title: String,
+    /// Where it was taken from (a URL or a document).
     pub source: String,
+    /// Whether the data was checked against its source.
     pub verified: bool,
+    /// When it was last reviewed (a date).
     pub reviewed: String,
+    /// Anything a user should know about it.
     pub note: String,
 }
 

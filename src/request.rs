@@ -27,11 +27,16 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::decision::NotARequest;
 use crate::json::{Node, Value};
 
+/// One request as the contract sees it: bytes as they arrived, nothing validated yet (the engine validates while
+/// deciding, and malformed input is a decision, never an error).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Request<'a> {
+    /// The TCP peer's address as text.
     pub remote_addr: &'a [u8],
+    /// The request line's method.
     pub method: &'a [u8],
     /// The request target; empty means `/`.
     pub uri: &'a [u8],
@@ -92,6 +97,7 @@ impl<'a> Headers<'a> {
         }
     }
 
+    /// How many (name, value) pairs there are.
     pub fn len(&self) -> usize {
         match &self.0 {
             Pairs::List(list) => list.len(),
@@ -99,6 +105,7 @@ impl<'a> Headers<'a> {
         }
     }
 
+    /// Whether there is no pair.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -169,8 +176,7 @@ impl fmt::Display for RequestError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for RequestError {}
+impl core::error::Error for RequestError {}
 
 fn request_error(field: &str, message: &'static str) -> RequestError {
     RequestError {
@@ -180,6 +186,7 @@ fn request_error(field: &str, message: &'static str) -> RequestError {
 }
 
 impl<'a> Request<'a> {
+    /// A request with no headers, query or form parameters (add them with the builder methods below).
     pub fn new(remote_addr: &'a [u8], method: &'a [u8], uri: &'a [u8]) -> Request<'a> {
         Request {
             remote_addr,
@@ -207,9 +214,28 @@ impl<'a> Request<'a> {
         self
     }
 
+    /// Reads a request given as the contract's JSON text and hands it to `f` (the request borrows from the parsed
+    /// text, which lives only for the call). The error says why the text is not a request.
+    ///
+    /// ```
+    /// use sendcloud_gate::{Policy, Request};
+    ///
+    /// let policy = Policy::default_policy();
+    /// let action = Request::with_json(br#"{"remote_addr":"203.0.113.7","method":"GET"}"#, |r| policy.decide(r).action);
+    /// assert_eq!(action.unwrap().as_str(), "pass");
+    /// let why = Request::with_json(br#"{"remote_addr":"203.0.113.7"}"#, |_| ()).unwrap_err();
+    /// assert_eq!(why.to_string(), "not a request: method: is required");
+    /// ```
+    pub fn with_json<T>(json: &[u8], f: impl FnOnce(&Request<'_>) -> T) -> Result<T, NotARequest> {
+        let node = crate::json::parse(json).map_err(|e| NotARequest::json(&e))?;
+        let request = Request::from_json(&node).map_err(|e| NotARequest::field(&e))?;
+        Ok(f(&request))
+    }
+
     /// Reads the contract's JSON request. `remote_addr` and `method` are required strings; `uri` and `query`
     /// optional strings (`null` counts as absent); `headers` and `form` optional objects of strings or arrays of
     /// strings. Other keys are ignored, so a test corpus or log can carry its own fields beside the request.
+    #[doc(hidden)]
     pub fn from_json(node: &'a Node) -> Result<Request<'a>, RequestError> {
         let Value::Object(members) = &node.value else {
             return Err(request_error("", "a request must be a JSON object"));

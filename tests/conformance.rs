@@ -5,7 +5,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use sendcloud_gate::{json, FieldText, Policy, Request};
+use sendcloud_gate::internals::json;
+use sendcloud_gate::{FieldText, Policy, Request};
 
 fn compile_all() -> BTreeMap<String, Policy> {
     common::load_policies()

@@ -4,7 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
 use proptest::prelude::*;
-use sendcloud_gate::addr::{Cidr, Ip, RangeSet};
+use sendcloud_gate::internals::{Cidr, RangeSet};
+use sendcloud_gate::Ip;
 use sendcloud_gate::{Action, Policy, Reason, Request};
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -233,7 +234,7 @@ proptest! {
     #[test]
     fn arbitrary_policy_text_and_bytes_never_panic(text in prop::collection::vec(any::<u8>(), 0..200), flips in prop::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
         let _ = Policy::from_json(&text);
-        let _ = sendcloud_gate::json::parse(&text);
+        let _ = sendcloud_gate::internals::json::parse(&text);
         let _ = Request::from_packed(&text);
         let _ = Policy::default_policy().decide_json(&text);
         let mut bytes = Policy::from_json(POLICIES[2].as_bytes()).unwrap().to_bytes();
@@ -332,8 +333,8 @@ proptest! {
     #[test]
     fn patterns_equal_a_backtracking_reference(pattern in pattern_text(), ua in ua_text()) {
         // More than four {shop}s is refused by design; the reference has no such limit.
-        prop_assume!(pattern.matches("{shop}").count() <= sendcloud_gate::pattern::MAX_SHOPS);
-        let compiled = sendcloud_gate::pattern::Pattern::parse(&pattern).unwrap();
+        prop_assume!(pattern.matches("{shop}").count() <= sendcloud_gate::internals::MAX_SHOPS);
+        let compiled = sendcloud_gate::internals::Pattern::parse(&pattern).unwrap();
         prop_assert_eq!(compiled.matches(&ua), reference_match(pattern.as_bytes(), &ua), "{:?} vs {:?}", pattern, String::from_utf8_lossy(&ua));
     }
 
@@ -341,7 +342,7 @@ proptest! {
     fn claims_search_equals_a_naive_search(needle in "[a-dA-D]{1,5}", hay in prop::collection::vec(prop::sample::select(b"abcdABCD \xc1\xe1".to_vec()), 0..80)) {
         let lower = needle.to_ascii_lowercase();
         let naive = hay.to_ascii_lowercase().windows(lower.len()).any(|w| w == lower.as_bytes());
-        prop_assert_eq!(sendcloud_gate::pattern::contains_lower(&hay, lower.as_bytes()), naive);
+        prop_assert_eq!(sendcloud_gate::internals::contains_lower(&hay, lower.as_bytes()), naive);
     }
 }
 
@@ -404,7 +405,7 @@ proptest! {
     #[test]
     fn ipv6_parsing_equals_std(text in v6_text()) {
         prop_assume!(text.contains(':'));
-        let ours = sendcloud_gate::addr::parse_addr(text.as_bytes());
+        let ours = sendcloud_gate::internals::parse_addr(text.as_bytes());
         let std = std::net::Ipv6Addr::from_str(&text).ok().map(|a| match a.to_ipv4_mapped() {
             Some(v4) => Ip::V4(u32::from(v4)),
             None => Ip::V6(u128::from(a)),
@@ -414,7 +415,7 @@ proptest! {
 
     #[test]
     fn ipv4_parsing_equals_std(text in v4_text()) {
-        let ours = sendcloud_gate::addr::parse_addr(text.as_bytes());
+        let ours = sendcloud_gate::internals::parse_addr(text.as_bytes());
         let std = std::net::Ipv4Addr::from_str(&text).ok().map(|a| Ip::V4(u32::from(a)));
         prop_assert_eq!(ours, std, "{:?}", text);
     }

@@ -16,7 +16,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sendcloud_gate::{json, Policy, Request};
+use sendcloud_gate::internals::json;
+use sendcloud_gate::{Policy, Request};
 use wasmi::{Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
 use wasmparser::{Operator, Parser, Payload, ValType};
 
@@ -32,16 +33,18 @@ fn module_bytes(rel: &str) -> Vec<u8> {
         )
     });
     let built = meta.modified().unwrap();
-    // Stale if any library source or preset file is newer than the module.
+    // Stale if any source of the engine (its presets included) or of the core module's crate is newer than the
+    // module.
     let mut sources: Vec<PathBuf> = Vec::new();
-    for dir in ["src", "src/presets"] {
+    for dir in ["src", "src/presets", "crates/core-wasm/src"] {
         for e in std::fs::read_dir(root.join(dir)).unwrap() {
             let p = e.unwrap().path();
-            if p.is_file() && p.file_name().is_some_and(|n| n != "main.rs") {
+            if p.is_file() {
                 sources.push(p);
             }
         }
     }
+    sources.push(root.join("crates/core-wasm/Cargo.toml"));
     for s in sources {
         let t = std::fs::metadata(&s).unwrap().modified().unwrap();
         assert!(
@@ -74,6 +77,7 @@ const EXPORTS: &[(&str, &[ValType], &[ValType], bool)] = {
         ("scg_policy_default", &[], &[I32], true),
         ("scg_policy_show", &[I32], &[I64], true),
         ("scg_policy_warnings", &[I32], &[I64], true),
+        ("scg_request_names", &[], &[I64], true),
     ]
 };
 

@@ -8,7 +8,7 @@ use std::fs;
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use sendcloud_gate::{json, Decision, Policy, Request};
+use sendcloud_gate::{Decision, Policy, Request};
 
 const USAGE: &str = "\
 sendcloud-gate: decides whether a request to a self-hosted shop is verified Sendcloud traffic
@@ -104,7 +104,7 @@ fn load_policy(path: Option<&str>) -> Result<Policy, Fail> {
         return Ok(Policy::default_policy());
     };
     let bytes = read_file(path)?;
-    if bytes.starts_with(sendcloud_gate::bytes::MAGIC) {
+    if Policy::looks_compiled(&bytes) {
         return Policy::from_bytes(&bytes).map_err(|e| Fail(format!("{path}: {e}")));
     }
     Policy::from_json(&bytes).map_err(|e| Fail(format!("{path}:{}:{}: {e}", e.line, e.column)))
@@ -119,8 +119,7 @@ fn policy_command(args: &[OsString]) -> Result<(), Fail> {
         (Some("check"), [file]) => {
             let policy = load_policy(Some(file))?;
             print_warnings(file, &policy);
-            let enabled = policy.partners.iter().filter(|p| p.enabled).count();
-            let rules = policy.rules.iter().filter(|r| r.enabled).count();
+            let (enabled, rules) = policy.enabled_counts();
             println!("{file}: valid ({enabled} enabled partner(s), {rules} enabled rule(s))");
             Ok(())
         }
@@ -268,11 +267,10 @@ fn evaluate(args: &[OsString], explain: bool) -> Result<(), Fail> {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let node =
-            json::parse(line).map_err(|e| Fail(format!("{name}:{}: not a request: {e}", i + 1)))?;
-        let req = Request::from_json(&node)
-            .map_err(|e| Fail(format!("{name}:{}: not a request: {e}", i + 1)))?;
-        print_one(&mut out, &policy, &req, a.json, explain)?;
+        Request::with_json(line, |req| {
+            print_one(&mut out, &policy, req, a.json, explain)
+        })
+        .map_err(|why| Fail(format!("{name}:{}: {why}", i + 1)))??;
     }
     Ok(out.flush()?)
 }

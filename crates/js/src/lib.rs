@@ -1,32 +1,32 @@
-//! The JS bindings (feature `js`): the raw wasm-bindgen layer under the npm package in `pkg/`.
+//! The JS bindings: the raw wasm-bindgen layer under the npm package in `pkg/` (`.ci/build-wasm.sh` builds it and
+//! runs wasm-bindgen on it).
 //!
 //! This layer is deliberately thin and not the public JS API: `pkg/core.js` wraps it into `compilePolicy`,
 //! `Policy.decide`, … (see `pkg/index.d.ts`). What it is shaped for is speed of `decide`:
 //!
-//! - The request goes in in the packed form of [`crate::request`]: JS encodes it with `TextEncoder.encodeInto`
+//! - The request goes in in the packed form ([`Request::from_packed`]): JS encodes it with `TextEncoder.encodeInto`
 //!   straight into a scratch buffer in wasm memory ([`scratch`]), then makes one call ([`WasmPolicy::decide`]).
 //!   No JSON is built or parsed for the request.
 //! - The decision comes out as a few numbers and two short ASCII strings in an output buffer ([`out_ptr`]):
 //!
 //!   ```text
-//!   u8 action (0 allow, 1 deny, 2 pass) | u8 reason (index in Reason::ALL) | u16 rule (0 none, i+1 = ids()[i])
+//!   u8 action (index in codes().actions) | u8 reason (index in codes().reasons) | u16 rule (0 none, i+1 = ids()[i])
 //!   | u8 client_ip length (0 = null) | u8 method length (0 = null) | client_ip bytes | method bytes
 //!   ```
 //!
-//!   Rule ids are looked up by index in [`WasmPolicy::ids`], which JS reads once per policy.
+//!   Rule ids are looked up by index in [`WasmPolicy::ids`], which JS reads once per policy; the action and reason
+//!   codes in the table [`codes`] gives, which JS reads once (so no list of codes is kept in JS).
 //!
 //! Everything else (explain, show, compile errors) is JSON text: those calls are not hot.
 
-use alloc::string::String;
-use alloc::vec::Vec;
-use core::cell::RefCell;
-use core::fmt::Write;
+#![warn(missing_docs)]
+
+use std::cell::RefCell;
+use std::fmt::Write;
 
 use wasm_bindgen::prelude::*;
 
-use crate::decision::{Decision, Explanation, Reason};
-use crate::policy::{Action, Policy};
-use crate::request::Request;
+use sendcloud_gate::{hosts, Action, Decision, Explanation, NotARequest, Policy, Reason, Request};
 
 std::thread_local! {
     /// Where JS writes a packed request; grown by [`scratch`].
@@ -78,20 +78,36 @@ pub fn version() -> String {
 /// The preset files with their provenance, as a JSON object keyed by preset name.
 #[wasm_bindgen]
 pub fn presets_json() -> String {
-    let mut out = String::from("{");
-    let names = crate::presets::PARTNER_PRESETS
-        .iter()
-        .chain(crate::presets::PROXY_PRESETS);
-    for (i, name) in names.enumerate() {
+    hosts::presets_json()
+}
+
+/// The codes the decision bytes index: `{"actions":[…],"reasons":[…]}`, in the engine's order ([`Action::ALL`],
+/// [`Reason::ALL`]). JS reads it once; no list of codes is written twice.
+#[wasm_bindgen]
+pub fn codes() -> String {
+    let mut out = String::from("{\"actions\":[");
+    for (i, a) in Action::ALL.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        crate::json::write_str(&mut out, name);
-        out.push(':');
-        out.push_str(crate::presets::raw(name).unwrap_or("null"));
+        hosts::write_json_str(&mut out, a.as_str());
     }
-    out.push('}');
+    out.push_str("],\"reasons\":[");
+    for (i, r) in Reason::ALL.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        hosts::write_json_str(&mut out, r.as_str());
+    }
+    out.push_str("]}");
     out
+}
+
+/// The explanation of input that is not a request, for the reason JS gives (a value with no JSON text): the same
+/// decision and trace text ([`NotARequest`]) as every other host's.
+#[wasm_bindgen]
+pub fn not_a_request(why: &str) -> String {
+    Explanation::not_a_request(&NotARequest::because(why)).to_json()
 }
 
 /// `fmt::Write` into a byte buffer, for the client IP.
@@ -104,16 +120,8 @@ impl Write for Bytes<'_> {
     }
 }
 
-fn set_error(message: &str, path: &str, line: u32, column: u32) {
-    ERROR.with(|e| {
-        let mut e = e.borrow_mut();
-        e.clear();
-        e.push_str("{\"message\":");
-        crate::json::write_str(&mut e, message);
-        e.push_str(",\"path\":");
-        crate::json::write_str(&mut e, path);
-        let _ = write!(e, ",\"line\":{line},\"column\":{column}}}");
-    });
+fn set_error(json: String) {
+    ERROR.with(|e| *e.borrow_mut() = json);
 }
 
 /// A compiled policy held in wasm memory.
@@ -129,7 +137,7 @@ impl WasmPolicy {
         match Policy::from_json(text.as_bytes()) {
             Ok(policy) => Some(WasmPolicy { policy }),
             Err(e) => {
-                set_error(&alloc::format!("{e}"), &e.path, e.line, e.column);
+                set_error(e.to_json());
                 None
             }
         }
@@ -140,7 +148,7 @@ impl WasmPolicy {
         match Policy::from_bytes(bytes) {
             Ok(policy) => Some(WasmPolicy { policy }),
             Err(e) => {
-                set_error(&alloc::format!("{e}"), "", 0, 0);
+                set_error(e.to_json());
                 None
             }
         }
@@ -153,6 +161,7 @@ impl WasmPolicy {
         }
     }
 
+    /// The compiled policy as bytes, for [`WasmPolicy::load`] later.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.policy.to_bytes()
     }
@@ -170,17 +179,11 @@ impl WasmPolicy {
     /// The rule ids then the partner ids, as a JSON array: what the decision's rule index points into.
     pub fn ids(&self) -> String {
         let mut out = String::from("[");
-        let ids = self
-            .policy
-            .rules
-            .iter()
-            .map(|r| r.id.as_str())
-            .chain(self.policy.partners.iter().map(|p| p.id.as_str()));
-        for (i, id) in ids.enumerate() {
+        for (i, id) in self.policy.ids().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            crate::json::write_str(&mut out, id);
+            hosts::write_json_str(&mut out, id);
         }
         out.push(']');
         out
@@ -199,11 +202,10 @@ impl WasmPolicy {
         OUT.with(|o| {
             let mut o = o.borrow_mut();
             o.clear();
-            let action = match decision.action {
-                Action::Allow => 0u8,
-                Action::Deny => 1,
-                Action::Pass => 2,
-            };
+            let action = Action::ALL
+                .iter()
+                .position(|a| *a == decision.action)
+                .unwrap_or(0) as u8;
             let reason = Reason::ALL
                 .iter()
                 .position(|r| *r == decision.reason)
@@ -225,10 +227,8 @@ impl WasmPolicy {
     }
 
     fn rule_index(&self, id: &str) -> usize {
-        let rules = self.policy.rules.iter().map(|r| r.id.as_str());
-        let partners = self.policy.partners.iter().map(|p| p.id.as_str());
-        rules
-            .chain(partners)
+        self.policy
+            .ids()
             .position(|x| x == id)
             .map_or(0, |i| (i + 1).min(usize::from(u16::MAX)))
     }
@@ -239,12 +239,7 @@ impl WasmPolicy {
             let s = s.borrow();
             match s.get(..len).and_then(Request::from_packed) {
                 Some(req) => self.policy.explain(&req).to_json(),
-                None => Explanation {
-                    decision: Decision::malformed(None, None),
-                    trace: alloc::vec![String::from("not a request: the packed form is invalid")],
-                    provenance: None,
-                }
-                .to_json(),
+                None => Explanation::not_a_request(&NotARequest::packed()).to_json(),
             }
         })
     }

@@ -1,5 +1,10 @@
-//! The core module's C-style ABI (feature `core-abi`): exports over linear memory, no imports, for hosts that are
-//! not JavaScript (the PHP translation, wasmtime, Go, proxies). `docs/core-abi.md` is the host author's guide.
+//! The core wasm module: the engine behind a C-style ABI, exports over linear memory, no imports, for hosts that
+//! are not JavaScript (the PHP translation, wasmtime, Go, proxies). `docs/core-abi.md` is the host author's guide.
+//!
+//! This crate is the one place with `unsafe` in the workspace: host pointers, the global state of a
+//! single-threaded module, and the module's own allocator and panic handler (`runtime`, wasm32 only). The engine
+//! (`sendcloud-gate`) forbids it. Two builds (`.ci/build-wasm.sh`): the default is the decision-only module, the
+//! feature `compile` adds the full module's exports.
 //!
 //! # Conventions
 //!
@@ -13,8 +18,8 @@
 //!
 //! # One call per decision
 //!
-//! `scg_decide_fields(policy, ptr, len)` takes the request in the packed form of [`crate::request`] and returns
-//! where the decision's five values are ([`crate::Decision::fields`]); `scg_decide` returns the same decision as
+//! `scg_decide_fields(policy, ptr, len)` takes the request in the packed form ([`Request::from_packed`]) and
+//! returns where the decision's five values are ([`sendcloud_gate::Decision::fields`]); `scg_decide` returns the same decision as
 //! JSON. A buffer that is not exactly one packed request is `pass` + `malformed_input`; nothing a host passes in a
 //! buffer can make the call fail or trap.
 //!
@@ -22,7 +27,7 @@
 //!
 //! `scg_policy_compile`, `scg_policy_default` and `scg_policy_show` need the JSON policy compiler and the preset
 //! data; `scg_explain` the trace texts, `scg_decide` the JSON writer and `scg_policy_to_bytes` the bytes writer.
-//! They exist only with the sub-feature `core-compile` (on in the standard core build). Without it the module is
+//! They exist only with the feature `compile` (the full module). Without it the module is
 //! decision-only: load compiled bytes, `scg_decide_fields`. That is all a request needs, and every byte and
 //! instruction of the module costs a PHP host time on each request (the PHP library translates this module; see
 //! docs/core-abi.md).
@@ -34,17 +39,22 @@
 //! cell, turning host pointers into slices (checked against the memory size), and the raw allocator calls behind
 //! `scg_alloc` / `scg_free`.
 
+// no_std in wasm32, where `runtime` below is the allocator and panic handler; natively (`cargo test`, a workspace
+// build) std provides both.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
 
-#[cfg(feature = "core-compile")]
-use crate::decision::Decision;
-use crate::decision::{FieldText, Verdict};
-use crate::json;
-use crate::policy::Policy;
-use crate::request::Request;
+use sendcloud_gate::{hosts, FieldText, Policy, Request};
+#[cfg(feature = "compile")]
+use sendcloud_gate::{Decision, Explanation, NotARequest};
 
 /// The ABI's version: bumped on any incompatible change to an export's signature or meaning.
 pub const ABI_VERSION: i32 = 2;
@@ -70,7 +80,7 @@ impl<T> Global<T> {
 
 static POLICIES: Global<Vec<Option<Policy>>> = Global(UnsafeCell::new(Vec::new()));
 /// The last result of the full module's exports (explanation, bytes, show), kept alive until the next one.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 static RESULT: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
 /// The last decision's fields as locations: five (pointer, length) pairs, reused, so deciding allocates nothing for
 /// its answer and copies none of its values.
@@ -78,7 +88,7 @@ static FIELD_TABLE: Global<[u32; 10]> = Global(UnsafeCell::new([0; 10]));
 /// The last decision's values that live nowhere else (a client address written out, an uncommon method).
 static FIELD_TEXT: Global<FieldText> = Global(UnsafeCell::new(FieldText::new()));
 /// The last decision as JSON (full module).
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 static DECISION_JSON: Global<String> = Global(UnsafeCell::new(String::new()));
 /// The last error, as JSON.
 static ERROR: Global<Vec<u8>> = Global(UnsafeCell::new(Vec::new()));
@@ -106,7 +116,7 @@ fn in_memory(_ptr: usize, _len: usize) -> bool {
     true
 }
 
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 fn result(bytes: Vec<u8>) -> i64 {
     let r = RESULT.get();
     *r = bytes;
@@ -117,34 +127,14 @@ fn pack(ptr: usize, len: usize) -> i64 {
     ((ptr as u64) << 32 | (len as u32 as u64)) as i64
 }
 
-fn set_error(message: &str, path: &str, line: u32, column: u32) {
-    let mut out = String::with_capacity(message.len() + path.len() + 64);
-    out.push_str("{\"message\":");
-    json::write_str(&mut out, message);
-    out.push_str(",\"path\":");
-    json::write_str(&mut out, path);
-    out.push_str(",\"line\":");
-    push_u32(&mut out, line);
-    out.push_str(",\"column\":");
-    push_u32(&mut out, column);
-    out.push('}');
-    *ERROR.get() = out.into_bytes();
+/// The last error becomes `json` (one of the engine's error objects, [`hosts::error_json`]).
+fn set_error_json(json: String) {
+    *ERROR.get() = json.into_bytes();
 }
 
-fn push_u32(out: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(d as char);
-    }
+/// The last error becomes `message`, with no JSON path, line or column.
+fn set_error(message: &str) {
+    set_error_json(hosts::error_json(message, "", 0, 0));
 }
 
 fn add_policy(policy: Policy) -> i32 {
@@ -154,12 +144,7 @@ fn add_policy(policy: Policy) -> i32 {
         return i as i32 + 1;
     }
     if policies.len() >= MAX_POLICIES {
-        set_error(
-            "too many policies alive: free some with scg_policy_free",
-            "",
-            0,
-            0,
-        );
+        set_error("too many policies alive: free some with scg_policy_free");
         return 0;
     }
     policies.push(Some(policy));
@@ -172,7 +157,7 @@ fn policy<'a>(handle: i32) -> Option<&'a Policy> {
 }
 
 fn no_policy() -> i64 {
-    set_error("not a live policy handle", "", 0, 0);
+    set_error("not a live policy handle");
     0
 }
 
@@ -212,7 +197,7 @@ pub extern "C" fn scg_free(ptr: i32, len: i32) {
 #[no_mangle]
 pub extern "C" fn scg_last_error() -> i64 {
     if ERROR.get().is_empty() {
-        set_error("", "", 0, 0);
+        set_error("");
     }
     let e = ERROR.get();
     pack(e.as_ptr() as usize, e.len())
@@ -224,12 +209,7 @@ pub extern "C" fn scg_policy_load(ptr: i32, len: i32) -> i32 {
     match Policy::from_bytes(input(ptr, len)) {
         Ok(p) => add_policy(p),
         Err(e) => {
-            // LoadError's Display text, written without core::fmt, which the decision module does not carry.
-            let mut message = String::from("not a valid compiled policy (at byte ");
-            push_u32(&mut message, e.offset as u32);
-            message.push_str("): ");
-            message.push_str(e.message);
-            set_error(&message, "", 0, 0);
+            set_error_json(e.to_json());
             0
         }
     }
@@ -247,7 +227,7 @@ pub extern "C" fn scg_policy_free(handle: i32) {
 }
 
 /// The compiled policy as bytes (a result), for [`scg_policy_load`] later.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_policy_to_bytes(handle: i32) -> i64 {
     match policy(handle) {
@@ -259,9 +239,9 @@ pub extern "C" fn scg_policy_to_bytes(handle: i32) -> i64 {
     }
 }
 
-/// The decision on one packed request (see [`crate::request`]), for the JSON and explain exports of the full module
+/// The decision on one packed request ([`Request::from_packed`]), for the JSON and explain exports of the full module
 /// (`scg_decide_fields` writes its fields form through [`Policy::decide_fields`] instead).
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 fn decision<'p>(p: &'p Policy, ptr: i32, len: i32) -> Decision<'p> {
     match Request::from_packed(input(ptr, len)) {
         Some(req) => p.decide(&req),
@@ -269,7 +249,7 @@ fn decision<'p>(p: &'p Policy, ptr: i32, len: i32) -> Decision<'p> {
     }
 }
 
-/// Decides one packed request; the result is the decision's fields form: five (pointer, length) pairs of `u32`
+/// Decides one packed request ([`Request::from_packed`]); the result is the decision's fields form: five (pointer, length) pairs of `u32`
 /// locating each value's bytes, `(0, u32::MAX)` for `null` (docs/core-abi.md). 0 only for a handle that is not a
 /// live policy.
 #[no_mangle]
@@ -287,10 +267,7 @@ pub extern "C" fn scg_decide_fields(handle: i32, ptr: i32, len: i32) -> i64 {
     };
     // Borrowed where it was built: moving the request out of the Option is an 80-byte copy in wasm.
     let request = Request::from_packed(input(ptr, len));
-    match &request {
-        Some(req) => crate::engine::decide_each_field(p, req, text, put),
-        None => Verdict::malformed(None, None).each_field(text, None, put),
-    }
+    hosts::decide_each_field(p, request.as_ref(), text, put);
     // A packed request's header and form lists are never allocated (its pairs are read where they lie): there is
     // nothing to free, and the drop glue would be two calls per decision.
     core::mem::forget(request);
@@ -298,7 +275,7 @@ pub extern "C" fn scg_decide_fields(handle: i32, ptr: i32, len: i32) -> i64 {
 }
 
 /// Decides one packed request; the decision's JSON is the result. 0 only for a handle that is not a live policy.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_decide(handle: i32, ptr: i32, len: i32) -> i64 {
     let Some(p) = policy(handle) else {
@@ -311,7 +288,7 @@ pub extern "C" fn scg_decide(handle: i32, ptr: i32, len: i32) -> i64 {
 }
 
 /// [`scg_decide`] with the trace (and the deciding preset's provenance): the explanation's JSON.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_explain(handle: i32, ptr: i32, len: i32) -> i64 {
     let Some(p) = policy(handle) else {
@@ -319,41 +296,34 @@ pub extern "C" fn scg_explain(handle: i32, ptr: i32, len: i32) -> i64 {
     };
     let json = match Request::from_packed(input(ptr, len)) {
         Some(req) => p.explain(&req).to_json(),
-        None => crate::decision::Explanation {
-            decision: Decision::malformed(None, None),
-            trace: alloc::vec![String::from(
-                "not a request: the buffer is not one request in the packed form"
-            )],
-            provenance: None,
-        }
-        .to_json(),
+        None => Explanation::not_a_request(&NotARequest::packed()).to_json(),
     };
     result(json.into_bytes())
 }
 
 /// Compiles a policy from its JSON text. Returns a handle, or 0 with the error (its JSON path, line and column)
 /// in the last error.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_policy_compile(ptr: i32, len: i32) -> i32 {
     match Policy::from_json(input(ptr, len)) {
         Ok(p) => add_policy(p),
         Err(e) => {
-            set_error(&alloc::format!("{e}"), &e.path, e.line, e.column);
+            set_error_json(e.to_json());
             0
         }
     }
 }
 
 /// The default policy (the Sendcloud preset, nothing else) as a new handle.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_policy_default() -> i32 {
     add_policy(Policy::default_policy())
 }
 
 /// The effective policy, presets expanded with their provenance ([`Policy::show_json`]), as a result.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_policy_show(handle: i32) -> i64 {
     match policy(handle) {
@@ -367,7 +337,7 @@ pub extern "C" fn scg_policy_show(handle: i32) -> i64 {
 
 /// The policy's warnings ([`Policy::warnings`]) as a JSON array of `{"path", "message"}`, as a result. Only the
 /// full module has it: warnings are shown where a policy is written or checked, never on the request path.
-#[cfg(feature = "core-compile")]
+#[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_policy_warnings(handle: i32) -> i64 {
     match policy(handle) {
@@ -379,9 +349,33 @@ pub extern "C" fn scg_policy_warnings(handle: i32) -> i64 {
     }
 }
 
-/// The core module's own allocator and panic handler. The core build is `no_std` (no `std` feature): std's
-/// allocator (dlmalloc) and its panic machinery are most of 10 KiB, and the module needs neither.
-#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+/// The names of the request parts the engine reads ([`hosts::HEADERS_READ`], [`hosts::PARAMS_READ`]) as a result,
+/// `{"headers":[…],"params":[…]}`: a host that passes only these gets the decisions of one that passes everything.
+/// The PHP library's `generated/constants.php` is written from it at build time, so the list is not copied by hand.
+#[cfg(feature = "compile")]
+#[no_mangle]
+pub extern "C" fn scg_request_names() -> i64 {
+    let mut out = String::from("{\"headers\":[");
+    for (i, h) in hosts::HEADERS_READ.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        hosts::write_json_str(&mut out, h);
+    }
+    out.push_str("],\"params\":[");
+    for (i, p) in hosts::PARAMS_READ.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        hosts::write_json_str(&mut out, p);
+    }
+    out.push_str("]}");
+    result(out.into_bytes())
+}
+
+/// The core module's own allocator and panic handler. The module is `no_std`: std's allocator (dlmalloc) and its
+/// panic machinery are most of 10 KiB, and the module needs neither.
+#[cfg(target_arch = "wasm32")]
 mod runtime {
     use core::alloc::{GlobalAlloc, Layout};
     use core::arch::wasm32;
