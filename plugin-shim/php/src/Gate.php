@@ -35,19 +35,11 @@ class Gate
      * The headers the decision contract reads, by their $_SERVER key: the User-Agent, the client-address
      * headers a trusted proxy may set, and the method overrides. decide() passes only these to the engine: every
      * other header cannot change a decision, and each one passed costs engine time (about 7 us per header here).
-     * decideRequest() and explain() pass whatever they are given.
+     * decideRequest() and explain() pass whatever they are given. The list is the engine's own:
+     * Generated\Constants::SERVER_HEADERS (generated/Constants.php, written by the build from the core module), not
+     * a constant of this class, so that a Gate can still be made (answering `engine_error`) when generated/ is
+     * missing: PHP resolves a class's constants when it first makes an instance.
      */
-    const SERVER_HEADERS = [
-        'HTTP_USER_AGENT' => 'User-Agent',
-        'HTTP_X_FORWARDED_FOR' => 'X-Forwarded-For',
-        'HTTP_FORWARDED' => 'Forwarded',
-        'HTTP_X_REAL_IP' => 'X-Real-IP',
-        'HTTP_CF_CONNECTING_IP' => 'CF-Connecting-IP',
-        'HTTP_TRUE_CLIENT_IP' => 'True-Client-IP',
-        'HTTP_X_HTTP_METHOD_OVERRIDE' => 'X-HTTP-Method-Override',
-        'HTTP_X_HTTP_METHOD' => 'X-HTTP-Method',
-        'HTTP_X_METHOD_OVERRIDE' => 'X-Method-Override',
-    ];
 
     /**
      * The body parameters decide() passes from its $post argument ($_POST), as the contract's `form`: the only ones
@@ -55,9 +47,9 @@ class Gate
      * override enabled, read it from the body), `ps_method` too (PrestaShop reads it from $_REQUEST, the body
      * included), `rest_route` a WordPress REST route (WordPress reads its query variables from the body as well as
      * the query). PHP has already folded the names of $_POST's keys (`ps[method` is `ps_method`, `_method%00x` is
-     * `_method`, `_method[]` the array `_method`), so these exact keys are all there is to take.
+     * `_method`, `_method[]` the array `_method`), so these exact keys are all there is to take. The engine's own list:
+     * Generated\Constants::FORM_PARAMS (generated/Constants.php).
      */
-    const FORM_PARAMS = ['_method', 'ps_method', 'rest_route'];
 
     /** @var string the compiled policy */
     private $bytes;
@@ -233,11 +225,11 @@ class Gate
     /**
      * Decides the current request as PHP presents it: pass $_SERVER and $_POST. Reads REMOTE_ADDR, REQUEST_METHOD,
      * REQUEST_URI, QUERY_STRING (passed as the contract's `query` when it differs from REQUEST_URI's query, as
-     * after a rewrite rule) and the HTTP_* keys of the headers the contract reads (SERVER_HEADERS:
+     * after a rewrite rule) and the HTTP_* keys of the headers the contract reads (Generated\Constants::SERVER_HEADERS:
      * HTTP_X_FORWARDED_FOR is the header X-Forwarded-For; the key's case does not matter). A header value may be a
      * string or a list of strings (one per occurrence). A missing key is an empty value, which the engine judges
      * (`malformed_input` for a missing address or method; `/` for a missing URI). From $post, only the parameters
-     * the engine reads (FORM_PARAMS: `_method`, `ps_method`, `rest_route`) are passed, as the contract's `form`: a
+     * the engine reads (Generated\Constants::FORM_PARAMS: `_method`, `ps_method`, `rest_route`) are passed, as the contract's `form`: a
      * string value as it is, an array value (`_method[]=PUT`) as one value per string leaf, other leaves skipped.
      * Never throws.
      *
@@ -345,7 +337,7 @@ class Gate
         }
         $form = [];
         if ($post !== []) {
-            foreach (self::FORM_PARAMS as $name) {
+            foreach (Generated\Constants::FORM_PARAMS as $name) {
                 $v = $post[$name] ?? null;
                 if (\is_string($v)) {
                     $form[] = [$name, $v];
@@ -362,7 +354,7 @@ class Gate
         foreach ($server as $k => $v) {
             // PHP names a header HTTP_ + upper case with '_' for '-'; a hand-built array may use another case.
             if (\is_string($k) && \strncmp($k, 'HTTP_', 5) === 0) {
-                $name = self::SERVER_HEADERS[$k] ?? self::SERVER_HEADERS[\strtoupper($k)] ?? null;
+                $name = Generated\Constants::SERVER_HEADERS[$k] ?? Generated\Constants::SERVER_HEADERS[\strtoupper($k)] ?? null;
                 if ($name !== null) {
                     $headers[] = [$name, $v];
                 }

@@ -126,7 +126,7 @@ final class ServerMappingTest extends TestCase
     {
         $g = RecordingGate::default();
         $server = ['REMOTE_ADDR' => '192.0.2.1', 'REQUEST_METHOD' => 'GET'];
-        foreach (Gate::SERVER_HEADERS as $key => $name) {
+        foreach (\SendcloudGate\Generated\Constants::SERVER_HEADERS as $key => $name) {
             $server[$key] = 'v';
             $this->assertSame('HTTP_' . strtoupper(strtr($name, '-', '_')), $key);
         }
@@ -373,7 +373,7 @@ final class ServerMappingTest extends TestCase
             foreach ($case['request']['form'] ?? [] as $name => $value) {
                 // $_POST holds names PHP has folded already, and decide() passes only the ones the engine reads:
                 // other names cannot be expressed (a name PHP would fold differently, e.g. `_method[]`).
-                if (!in_array((string) $name, Gate::FORM_PARAMS, true)) {
+                if (!in_array((string) $name, \SendcloudGate\Generated\Constants::FORM_PARAMS, true)) {
                     $ok = false;
                 }
                 $post[(string) $name] = $value;

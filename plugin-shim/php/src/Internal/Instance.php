@@ -31,9 +31,9 @@ final class Instance
      */
     public function __construct($core, array $handles = [], int $buf = 0, int $cap = 0)
     {
-        if ($core->scg_abi_version() !== 2) {
+        if ($core->scg_abi_version() !== \SendcloudGate\Generated\Constants::ABI_VERSION) {
             throw new EngineException('sendcloud-gate: the engine has core ABI ' . $core->scg_abi_version()
-                . ', this library speaks 2');
+                . ', its generated constants say ' . \SendcloudGate\Generated\Constants::ABI_VERSION);
         }
         $this->core = $core;
         $this->handles = $handles;
