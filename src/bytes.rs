@@ -34,11 +34,10 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::addr::RangeSet;
+use crate::checked::{Claim, Id, PathPrefix};
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
-use crate::policy::{
-    Action, ForwardHeader, Impersonation, Partner, Policy, Rule, MAX_CLAIM_LEN, MAX_ID_LEN,
-};
+use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule};
 use crate::presets::Provenance;
 
 pub const MAGIC: &[u8; 6] = b"SCGATE";
@@ -310,11 +309,8 @@ impl<'a> Reader<'a> {
         }
         Ok(set)
     }
-    fn id(&mut self, seen: &mut Vec<String>) -> Res<String> {
-        let id = self.str()?;
-        if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
-            return Err("invalid id");
-        }
+    fn id(&mut self, seen: &mut Vec<Id>) -> Res<Id> {
+        let id = Id::from_stored(self.str()?).ok_or("invalid id")?;
         if seen.contains(&id) {
             return Err("duplicate id");
         }
@@ -363,12 +359,9 @@ impl<'a> Reader<'a> {
             };
             let ranges = self.ranges()?;
             let user_agents = self.patterns()?;
-            let claims = self.strs()?;
-            if claims
-                .iter()
-                .any(|c| c.is_empty() || c.len() > MAX_CLAIM_LEN || *c != c.to_ascii_lowercase())
-            {
-                return Err("invalid claim");
+            let mut claims = Vec::new();
+            for c in self.strs()? {
+                claims.push(Claim::from_stored(c).ok_or("invalid claim")?);
             }
             let methods = self.methods()?;
             partners.push(Partner {
@@ -408,12 +401,9 @@ impl<'a> Reader<'a> {
                 None
             };
             let paths = if flags & 16 != 0 {
-                let paths = self.strs()?;
-                let normal = |p: &String| {
-                    crate::path::normalise(p.as_bytes()).is_some_and(|n| n == p.as_bytes())
-                };
-                if !paths.iter().all(|p| p.starts_with('/') && normal(p)) {
-                    return Err("paths are not normalised");
+                let mut paths = Vec::new();
+                for p in self.strs()? {
+                    paths.push(PathPrefix::from_stored(p).ok_or("paths are not normalised")?);
                 }
                 Some(paths)
             } else {

@@ -27,7 +27,8 @@
 //!   JSON), so that every host writes them the same way.
 //!
 //! Inside, privately: the decision logic (`engine`, in the contract's order), the policy schema and compiled form
-//! (`policy`, `bytes`, `show`), and building blocks with no policy knowledge (addresses and range sets, User-Agent
+//! (`policy`, `bytes`, `show`; `checked`: the ids, claims and path prefixes both the compiler and the bytes loader
+//! check, each rule written once as a type's constructor), and building blocks with no policy knowledge (addresses and range sets, User-Agent
 //! patterns, methods, path normalisation, a float-free JSON reader, the preset data).
 //!
 //! The crate is `no_std` + `alloc`, has no `unsafe` and no I/O, so the same code compiles to wasm32 with no imports
@@ -42,6 +43,7 @@ extern crate alloc;
 
 mod addr;
 mod bytes;
+mod checked;
 mod decision;
 mod engine;
 pub mod hosts;

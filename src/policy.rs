@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::addr::{Cidr, RangeSet};
+use crate::checked::{Claim, Id, PathPrefix, PrefixError};
 use crate::json::{self, Member, Node, Pos, Value};
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
@@ -113,26 +114,26 @@ impl ForwardHeader {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
-    pub id: String,
+    pub id: Id,
     pub action: Action,
     pub enabled: bool,
     pub ip: Option<RangeSet>,
     pub user_agents: Option<Vec<Pattern>>,
     pub methods: Option<MethodSet>,
     /// Normalised path prefixes.
-    pub paths: Option<Vec<String>>,
+    pub paths: Option<Vec<PathPrefix>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partner {
-    pub id: String,
+    pub id: Id,
     pub enabled: bool,
     /// Set when the partner comes from a preset: where its data comes from.
     pub provenance: Option<Provenance>,
     pub ranges: RangeSet,
     pub user_agents: Vec<Pattern>,
     /// Lower-cased substrings that mark a User-Agent as claiming to be this partner.
-    pub claims: Vec<String>,
+    pub claims: Vec<Claim>,
     pub methods: MethodSet,
 }
 
@@ -210,10 +211,7 @@ impl fmt::Display for PolicyWarning {
     }
 }
 
-/// Longest id accepted for rules and partners.
-pub const MAX_ID_LEN: usize = 128;
-/// Longest claim accepted.
-pub const MAX_CLAIM_LEN: usize = 64;
+pub use crate::checked::{MAX_CLAIM_LEN, MAX_ID_LEN};
 
 impl Policy {
     /// The policy used when none is given: the Sendcloud preset, nothing else.
@@ -295,7 +293,7 @@ impl Policy {
 
     /// Looks a rule or partner up by id.
     pub fn has_id(&self, id: &str) -> bool {
-        self.rules.iter().any(|r| r.id == id) || self.partners.iter().any(|p| p.id == id)
+        self.rules.iter().any(|r| *r.id == *id) || self.partners.iter().any(|p| *p.id == *id)
     }
 }
 
@@ -528,15 +526,8 @@ impl Compiler {
             None => {
                 let preset = presets::get("sendcloud")
                     .ok_or_else(|| err("partners", root.pos, "preset missing"))?;
-                self.claim_id("sendcloud", "partners", root.pos)?;
-                alloc::vec![self.preset_partner_from(
-                    preset,
-                    "sendcloud".into(),
-                    true,
-                    &[],
-                    &[],
-                    &[]
-                )?]
+                let id = self.claim_id("sendcloud", "partners", root.pos)?;
+                alloc::vec![self.preset_partner_from(preset, id, true, &[], &[], &[])?]
             }
             Some(node) => self.each(node, "partners", Compiler::partner)?,
         };
@@ -633,8 +624,8 @@ impl Compiler {
         Ok((RangeSet::from_cidrs(&cidrs), header, names))
     }
 
-    fn claim_id(&mut self, id: &str, path: &str, pos: Pos) -> Result<(), PolicyError> {
-        if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+    fn claim_id(&mut self, id: &str, path: &str, pos: Pos) -> Result<Id, PolicyError> {
+        let Some(checked) = Id::new(id) else {
             return Err(err(
                 path,
                 pos,
@@ -643,7 +634,7 @@ impl Compiler {
                     shown_key(id)
                 ),
             ));
-        }
+        };
         if let Some(first) = self.ids.get(id) {
             return Err(err(
                 path,
@@ -653,7 +644,7 @@ impl Compiler {
         }
         let owner = path.strip_suffix(".id").unwrap_or(path);
         self.ids.insert(id.to_owned(), owner.to_owned());
-        Ok(())
+        Ok(checked)
     }
 
     fn partner(&mut self, node: &Node, path: &str) -> Result<Partner, PolicyError> {
@@ -681,14 +672,8 @@ impl Compiler {
             let preset = presets::get(name)
                 .ok_or_else(|| err(&obj.path("preset"), pos, "preset data missing"))?;
             let id = match obj.string("id")? {
-                Some((id, id_pos)) => {
-                    self.claim_id(id, &obj.path("id"), id_pos)?;
-                    id.to_owned()
-                }
-                None => {
-                    self.claim_id(name, &obj.path("preset"), pos)?;
-                    name.to_owned()
-                }
+                Some((id, id_pos)) => self.claim_id(id, &obj.path("id"), id_pos)?,
+                None => self.claim_id(name, &obj.path("preset"), pos)?,
             };
             let enabled = obj.bool("enabled", true)?;
             let add_ip = obj.strings("add_ip")?.unwrap_or_default();
@@ -701,7 +686,7 @@ impl Compiler {
                 "for a custom partner (id, ip, user_agents and methods; or use \"preset\")";
             let id_node = obj.required("id", WHY)?;
             let id = string(id_node, &obj.path("id"))?;
-            self.claim_id(id, &obj.path("id"), id_node.pos)?;
+            let id = self.claim_id(id, &obj.path("id"), id_node.pos)?;
             for key in ["ip", "user_agents", "methods"] {
                 obj.required(key, WHY)?;
             }
@@ -710,7 +695,7 @@ impl Compiler {
             let methods = methods(&obj.strings("methods")?.unwrap_or_default())?;
             let claims = claims(&obj.strings("claims")?.unwrap_or_default())?;
             Ok(Partner {
-                id: id.to_owned(),
+                id,
                 enabled: obj.bool("enabled", true)?,
                 provenance: None,
                 ranges: RangeSet::from_cidrs(&ip),
@@ -724,7 +709,7 @@ impl Compiler {
     fn preset_partner_from(
         &mut self,
         preset: presets::Preset,
-        id: String,
+        id: Id,
         enabled: bool,
         add_ip: &Strings<'_>,
         add_methods: &Strings<'_>,
@@ -765,8 +750,12 @@ impl Compiler {
             claims: preset
                 .claims
                 .iter()
-                .map(|c| c.to_ascii_lowercase())
-                .collect(),
+                .map(|c| {
+                    Claim::new(c).ok_or_else(|| {
+                        err("partners", Pos::default(), "preset data: invalid claim")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             methods: method_set,
             provenance: Some(preset.provenance),
         })
@@ -777,7 +766,7 @@ impl Compiler {
         const WHY: &str = "for a rule";
         let id_node = obj.required("id", WHY)?;
         let id = string(id_node, &obj.path("id"))?;
-        self.claim_id(id, &obj.path("id"), id_node.pos)?;
+        let id = self.claim_id(id, &obj.path("id"), id_node.pos)?;
         let action_node = obj.required("action", WHY)?;
         let action = match string(action_node, &obj.path("action"))? {
             "allow" => Action::Allow,
@@ -799,23 +788,13 @@ impl Compiler {
             Some(list) => Some(
                 list.iter()
                     .map(|(p, path, pos)| {
-                        if !p.starts_with('/') {
-                            return Err(err(
-                                path,
-                                *pos,
-                                format!("{} does not start with \"/\"", shown_key(p)),
-                            ));
-                        }
-                        let normal = crate::path::normalise(p.as_bytes())
-                            .and_then(|n| String::from_utf8(n).ok())
-                            .ok_or_else(|| {
-                                err(
-                                    path,
-                                    *pos,
-                                    format!("{} has broken percent-encoding", shown_key(p)),
-                                )
-                            })?;
-                        Ok(normal)
+                        PathPrefix::new(p).map_err(|e| {
+                            let why = match e {
+                                PrefixError::NotAbsolute => "does not start with \"/\"",
+                                PrefixError::BrokenEncoding => "has broken percent-encoding",
+                            };
+                            err(path, *pos, format!("{} {why}", shown_key(p)))
+                        })
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
@@ -834,7 +813,7 @@ impl Compiler {
             ranges
         };
         Ok(Rule {
-            id: id.to_owned(),
+            id,
             action,
             enabled: obj.bool("enabled", true)?,
             ip: obj
@@ -923,21 +902,19 @@ fn methods(list: &Strings<'_>) -> Result<MethodSet, PolicyError> {
     Ok(set)
 }
 
-fn claims(list: &Strings<'_>) -> Result<Vec<String>, PolicyError> {
+fn claims(list: &Strings<'_>) -> Result<Vec<Claim>, PolicyError> {
     list.iter()
         .map(|(s, path, pos)| {
-            if s.is_empty() || s.len() > MAX_CLAIM_LEN {
-                Err(err(
+            Claim::new(s).ok_or_else(|| {
+                err(
                     path,
                     *pos,
                     format!(
                         "{} is not a claim (1 to {MAX_CLAIM_LEN} bytes)",
                         shown_key(s)
                     ),
-                ))
-            } else {
-                Ok(s.to_ascii_lowercase())
-            }
+                )
+            })
         })
         .collect()
 }

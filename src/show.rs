@@ -46,7 +46,7 @@ impl Policy {
             o.push_str(",\n      \"user_agents\": ");
             patterns(&mut o, &p.user_agents);
             o.push_str(",\n      \"claims\": ");
-            strings(&mut o, p.claims.iter().map(String::as_str));
+            strings(&mut o, p.claims.iter().map(|c| c.as_str()));
             o.push_str(",\n      \"methods\": ");
             methods(&mut o, &p.methods);
             if let Some(pr) = &p.provenance {
@@ -85,7 +85,7 @@ impl Policy {
             }
             if let Some(p) = &r.paths {
                 o.push_str(",\n      \"paths\": ");
-                strings(&mut o, p.iter().map(String::as_str));
+                strings(&mut o, p.iter().map(|prefix| prefix.as_str()));
             }
             o.push_str("\n    }");
         }
