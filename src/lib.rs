@@ -25,6 +25,8 @@
 //! - [`Request`] and [`Decision`] / [`Explanation`]: the contract's input and output.
 //! - [`hosts`]: the few pieces a host crate needs beyond that (the packed request, the fields form, the error
 //!   JSON), so that every host writes them the same way.
+//! - [`export`]: server rules (ModSecurity, Apache, nginx, Cloudflare) that let the policy's partner traffic
+//!   through, with the presets' provenance ([`export::export`], [`Policy::export`]).
 //!
 //! Inside, privately: the decision logic (`engine`, in the contract's order), the policy schema and compiled form
 //! (`policy`, `bytes`, `show`; `checked`: the ids, claims and path prefixes both the compiler and the bytes loader
@@ -46,6 +48,7 @@ mod bytes;
 mod checked;
 mod decision;
 mod engine;
+pub mod export;
 pub mod hosts;
 mod json;
 mod method;

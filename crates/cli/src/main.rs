@@ -21,6 +21,8 @@ USAGE:
   sendcloud-gate policy check FILE            validate a policy (warnings on standard error)
   sendcloud-gate policy show [FILE]           the effective policy, presets expanded, with provenance
   sendcloud-gate policy compile FILE -o OUT   the compiled policy as bytes (for PHP and wasm hosts)
+  sendcloud-gate export --format modsecurity|apache|nginx|cloudflare [--policy FILE] [-o OUT]
+                                              the server rule that lets the policy's partner traffic through
 
 Without --policy the policy is the default one: the Sendcloud preset, nothing else.
 --policy also takes a compiled policy file. --method defaults to GET, --uri to /. --query is the query string
@@ -83,6 +85,7 @@ fn run(args: &[OsString]) -> Result<(), Fail> {
         Some("check") => evaluate(&args[1..], false),
         Some("explain") => evaluate(&args[1..], true),
         Some("policy") => policy_command(&args[1..]),
+        Some("export") => cmd_export(&args[1..]),
         Some(other) => Err(Fail(format!("unknown command {other:?}\n\n{USAGE}"))),
     }
 }
@@ -142,6 +145,46 @@ fn policy_command(args: &[OsString]) -> Result<(), Fail> {
         _ => Err(Fail(format!(
             "usage: policy check FILE | policy show [FILE] | policy compile FILE -o OUT\n\n{USAGE}"
         ))),
+    }
+}
+
+/// `export --format F [--policy P] [-o OUT]`: the server rule for the policy's partners (docs/hosting-support.md).
+fn cmd_export(args: &[OsString]) -> Result<(), Fail> {
+    use sendcloud_gate::export::Format;
+    let (mut format, mut policy, mut out) = (None, None, None);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let flag = arg_text(flag)?;
+        let mut value = || {
+            it.next()
+                .map(|v| arg_text(v))
+                .transpose()?
+                .ok_or_else(|| Fail(format!("{flag} needs a value")))
+        };
+        match flag {
+            "--format" => {
+                let name = value()?;
+                format = Some(Format::from_name(name).ok_or_else(|| {
+                    Fail(format!(
+                        "--format {name:?}: not an export format (one of: modsecurity, apache, nginx, cloudflare)"
+                    ))
+                })?);
+            }
+            "--policy" => policy = Some(value()?),
+            "-o" | "--output" => out = Some(value()?),
+            other => return Err(Fail(format!("unknown argument {other:?}\n\n{USAGE}"))),
+        }
+    }
+    let format = format
+        .ok_or_else(|| Fail("export needs --format modsecurity|apache|nginx|cloudflare".into()))?;
+    let policy = load_policy(policy)?;
+    let text = policy.export(format);
+    match out {
+        Some(path) => fs::write(path, text).map_err(|e| Fail(format!("cannot write {path}: {e}"))),
+        None => {
+            io::stdout().write_all(text.as_bytes())?;
+            Ok(())
+        }
     }
 }
 
