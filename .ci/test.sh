@@ -42,4 +42,7 @@ phpunit -c plugin-shim/wordpress/phpunit.xml.dist
 stage "wordpress: end to end on Apache, MariaDB and Debian's WordPress"
 bash plugin-shim/wordpress/tests/e2e/run.sh
 
+stage "export: the exported rules on Apache + ModSecurity + CRS, nginx, .htaccess"
+bash tests/export-servers.sh
+
 stage "all suites passed"
