@@ -25,6 +25,11 @@
 //! nginx), and for Cloudflare (whose regexes are Rust's, where case-insensitivity is Unicode's) by matching
 //! `lower(http.user_agent)` against a lower-case regex. Non-ASCII characters are matched as written.
 //!
+//! Partner order is kept: the engine tries partners in policy order, and the first whose ranges hold the client or
+//! whose patterns or claims the User-Agent matches decides. So a partner's rule also requires that no enabled partner
+//! before it would have decided (its ranges, and its patterns or claims as an unanchored regex). With one partner, as
+//! with the default policy, there is nothing to add.
+//!
 //! What a server rule cannot see: the engine also refuses requests whose method overrides (`X-HTTP-Method-Override`,
 //! `_method`, …) disagree or name a method the partner does not use, and requests with two User-Agent headers. A
 //! server rule judges the request line's method; the overrides are the application's business, where the engine
@@ -121,11 +126,11 @@ pub const CRS_RULES_REMOVED: [u32; 4] = [911100, 913100, 913101, 913102];
 pub fn export(policy: &Policy, format: Format) -> String {
     let mut o = String::new();
     header(&mut o, policy, format);
-    let partners: Vec<&Partner> = exported(policy).collect();
+    let partners = exported_with_order(policy);
     match format {
         Format::ModSecurity => modsecurity(&mut o, &partners),
         Format::Apache => apache(&mut o, &partners),
-        Format::Nginx => nginx(&mut o, &partners),
+        Format::Nginx => nginx(&mut o, policy),
         Format::Cloudflare => {
             o.push_str(&cloudflare_expression(policy));
             o.push('\n');
@@ -141,11 +146,7 @@ impl Policy {
     }
 }
 
-/// The partners an export lets through: enabled, with at least one range, pattern and method.
-fn exported(policy: &Policy) -> impl Iterator<Item = &Partner> {
-    policy.partners.iter().filter(|p| exportable(p))
-}
-
+/// Can the partner's traffic be let through: enabled, with at least one range, pattern and method.
 fn exportable(p: &Partner) -> bool {
     p.enabled
         && !p.ranges.to_cidrs().is_empty()
@@ -158,8 +159,24 @@ fn exportable(p: &Partner) -> bool {
 /// partner to export gives an expression that matches nothing (`ip.src in {}` is not valid, so `false`-like
 /// `http.request.method eq ""`).
 pub fn cloudflare_expression(policy: &Policy) -> String {
-    let terms: Vec<String> = exported(policy)
-        .map(|p| {
+    let terms: Vec<String> = exported_with_order(policy)
+        .iter()
+        .map(|e| {
+            let p = e.partner;
+            let mut not_earlier = String::new();
+            for q in &e.earlier {
+                let ranges = cidrs_to_strings(&q.ranges);
+                if !ranges.is_empty() {
+                    let _ = write!(not_earlier, " and not ip.src in {{{}}}", ranges.join(" "));
+                }
+                if let Some(re) = decides_regex(q, Case::Lower) {
+                    let _ = write!(
+                        not_earlier,
+                        " and not lower(http.user_agent) matches {}",
+                        cloudflare_string(&re)
+                    );
+                }
+            }
             let ranges = cidrs_to_strings(&p.ranges).join(" ");
             let methods: Vec<String> = p
                 .methods
@@ -167,7 +184,7 @@ pub fn cloudflare_expression(policy: &Policy) -> String {
                 .map(|m| cloudflare_string(m.as_str()))
                 .collect();
             format!(
-                "(ip.src in {{{ranges}}} and http.request.method in {{{}}} and lower(http.user_agent) matches {})",
+                "(ip.src in {{{ranges}}} and http.request.method in {{{}}} and lower(http.user_agent) matches {}{not_earlier})",
                 methods.join(" "),
                 cloudflare_string(&user_agent_regex(&p.user_agents, Case::Lower))
             )
@@ -477,12 +494,51 @@ fn header(o: &mut String, policy: &Policy, format: Format) {
     o.push('\n');
 }
 
-fn modsecurity(o: &mut String, partners: &[&Partner]) {
+/// A partner to let through, with the enabled partners before it in the policy: the engine tries partners in
+/// order, and the first whose ranges hold the client or whose patterns or claims the User-Agent matches decides. So
+/// a partner's traffic is let through only when no earlier partner would have decided.
+struct Exported<'p> {
+    partner: &'p Partner,
+    earlier: Vec<&'p Partner>,
+}
+
+fn exported_with_order(policy: &Policy) -> Vec<Exported<'_>> {
+    let enabled: Vec<&Partner> = policy.partners.iter().filter(|p| p.enabled).collect();
+    enabled
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| exportable(p))
+        .map(|(i, p)| Exported {
+            partner: p,
+            earlier: enabled[..i].to_vec(),
+        })
+        .collect()
+}
+
+/// The regex of a User-Agent that makes `p` decide whatever the address: one of its patterns, or (anywhere in
+/// it) one of its claims. `None` when it has neither.
+fn decides_regex(p: &Partner, case: Case) -> Option<String> {
+    let mut parts = Vec::new();
+    if !p.user_agents.is_empty() {
+        parts.push(user_agent_regex(&p.user_agents, case));
+    }
+    for claim in &p.claims {
+        let mut c = String::new();
+        for ch in claim.chars() {
+            literal(&mut c, ch, case);
+        }
+        parts.push(c);
+    }
+    (!parts.is_empty()).then(|| parts.join("|"))
+}
+
+fn modsecurity(o: &mut String, partners: &[Exported<'_>]) {
     if partners.is_empty() {
         o.push_str("# (no partner to let through: no rule)\n");
         return;
     }
-    for (i, p) in partners.iter().enumerate() {
+    for (i, e) in partners.iter().enumerate() {
+        let p = e.partner;
         let id = MODSECURITY_FIRST_ID + i as u32;
         let ranges = cidrs_to_strings(&p.ranges).join(",");
         let _ = writeln!(o, "SecRule REMOTE_ADDR \"@ipMatch {ranges}\" \\");
@@ -500,12 +556,28 @@ fn modsecurity(o: &mut String, partners: &[&Partner]) {
             method_regex(p.methods.iter())
         );
         o.push_str("        \"t:none,\\\n        chain\"\n");
-        let _ = writeln!(
+        let _ = write!(
             o,
-            "        SecRule REQUEST_HEADERS:User-Agent \"@rx (?i){}\" \\",
+            "        SecRule REQUEST_HEADERS:User-Agent \"@rx (?i){}\" \\\n            \"t:none",
             user_agent_regex(&p.user_agents, Case::Flag)
         );
-        o.push_str("            \"t:none");
+        // An earlier partner that would decide: its ranges, its patterns or claims.
+        for q in &e.earlier {
+            let ranges = cidrs_to_strings(&q.ranges);
+            if !ranges.is_empty() {
+                let _ = write!(
+                    o,
+                    ",\\\n            chain\"\n        SecRule REMOTE_ADDR \"!@ipMatch {}\" \\\n            \"t:none",
+                    ranges.join(",")
+                );
+            }
+            if let Some(re) = decides_regex(q, Case::Flag) {
+                let _ = write!(
+                    o,
+                    ",\\\n            chain\"\n        SecRule REQUEST_HEADERS:User-Agent \"!@rx (?i){re}\" \\\n            \"t:none"
+                );
+            }
+        }
         for rule in CRS_RULES_REMOVED {
             let _ = write!(o, ",\\\n            ctl:ruleRemoveById={rule}");
         }
@@ -516,31 +588,41 @@ fn modsecurity(o: &mut String, partners: &[&Partner]) {
     }
 }
 
-/// The Apache expression of one partner: address, method and User-Agent.
-fn apache_expr(p: &Partner) -> String {
+/// The Apache expression of one partner: address, method and User-Agent, and no earlier partner deciding.
+fn apache_expr(e: &Exported<'_>) -> String {
+    let p = e.partner;
     let ranges: Vec<String> = cidrs_to_strings(&p.ranges)
         .iter()
         .map(|r| format!("-R '{r}'"))
         .collect();
-    format!(
+    let mut expr = format!(
         "({}) && %{{REQUEST_METHOD}} =~ m#{}#i && %{{HTTP_USER_AGENT}} =~ m#{}#i",
         ranges.join(" || "),
         method_regex(p.methods.iter()),
         user_agent_regex(&p.user_agents, Case::Flag)
-    )
+    );
+    for q in &e.earlier {
+        for r in cidrs_to_strings(&q.ranges) {
+            let _ = write!(expr, " && ! -R '{r}'");
+        }
+        if let Some(re) = decides_regex(q, Case::Flag) {
+            let _ = write!(expr, " && %{{HTTP_USER_AGENT}} !~ m#{re}#i");
+        }
+    }
+    expr
 }
 
-fn apache(o: &mut String, partners: &[&Partner]) {
+fn apache(o: &mut String, partners: &[Exported<'_>]) {
     if partners.is_empty() {
         o.push_str("# (no partner to let through: no rule)\n");
         return;
     }
-    let exprs: Vec<String> = partners.iter().map(|p| apache_expr(p)).collect();
-    for (p, e) in partners.iter().zip(&exprs) {
+    let exprs: Vec<String> = partners.iter().map(apache_expr).collect();
+    for (e, x) in partners.iter().zip(&exprs) {
         let _ = writeln!(
             o,
-            "SetEnvIfExpr \"{e}\" SENDCLOUD_GATE_PARTNER={}",
-            token(&p.id)
+            "SetEnvIfExpr \"{x}\" SENDCLOUD_GATE_PARTNER={}",
+            token(&e.partner.id)
         );
     }
     let all: Vec<String> = exprs.iter().map(|e| format!("({e})")).collect();
@@ -548,10 +630,15 @@ fn apache(o: &mut String, partners: &[&Partner]) {
     o.push_str("    Require all granted\n</If>\n");
 }
 
-fn nginx(o: &mut String, partners: &[&Partner]) {
+fn nginx(o: &mut String, policy: &Policy) {
+    // Variables for every enabled partner up to the last one exported (the earlier ones can decide first).
+    let enabled: Vec<&Partner> = policy.partners.iter().filter(|p| p.enabled).collect();
+    let last = enabled.iter().rposition(|p| exportable(p));
+    let listed = &enabled[..last.map_or(0, |l| l + 1)];
     let mut key = String::new();
-    for (i, p) in partners.iter().enumerate() {
+    for (i, p) in listed.iter().enumerate() {
         let n = i + 1;
+        let later = Some(i) != last;
         let _ = writeln!(o, "# partner \"{}\"", p.id);
         let _ = writeln!(o, "geo $sendcloud_gate_addr_{n} {{\n    default 0;");
         for r in cidrs_to_strings(&p.ranges) {
@@ -560,35 +647,59 @@ fn nginx(o: &mut String, partners: &[&Partner]) {
         o.push_str("}\n");
         let _ = writeln!(
             o,
-            "map $request_method $sendcloud_gate_method_{n} {{\n    default 0;\n    \"~*{}\" 1;\n}}",
-            method_regex(p.methods.iter())
+            "map $request_method $sendcloud_gate_method_{n} {{\n    default 0;"
         );
+        if !p.methods.is_empty() {
+            let _ = writeln!(o, "    \"~*{}\" 1;", method_regex(p.methods.iter()));
+        }
+        o.push_str("}\n");
+        // 2: one of its patterns; 1: one of its claims (which matters only before another partner).
         let _ = writeln!(
             o,
-            "map $http_user_agent $sendcloud_gate_ua_{n} {{\n    default 0;\n    \"~*{}\" 1;\n}}",
-            user_agent_regex(&p.user_agents, Case::Flag)
+            "map $http_user_agent $sendcloud_gate_ua_{n} {{\n    default 0;"
         );
+        if !p.user_agents.is_empty() {
+            let _ = writeln!(
+                o,
+                "    \"~*{}\" 2;",
+                user_agent_regex(&p.user_agents, Case::Flag)
+            );
+        }
+        if later {
+            for claim in &p.claims {
+                let mut c = String::new();
+                for ch in claim.chars() {
+                    literal(&mut c, ch, Case::Flag);
+                }
+                let _ = writeln!(o, "    \"~*{c}\" 1;");
+            }
+        }
+        o.push_str("}\n");
         let _ = write!(
             key,
             "$sendcloud_gate_addr_{n}$sendcloud_gate_method_{n}$sendcloud_gate_ua_{n}"
         );
     }
-    if partners.is_empty() {
+    if listed.is_empty() {
         o.push_str("# (no partner to let through: the variables are always 0 and empty)\n");
         key.push('0');
     }
-    // Each partner adds three 0/1 digits to the key; a partner matches when its three are 111.
+    // Each partner adds three digits to the key (address 0/1, method 0/1, User-Agent 0/1/2); a partner matches when
+    // its three are 112 and every earlier partner's are 0?0 (neither its addresses nor its User-Agents).
     let _ = writeln!(
         o,
         "map \"{key}\" $sendcloud_gate_partner {{\n    default \"\";"
     );
-    for (i, p) in partners.iter().enumerate() {
-        let skip = if i == 0 {
+    for (i, p) in listed.iter().enumerate() {
+        if !exportable(p) {
+            continue;
+        }
+        let earlier = if i == 0 {
             String::new()
         } else {
-            format!("[01]{{{}}}", 3 * i)
+            format!("(?:0[01]0){{{i}}}")
         };
-        let _ = writeln!(o, "    \"~^{skip}111\" \"{}\";", token(&p.id));
+        let _ = writeln!(o, "    \"~^{earlier}112\" \"{}\";", token(&p.id));
     }
     o.push_str("}\nmap $sendcloud_gate_partner $sendcloud_gate_verified {\n    default 1;\n    \"\" 0;\n}\n");
 }
@@ -883,9 +994,9 @@ mod tests {
                 "# partner \"sendcloud\"\ngeo $sendcloud_gate_addr_1 {{\n    default 0;\n    52.58.233.101 1;\n    \
                  94.232.247.0/24 1;\n    185.66.200.0/24 1;\n}}\nmap $request_method $sendcloud_gate_method_1 {{\n    \
                  default 0;\n    \"~*^(?:GET|POST|OPTIONS|PATCH|DELETE)$\" 1;\n}}\nmap $http_user_agent \
-                 $sendcloud_gate_ua_1 {{\n    default 0;\n    \"~*{DEFAULT_UA}\" 1;\n}}\nmap \
+                 $sendcloud_gate_ua_1 {{\n    default 0;\n    \"~*{DEFAULT_UA}\" 2;\n}}\nmap \
                  \"$sendcloud_gate_addr_1$sendcloud_gate_method_1$sendcloud_gate_ua_1\" $sendcloud_gate_partner {{\n    \
-                 default \"\";\n    \"~^111\" \"sendcloud\";\n}}\nmap $sendcloud_gate_partner $sendcloud_gate_verified \
+                 default \"\";\n    \"~^112\" \"sendcloud\";\n}}\nmap $sendcloud_gate_partner $sendcloud_gate_verified \
                  {{\n    default 1;\n    \"\" 0;\n}}\n"
             )
         );
@@ -961,7 +1072,9 @@ mod tests {
         }
         assert!(!ng.contains("$sendcloud_gate_addr_4"), "{ng}");
         assert!(ng.contains("    2001:db8::/32 1;\n"), "{ng}");
-        assert!(ng.contains("\"~^111\" \"sendcloud\";\n    \"~^[01]{3}111\" \"acme\";\n    \"~^[01]{6}111\" \"we_ird_id\";"), "{ng}");
+        assert!(ng.contains("\"~^112\" \"sendcloud\";\n    \"~^(?:0[01]0){1}112\" \"acme\";\n    \"~^(?:0[01]0){2}112\" \"we_ird_id\";"), "{ng}");
+        // Sendcloud's claim marks a User-Agent as Sendcloud's before the later partners.
+        assert!(ng.contains("\"~*sendcloud\" 1;\n}"), "{ng}");
 
         let cf = cloudflare_expression(&p);
         assert_eq!(cf.matches(") or (").count(), 2, "{cf}");
@@ -975,14 +1088,16 @@ mod tests {
 
     #[test]
     fn nginx_key_selects_the_right_partner() {
-        // The final map's regexes, run over every key of three partners: exactly the partners whose three digits
-        // are 111 match, the first one listed wins (as nginx's map takes the first matching regex).
+        // The final map's regexes over every key of three partners (address 0/1, method 0/1, User-Agent 0/1/2 each):
+        // as in the engine, the first partner whose address or User-Agent (pattern 2, claim 1) matches decides, and
+        // it lets the request through only with 112. nginx's map takes the first regex that matches.
         let p = policy(SEVERAL);
         let ng = export(&p, Format::Nginx);
-        let regexes: Vec<(regex::Regex, String)> = ng
+        let block = ng.split("$sendcloud_gate_partner {\n").nth(1).unwrap();
+        let regexes: Vec<(regex::Regex, String)> = block
             .lines()
+            .take_while(|l| *l != "}")
             .filter_map(|l| l.trim().strip_prefix("\"~"))
-            .filter(|l| l.starts_with('^') && !l.starts_with("^(?:"))
             .map(|l| {
                 let (re, value) = l.split_once("\" ").unwrap();
                 (
@@ -992,21 +1107,91 @@ mod tests {
             })
             .collect();
         assert_eq!(regexes.len(), 3);
-        for bits in 0u32..(1 << 9) {
-            let key: String = (0..9)
-                .map(|i| if bits >> (8 - i) & 1 == 1 { '1' } else { '0' })
-                .collect();
-            let want = ["sendcloud", "acme", "we_ird_id"]
-                .iter()
-                .enumerate()
-                .find(|(i, _)| &key[3 * i..3 * i + 3] == "111")
-                .map(|(_, id)| String::from(*id));
-            let got = regexes
-                .iter()
-                .find(|(re, _)| re.is_match(&key))
-                .map(|(_, v)| v.clone());
-            assert_eq!(got, want, "{key}");
+        let digits = |n: usize| -> [char; 3] {
+            [
+                ['0', '1'][n % 2],
+                ['0', '1'][n / 2 % 2],
+                ['0', '1', '2'][n / 4 % 3],
+            ]
+        };
+        let mut allowed = 0;
+        for a in 0..12 {
+            for b in 0..12 {
+                for c in 0..12 {
+                    let triples = [digits(a), digits(b), digits(c)];
+                    let key: String = triples.iter().flatten().collect();
+                    let want = triples
+                        .iter()
+                        .position(|t| t[0] == '1' || t[2] != '0')
+                        .filter(|&i| triples[i] == ['1', '1', '2'])
+                        .map(|i| String::from(["sendcloud", "acme", "we_ird_id"][i]));
+                    let got = regexes
+                        .iter()
+                        .find(|(re, _)| re.is_match(&key))
+                        .map(|(_, v)| v.clone());
+                    assert_eq!(got, want, "{key}");
+                    allowed += usize::from(got.is_some());
+                }
+            }
         }
+        assert!(allowed > 100, "{allowed}");
+    }
+
+    #[test]
+    fn earlier_partners_decide_first_in_every_format() {
+        // acme's rule excludes Sendcloud's ranges and User-Agents (patterns or the claim), as the engine tries
+        // Sendcloud first.
+        let p = policy(SEVERAL);
+        let ms = export(&p, Format::ModSecurity);
+        let acme = ms
+            .split("id:41401,")
+            .nth(1)
+            .unwrap()
+            .split("\n\n")
+            .next()
+            .unwrap();
+        assert!(acme.contains("SecRule REMOTE_ADDR \"!@ipMatch 52.58.233.101,94.232.247.0/24,185.66.200.0/24,198.51.100.0/24,2001:db8::/32\""), "{acme}");
+        assert!(
+            acme.contains(r#"SecRule REQUEST_HEADERS:User-Agent "!@rx (?i)^(?:Sendcloud/1\.0\.0|"#)
+                && acme.contains(r#"|Sendcloud-Test/.*)$|sendcloud" \"#),
+            "{acme}"
+        );
+        // The ctl actions stay on the chain's last rule.
+        let last = acme.rsplit("SecRule ").next().unwrap();
+        assert!(
+            last.contains("ctl:ruleRemoveById=911100") && !last.contains("chain"),
+            "{last}"
+        );
+        let first = ms.split("id:41401,").next().unwrap();
+        assert!(
+            !first.contains("!@"),
+            "the first partner has no exclusions: {first}"
+        );
+
+        let ap = export(&p, Format::Apache);
+        let acme = ap
+            .lines()
+            .find(|l| l.ends_with("SENDCLOUD_GATE_PARTNER=acme"))
+            .unwrap();
+        assert!(
+            acme.contains(" && ! -R '94.232.247.0/24'")
+                && acme.contains(" && %{HTTP_USER_AGENT} !~ m#^(?:Sendcloud/1"),
+            "{acme}"
+        );
+
+        let cf = cloudflare_expression(&p);
+        let acme = cf.split(") or (").nth(1).unwrap();
+        assert!(
+            acme.contains(" and not ip.src in {52.58.233.101 94.232.247.0/24")
+                && acme.contains(
+                    r#" and not lower(http.user_agent) matches "^(?:sendcloud/1\\.0\\.0|"#
+                ),
+            "{acme}"
+        );
+        assert!(
+            !cf.split(") or (").next().unwrap().contains(" not "),
+            "{cf}"
+        );
     }
 
     #[test]

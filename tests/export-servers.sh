@@ -31,7 +31,11 @@ FOREIGN=203.0.113.7
 UA1='SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)'
 UA2='Sendcloud/1.0.0'
 BROWSER='Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
-POLICY='{"partners":[{"preset":"sendcloud","add_ip":["198.51.100.0/24"],"add_methods":["PUT"]}]}'
+ACME=192.0.2.5              # a second partner's address
+# Sendcloud with add_ip and add_methods, and a second partner after it whose ranges overlap Sendcloud's (the
+# engine tries Sendcloud first).
+POLICY='{"partners":[{"preset":"sendcloud","add_ip":["198.51.100.0/24"],"add_methods":["PUT"]},
+  {"id":"acme","ip":["192.0.2.0/24","94.232.247.128/25"],"user_agents":["Acme-Sync/*"],"methods":["GET","DELETE"]}]}'
 
 log() { printf 'export-servers: %s\n' "$*" >&2; }
 
@@ -306,6 +310,10 @@ matrix() {
     check "$n" "$p" 403 PATCH "$SC" 'Sendcloud/1x0x0'              # `.` is literal
     check "$n" "$p" 403 PROPFIND "$SC" "$UA1"                      # a method outside the policy
     check "$n" "$p" 403 PUT "$SC" "$UA1/"                          # a trailing byte (PUT is in the policy)
+    check "$n" "$p" backend DELETE "$ACME" 'Acme-Sync/2.1'           # the second partner
+    check "$n" "$p" 403 PATCH "$ACME" 'Acme-Sync/2.1'                # not one of its methods
+    check "$n" "$p" 403 DELETE 94.232.247.200 'Acme-Sync/2.1'        # in both partners' ranges: Sendcloud decides first
+    check "$n" "$p" 403 DELETE "$ACME" 'Acme-Sync/2.1 (SendCloud)'   # claims Sendcloud: Sendcloud decides first
 }
 
 log "versions: $(apache2 -v | head -n 1); ModSecurity $(dpkg-query -W -f='${Version}' libapache2-mod-security2); CRS $(dpkg-query -W -f='${Version}' modsecurity-crs); $(nginx -v 2>&1)"
