@@ -301,11 +301,15 @@ fn token(id: &str) -> String {
 }
 
 /// `text` as `#` comment lines of at most `width` characters after `prefix` (words are not split).
+/// Continuation lines are indented to the text of the first.
 fn wrapped(o: &mut String, prefix: &str, text: &str, width: usize) {
+    let indent: String = prefix.chars().map(|_| ' ').collect();
+    let mut prefix = prefix;
     let mut line = String::new();
     for word in text.split_whitespace() {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             let _ = writeln!(o, "#{prefix}{line}");
+            prefix = &indent;
             line.clear();
         }
         if !line.is_empty() {

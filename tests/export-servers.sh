@@ -3,7 +3,8 @@
 #
 #   1. Apache 2.4 + ModSecurity 2 + Debian's OWASP Core Rule Set, with the `modsecurity` export;
 #   2. nginx with a site that refuses PATCH/DELETE and unknown User-Agents, with the `nginx` export;
-#   3. Apache with the same restrictions in an .htaccess (AllowOverride All), with the `apache` export.
+#   3. Apache with the same restrictions in an .htaccess (AllowOverride All), with the `apache` export: once as
+#      Require rules, once as rewrite rules that exempt SENDCLOUD_GATE_PARTNER.
 #
 # Each server first runs without the export (Sendcloud's PATCH and DELETE are refused: 403), then with it: the
 # partner's requests reach the backend, and the impostors are still refused (another client address, a browser or
@@ -364,6 +365,21 @@ check "apache .htaccess (no export)" "$APACHE_HTACCESS_PORT" backend GET "$SC" "
 matrix "apache .htaccess" "$APACHE_HTACCESS_PORT"
 check "apache .htaccess" "$APACHE_HTACCESS_PORT" backend GET "$FOREIGN" "$BROWSER"
 check "apache .htaccess" "$APACHE_HTACCESS_PORT" 403 PATCH "$FOREIGN" "$BROWSER"
+# 3b. The same with restrictions written as rewrite rules, exempting SENDCLOUD_GATE_PARTNER as the export says.
+cat > "$T/site/.htaccess" <<'EOF'
+# The site's own restrictions, as rewrite rules: common methods only, browsers only.
+RewriteEngine On
+RewriteCond %{ENV:SENDCLOUD_GATE_PARTNER} ^$
+RewriteCond %{REQUEST_METHOD} !^(GET|HEAD|POST|OPTIONS)$ [OR]
+RewriteCond %{HTTP_USER_AGENT} !^Mozilla/
+RewriteRule ^ - [F]
+EOF
+check "apache .htaccess rewrite (no export)" "$APACHE_HTACCESS_PORT" 403 PATCH "$SC" "$UA1"
+check "apache .htaccess rewrite (no export)" "$APACHE_HTACCESS_PORT" 403 DELETE "$SC" "$UA2"
+check "apache .htaccess rewrite (no export)" "$APACHE_HTACCESS_PORT" backend GET "$SC" "$BROWSER"
+{ echo; cat "$T/export.apache"; } >> "$T/site/.htaccess"
+matrix "apache .htaccess rewrite" "$APACHE_HTACCESS_PORT"
+check "apache .htaccess rewrite" "$APACHE_HTACCESS_PORT" backend GET "$FOREIGN" "$BROWSER"
 if grep -q 'AH00526\|Syntax error' "$T/htaccess/error.log"; then
     log "the .htaccess did not parse:"; grep 'AH00526\|Syntax error' "$T/htaccess/error.log" >&2; failures=$((failures + 1))
 fi
