@@ -155,9 +155,9 @@ fn exportable(p: &Partner) -> bool {
 }
 
 /// Cloudflare's expression alone (no comments): `(ip.src in {…} and http.request.method in {…} and
-/// lower(http.user_agent) matches "…")`, one parenthesised term per partner joined with `or`. A policy with no
-/// partner to export gives an expression that matches nothing (`ip.src in {}` is not valid, so `false`-like
-/// `http.request.method eq ""`).
+/// lower(http.user_agent) matches r"…")`, one parenthesised term per partner joined with `or`. A policy with no
+/// partner to export gives an expression that matches nothing: `(not ip.src in {0.0.0.0/0 ::/0})` (an empty list
+/// `{}` is not valid).
 pub fn cloudflare_expression(policy: &Policy) -> String {
     let terms: Vec<String> = exported_with_order(policy)
         .iter()
@@ -173,7 +173,7 @@ pub fn cloudflare_expression(policy: &Policy) -> String {
                     let _ = write!(
                         not_earlier,
                         " and not lower(http.user_agent) matches {}",
-                        cloudflare_string(&re)
+                        cloudflare_raw(&re)
                     );
                 }
             }
@@ -186,12 +186,12 @@ pub fn cloudflare_expression(policy: &Policy) -> String {
             format!(
                 "(ip.src in {{{ranges}}} and http.request.method in {{{}}} and lower(http.user_agent) matches {}{not_earlier})",
                 methods.join(" "),
-                cloudflare_string(&user_agent_regex(&p.user_agents, Case::Lower))
+                cloudflare_raw(&user_agent_regex(&p.user_agents, Case::Lower))
             )
         })
         .collect();
     if terms.is_empty() {
-        return String::from("(http.request.method eq \"\")");
+        return String::from("(not ip.src in {0.0.0.0/0 ::/0})");
     }
     terms.join(" or ")
 }
@@ -271,6 +271,13 @@ pub fn method_regex<'a>(methods: impl IntoIterator<Item = &'a Method>) -> String
     }
     o.push_str(")$");
     o
+}
+
+/// A regex as a Cloudflare raw string, `r"…"`: no escapes, the regex as it is (the syntax Cloudflare recommends for
+/// regexes). The export's regexes never hold a `"` (it is `\x22`).
+fn cloudflare_raw(re: &str) -> String {
+    debug_assert!(!re.contains('"'));
+    format!("r\"{re}\"")
 }
 
 /// A Cloudflare string literal: `"` and `\` escaped with a backslash.
@@ -1013,7 +1020,7 @@ mod tests {
         assert_eq!(out.split_once("\n\n").unwrap().1, format!("{expr}\n"));
         assert_eq!(
             expr,
-            r#"(ip.src in {52.58.233.101 94.232.247.0/24 185.66.200.0/24} and http.request.method in {"GET" "POST" "OPTIONS" "PATCH" "DELETE"} and lower(http.user_agent) matches "^(?:sendcloud/1\\.0\\.0|sendcloud/1\\.0 \\([0-9a-z._-]{1,32}\\x3b https://www\\.sendcloud\\.sc\\))$")"#
+            r#"(ip.src in {52.58.233.101 94.232.247.0/24 185.66.200.0/24} and http.request.method in {"GET" "POST" "OPTIONS" "PATCH" "DELETE"} and lower(http.user_agent) matches r"^(?:sendcloud/1\.0\.0|sendcloud/1\.0 \([0-9a-z._-]{1,32}\x3b https://www\.sendcloud\.sc\))$")"#
         );
     }
 
@@ -1085,7 +1092,7 @@ mod tests {
         assert!(
             cf.contains("2001:db8::/32}")
                 && cf.contains("\"PUT\"}")
-                && cf.contains(r"acme \\(x\\)\\+\\?\\x5c)$"),
+                && cf.contains(r#"matches r"^(?:acme \(x\)\+\?\x5c)$""#),
             "{cf}"
         );
     }
@@ -1188,7 +1195,7 @@ mod tests {
         assert!(
             acme.contains(" and not ip.src in {52.58.233.101 94.232.247.0/24")
                 && acme.contains(
-                    r#" and not lower(http.user_agent) matches "^(?:sendcloud/1\\.0\\.0|"#
+                    r#" and not lower(http.user_agent) matches r"^(?:sendcloud/1\.0\.0|"#
                 ),
             "{acme}"
         );
@@ -1209,7 +1216,7 @@ mod tests {
             ng.contains("map \"0\" $sendcloud_gate_partner {\n    default \"\";\n}"),
             "{ng}"
         );
-        assert_eq!(cloudflare_expression(&p), "(http.request.method eq \"\")");
+        assert_eq!(cloudflare_expression(&p), "(not ip.src in {0.0.0.0/0 ::/0})");
         assert!(export(&p, Format::Cloudflare).contains("The policy has no partners"));
     }
 
