@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The exported server rules on real servers (`sendcloud-gate export`, docs/hosting-support.md):
 #
-#   1. Apache 2.4 + ModSecurity 2 + Debian's OWASP Core Rule Set, with the `modsecurity` export;
+#   1. Apache 2.4 + ModSecurity 2 + Debian's OWASP Core Rule Set, with the `modsecurity` export, and the same on
+#      nginx + ModSecurity 3 (libmodsecurity);
 #   2. nginx with a site that refuses PATCH/DELETE and unknown User-Agents, with the `nginx` export;
 #   3. Apache with the same restrictions in an .htaccess (AllowOverride All), with the `apache` export: once as
 #      Require rules, once as rewrite rules that exempt SENDCLOUD_GATE_PARTNER.
@@ -15,7 +16,8 @@
 #
 # Everything listens on 127.0.0.1 (ports SCG_EXPORT_PORT, default 18641, and the three after it) and lives in a
 # temporary directory, removed at the end, also on failure; no system service is started or touched. Missing
-# packages are installed (apache2 libapache2-mod-security2 modsecurity-crs nginx curl). SCG_BIN names the
+# packages are installed (apache2 libapache2-mod-security2 modsecurity-crs nginx libnginx-mod-http-modsecurity
+# curl). SCG_BIN names the
 # sendcloud-gate binary (default: built with cargo). Exit status 0 when every check passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +43,7 @@ POLICY='{"partners":[{"preset":"sendcloud","add_ip":["198.51.100.0/24"],"add_met
 log() { printf 'export-servers: %s\n' "$*" >&2; }
 
 install_packages() {
-    local want=(apache2 libapache2-mod-security2 modsecurity-crs nginx curl) missing=() p
+    local want=(apache2 libapache2-mod-security2 modsecurity-crs nginx libnginx-mod-http-modsecurity curl) missing=() p
     for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
@@ -237,6 +239,55 @@ http {
 EOF
 }
 
+# write_nginx_modsecurity DIR [EXPORT]: nginx with ModSecurity 3 (libmodsecurity, Debian's connector module) and
+# the CRS, and no restrictions of its own; EXPORT before the CRS rules.
+write_nginx_modsecurity() {
+    local d="$1" export="${2:-}"
+    mkdir -p "$d/modsec"
+    chmod 1777 "$d/modsec"   # nginx's workers (nobody) write ModSecurity's temporary files here
+    sed -e 's/^SecRuleEngine .*/SecRuleEngine On/' -e 's/^SecAuditEngine .*/SecAuditEngine Off/' \
+        -e 's/^SecStatusEngine .*/SecStatusEngine Off/' \
+        -e "s#^SecDataDir .*#SecDataDir $d/modsec#" -e "s#^SecTmpDir .*#SecTmpDir $d/modsec#" \
+        /etc/nginx/modsecurity.conf > "$d/modsecurity.conf"
+    cp /etc/nginx/unicode.mapping "$d/unicode.mapping"
+    {
+        echo "Include $d/modsecurity.conf"
+        echo "Include /etc/modsecurity/crs/crs-setup.conf"
+        if [ -n "$export" ]; then echo "Include $export"; fi
+        echo "Include /usr/share/modsecurity-crs/rules/*.conf"
+    } > "$d/modsec-rules.conf"
+    cat > "$d/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_http_modsecurity_module.so;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log $d/access.log;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_BACKEND_PORT;
+        location / { return 200 "reached backend \$request_method \$request_uri from \$http_x_real_ip\n"; }
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Forwarded-For;
+        modsecurity on;
+        modsecurity_rules_file $d/modsec-rules.conf;
+        location / {
+            proxy_pass http://127.0.0.1:$NGINX_BACKEND_PORT;
+            proxy_set_header X-Real-IP \$remote_addr;
+        }
+    }
+}
+EOF
+}
+
 start_nginx() {
     local d="$1" i
     nginx -t -q -e "$d/error.log" -p "$d" -c "$d/nginx.conf"
@@ -317,7 +368,7 @@ matrix() {
     check "$n" "$p" 403 DELETE "$ACME" 'Acme-Sync/2.1 (SendCloud)'   # claims Sendcloud: Sendcloud decides first
 }
 
-log "versions: $(apache2 -v | head -n 1); ModSecurity $(dpkg-query -W -f='${Version}' libapache2-mod-security2); CRS $(dpkg-query -W -f='${Version}' modsecurity-crs); $(nginx -v 2>&1)"
+log "versions: $(apache2 -v | head -n 1); ModSecurity 2 $(dpkg-query -W -f='${Version}' libapache2-mod-security2); ModSecurity 3 $(dpkg-query -W -f='${Version}' libmodsecurity3) (nginx connector $(dpkg-query -W -f='${Version}' libnginx-mod-http-modsecurity)); CRS $(dpkg-query -W -f='${Version}' modsecurity-crs); $(nginx -v 2>&1)"
 
 # 1. Apache + ModSecurity + CRS.
 write_apache "$T/modsec-before" "$APACHE_MODSEC_PORT" modsecurity
@@ -346,6 +397,19 @@ matrix "nginx" "$NGINX_PORT"
 check "nginx" "$NGINX_PORT" backend GET "$FOREIGN" "$BROWSER"     # the site's own traffic is unchanged
 check "nginx" "$NGINX_PORT" 403 PATCH "$FOREIGN" "$BROWSER"
 stop_nginx "$T/nginx/nginx.pid"
+
+# 1b. nginx + ModSecurity 3 + CRS, the same export.
+write_nginx_modsecurity "$T/nginx-modsec-before"
+start_nginx "$T/nginx-modsec-before"
+before "nginx+modsecurity3+crs" "$NGINX_PORT"
+stop_nginx "$T/nginx-modsec-before/nginx.pid"
+write_nginx_modsecurity "$T/nginx-modsec" "$T/export.modsecurity"
+start_nginx "$T/nginx-modsec"
+matrix "nginx+modsecurity3+crs" "$NGINX_PORT"
+check "nginx+modsecurity3+crs" "$NGINX_PORT" 403 GET "$SC" "$UA1" "/wp-json/wc/v3/orders?id=1%27%20UNION%20SELECT%20password%20FROM%20wp_users--"
+check "nginx+modsecurity3+crs" "$NGINX_PORT" 403 PATCH "$SC" "$UA1" /wp-json/wc/v3/orders/12 \
+    -H 'Content-Type: application/x-www-form-urlencoded' --data "status=1' OR '1'='1' --"
+stop_nginx "$T/nginx-modsec/nginx.pid"
 
 # 3. Apache, .htaccess mode: the site's restrictions in .htaccess, the export appended to it.
 cat > "$T/site/.htaccess" <<'EOF'
