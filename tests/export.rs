@@ -138,8 +138,11 @@ fn bytes(node: &Node) -> Vec<Vec<u8>> {
 /// matches wins), for `$sendcloud_gate_partner`.
 struct Nginx {
     geos: Vec<(String, Vec<sendcloud_gate::addr::Cidr>)>,
-    maps: Vec<(String, String, String, Vec<(Match, String)>)>, // (variable, source, default, entries)
+    maps: Vec<NginxMap>,
 }
+
+/// A `map` block: (variable, source, default, entries).
+type NginxMap = (String, String, String, Vec<(Match, String)>);
 
 enum Match {
     Exact(String),
