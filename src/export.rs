@@ -60,6 +60,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order they are listed to users.
     pub const ALL: [Format; 4] = [
         Format::ModSecurity,
         Format::Apache,
@@ -108,8 +109,7 @@ impl core::fmt::Display for UnknownFormat {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for UnknownFormat {}
+impl core::error::Error for UnknownFormat {}
 
 /// The first ModSecurity rule id the export uses: the rule of the first enabled partner; the next partner's is one
 /// more. Inside 10000–49999, the range CRS's documentation gives to site rules that run before the CRS.
@@ -151,7 +151,7 @@ fn exportable(p: &Partner) -> bool {
     p.enabled
         && !p.ranges.to_cidrs().is_empty()
         && !p.user_agents.is_empty()
-        && !p.methods.is_empty()
+        && p.methods.iter().next().is_some()
 }
 
 /// Cloudflare's expression alone (no comments): `(ip.src in {…} and http.request.method in {…} and
@@ -186,7 +186,7 @@ pub fn cloudflare_expression(policy: &Policy) -> String {
             format!(
                 "(ip.src in {{{ranges}}} and http.request.method in {{{}}} and lower(http.user_agent) matches {}{not_earlier})",
                 methods.join(" "),
-                cloudflare_raw(&user_agent_regex(&p.user_agents, Case::Lower))
+                cloudflare_raw(&user_agent_regex(sources(&p.user_agents), Case::Lower))
             )
         })
         .collect();
@@ -194,6 +194,11 @@ pub fn cloudflare_expression(policy: &Policy) -> String {
         return String::from("(not ip.src in {0.0.0.0/0 ::/0})");
     }
     terms.join(" or ")
+}
+
+/// The patterns' sources, as the policy writes them.
+fn sources(patterns: &[Pattern]) -> impl Iterator<Item = &str> {
+    patterns.iter().map(Pattern::as_str)
 }
 
 /// How a regex from [`user_agent_regex`] ignores ASCII case.
@@ -205,15 +210,16 @@ pub enum Case {
     Lower,
 }
 
-/// The anchored regular expression matching what any of `patterns` matches: `^(?:p1|p2)$`. See the module's
-/// documentation for the escaping; the result is valid PCRE, RE2/Go and Rust regex syntax.
-pub fn user_agent_regex(patterns: &[Pattern], case: Case) -> String {
+/// The anchored regular expression matching what any of `patterns` (User-Agent patterns as a policy writes them)
+/// matches: `^(?:p1|p2)$`. See the module's documentation for the escaping; the result is valid PCRE, RE2/Go and
+/// Rust regex syntax.
+pub fn user_agent_regex<'a>(patterns: impl IntoIterator<Item = &'a str>, case: Case) -> String {
     let mut o = String::from("^(?:");
-    for (i, p) in patterns.iter().enumerate() {
+    for (i, p) in patterns.into_iter().enumerate() {
         if i > 0 {
             o.push('|');
         }
-        pattern_regex(&mut o, p.as_str(), case);
+        pattern_regex(&mut o, p, case);
     }
     o.push_str(")$");
     o
@@ -259,13 +265,13 @@ fn literal(o: &mut String, c: char, case: Case) {
 
 /// The anchored regex of a method set: `^(?:GET|POST)$`, used with the case-insensitive flag (the engine reads
 /// methods ASCII case-insensitively).
-pub fn method_regex<'a>(methods: impl IntoIterator<Item = &'a Method>) -> String {
+pub fn method_regex<'a>(methods: impl IntoIterator<Item = &'a str>) -> String {
     let mut o = String::from("^(?:");
     for (i, m) in methods.into_iter().enumerate() {
         if i > 0 {
             o.push('|');
         }
-        for c in m.as_str().chars() {
+        for c in m.chars() {
             literal(&mut o, c, Case::Flag);
         }
     }
@@ -531,7 +537,7 @@ fn exported_with_order(policy: &Policy) -> Vec<Exported<'_>> {
 fn decides_regex(p: &Partner, case: Case) -> Option<String> {
     let mut parts = Vec::new();
     if !p.user_agents.is_empty() {
-        parts.push(user_agent_regex(&p.user_agents, case));
+        parts.push(user_agent_regex(sources(&p.user_agents), case));
     }
     for claim in &p.claims {
         let mut c = String::new();
@@ -564,13 +570,13 @@ fn modsecurity(o: &mut String, partners: &[Exported<'_>]) {
         let _ = writeln!(
             o,
             "    SecRule REQUEST_METHOD \"@rx (?i){}\" \\",
-            method_regex(p.methods.iter())
+            method_regex(p.methods.iter().map(Method::as_str))
         );
         o.push_str("        \"t:none,\\\n        chain\"\n");
         let _ = write!(
             o,
             "        SecRule REQUEST_HEADERS:User-Agent \"@rx (?i){}\" \\\n            \"t:none",
-            user_agent_regex(&p.user_agents, Case::Flag)
+            user_agent_regex(sources(&p.user_agents), Case::Flag)
         );
         // An earlier partner that would decide: its ranges, its patterns or claims.
         for q in &e.earlier {
@@ -609,8 +615,8 @@ fn apache_expr(e: &Exported<'_>) -> String {
     let mut expr = format!(
         "({}) && %{{REQUEST_METHOD}} =~ m#{}#i && %{{HTTP_USER_AGENT}} =~ m#{}#i",
         ranges.join(" || "),
-        method_regex(p.methods.iter()),
-        user_agent_regex(&p.user_agents, Case::Flag)
+        method_regex(p.methods.iter().map(Method::as_str)),
+        user_agent_regex(sources(&p.user_agents), Case::Flag)
     );
     for q in &e.earlier {
         for r in cidrs_to_strings(&q.ranges) {
@@ -660,8 +666,12 @@ fn nginx(o: &mut String, policy: &Policy) {
             o,
             "map $request_method $sendcloud_gate_method_{n} {{\n    default 0;"
         );
-        if !p.methods.is_empty() {
-            let _ = writeln!(o, "    \"~*{}\" 1;", method_regex(p.methods.iter()));
+        if p.methods.iter().next().is_some() {
+            let _ = writeln!(
+                o,
+                "    \"~*{}\" 1;",
+                method_regex(p.methods.iter().map(Method::as_str))
+            );
         }
         o.push_str("}\n");
         // 2: one of its patterns; 1: one of its claims (which matters only before another partner).
@@ -673,7 +683,7 @@ fn nginx(o: &mut String, policy: &Policy) {
             let _ = writeln!(
                 o,
                 "    \"~*{}\" 2;",
-                user_agent_regex(&p.user_agents, Case::Flag)
+                user_agent_regex(sources(&p.user_agents), Case::Flag)
             );
         }
         if later {
@@ -720,10 +730,6 @@ mod tests {
     use super::*;
     use alloc::vec;
 
-    fn pats(list: &[&str]) -> Vec<Pattern> {
-        list.iter().map(|s| Pattern::parse(s).unwrap()).collect()
-    }
-
     fn policy(json: &str) -> Policy {
         Policy::from_json(json.as_bytes()).unwrap()
     }
@@ -765,14 +771,10 @@ mod tests {
             ("", "^(?:)$"),
         ];
         for (pattern, want) in cases {
-            assert_eq!(
-                user_agent_regex(&pats(&[pattern]), Case::Flag),
-                *want,
-                "{pattern}"
-            );
+            assert_eq!(user_agent_regex([*pattern], Case::Flag), *want, "{pattern}");
         }
         assert_eq!(
-            user_agent_regex(&pats(&["SendCloud/1.0 ({shop}; X)", "A*"]), Case::Lower),
+            user_agent_regex(["SendCloud/1.0 ({shop}; X)", "A*"], Case::Lower),
             r"^(?:sendcloud/1\.0 \([0-9a-z._-]{1,32}\x3b x\)|a.*)$"
         );
     }
@@ -783,7 +785,7 @@ mod tests {
     fn regexes_survive_configuration_quoting() {
         let all: String = (1u8..=0x7f).map(char::from).collect();
         for case in [Case::Flag, Case::Lower] {
-            let re = user_agent_regex(&pats(&[&all]), case);
+            let re = user_agent_regex([all.as_str()], case);
             let b = re.as_bytes();
             for (i, &c) in b.iter().enumerate() {
                 assert!(
@@ -883,9 +885,9 @@ mod tests {
                 *want,
                 "engine: {pattern} vs {ua:?}"
             );
-            let re = user_agent_regex(core::slice::from_ref(&p), Case::Flag);
+            let re = user_agent_regex([p.as_str()], Case::Flag);
             assert_eq!(pcre(&re).is_match(ua.as_bytes()), *want, "{re} vs {ua:?}");
-            let re = user_agent_regex(core::slice::from_ref(&p), Case::Lower);
+            let re = user_agent_regex([p.as_str()], Case::Lower);
             assert_eq!(lower_matches(&re, ua), *want, "lower: {re} vs {ua:?}");
         }
     }
@@ -895,7 +897,7 @@ mod tests {
         let p = policy(
             r#"{"partners":[{"id":"x","ip":["192.0.2.1"],"user_agents":["x"],"methods":["GET","M-SEARCH","PROP.FIND"]}]}"#,
         );
-        let re = method_regex(p.partners[0].methods.iter());
+        let re = method_regex(p.partners[0].methods.iter().map(Method::as_str));
         assert!(re.starts_with("^(?:") && re.ends_with(")$"), "{re}");
         assert!(
             re.contains("M-SEARCH") && re.contains(r"PROP\.FIND"),
@@ -1216,7 +1218,10 @@ mod tests {
             ng.contains("map \"0\" $sendcloud_gate_partner {\n    default \"\";\n}"),
             "{ng}"
         );
-        assert_eq!(cloudflare_expression(&p), "(not ip.src in {0.0.0.0/0 ::/0})");
+        assert_eq!(
+            cloudflare_expression(&p),
+            "(not ip.src in {0.0.0.0/0 ::/0})"
+        );
         assert!(export(&p, Format::Cloudflare).contains("The policy has no partners"));
     }
 

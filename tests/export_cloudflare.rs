@@ -9,9 +9,9 @@
 //! `r"REGEX"` becomes `"REGEX"`, which 0.6.1's regex lexer reads the same way (backslashes kept; the export's
 //! regexes hold no `"`).
 //!
-//! Cases an edge cannot see, counted apart: site rules (not exported), trusted proxies (at the edge `ip.src` is the
-//! connecting client; proxies behind the CDN are the origin's business), two User-Agent headers, method overrides
-//! and path readings (the application's engine judges those), addresses that are not IP addresses (no TCP peer has
+//! Cases an edge cannot see, counted apart: site rules (not exported), two User-Agent headers, decisions that depend
+//! on forwarding headers (at the edge `ip.src` is the connecting client; proxies behind the CDN are the origin's
+//! business), method overrides or path readings (the application's engine judges those), addresses that are not IP addresses (no TCP peer has
 //! one), and request-line methods not in upper case (Cloudflare compares methods as sent; the engine upper-cases).
 
 mod common;
@@ -115,12 +115,10 @@ fn wirefilter_runs_the_cloudflare_export_like_the_engine_decides() {
             let client = parse_addr(&remote);
             let why = if full.reason == Reason::RuleMatch || engine.reason == Reason::RuleMatch {
                 Some("site rule")
-            } else if client.is_some_and(|ip| policy.trusted_proxies.contains(&ip)) {
-                Some("trusted proxy")
             } else if uas.len() > 1 {
                 Some("two User-Agents")
             } else if full.to_json() != engine.to_json() {
-                Some("method override or path")
+                Some("forwarding header, method override or path")
             } else if client.is_none() {
                 Some("not an IP address")
             } else if method != method.to_ascii_uppercase() {
