@@ -16,7 +16,7 @@
 //!
 //! # Regular expressions
 //!
-//! User-Agent patterns ([`crate::pattern`]) become anchored regular expressions ([`user_agent_regex`]): `*` is
+//! User-Agent patterns (a policy's `user_agents`) become anchored regular expressions ([`user_agent_regex`]): `*` is
 //! `.*`, `{shop}` is `[0-9A-Za-z._-]{1,32}`, and every other byte is literal: letters and digits as they are,
 //! regex metacharacters behind a backslash, bytes that a server's configuration syntax could read (`\ " ' # % ;
 //! < > ` and control bytes) as `\xHH`, so no backslash is ever followed by a backslash or a quote and the same text
