@@ -67,7 +67,7 @@ install_packages() {
 install_packages
 
 if [ -z "${SCG_BIN:-}" ]; then
-    cargo build --quiet --bin sendcloud-gate
+    cargo build --quiet -p sendcloud-gate-cli
     SCG_BIN="${CARGO_TARGET_DIR:-target}/debug/sendcloud-gate"
 fi
 

@@ -14,10 +14,10 @@
 mod common;
 
 use proptest::prelude::*;
-use sendcloud_gate::addr::parse_addr;
+use sendcloud_gate::internals::parse_addr;
 use sendcloud_gate::export::{self, cloudflare_expression, user_agent_regex, Case, Format};
-use sendcloud_gate::json::{self, Node, Value};
-use sendcloud_gate::pattern::Pattern;
+use sendcloud_gate::internals::json::{self, Node, Value};
+use sendcloud_gate::internals::Pattern;
 use sendcloud_gate::{Action, Policy, Reason, Request};
 
 fn pcre(re: &str) -> regex::bytes::Regex {
@@ -137,7 +137,7 @@ fn bytes(node: &Node) -> Vec<Vec<u8>> {
 /// variables (regexes `~*` ASCII case-insensitive, `~` sensitive, exact strings otherwise; the first regex that
 /// matches wins), for `$sendcloud_gate_partner`.
 struct Nginx {
-    geos: Vec<(String, Vec<sendcloud_gate::addr::Cidr>)>,
+    geos: Vec<(String, Vec<sendcloud_gate::internals::Cidr>)>,
     maps: Vec<NginxMap>,
 }
 
@@ -187,7 +187,7 @@ impl Nginx {
                     let cidrs = entries
                         .map(|(k, v)| {
                             assert_eq!(v, "1");
-                            sendcloud_gate::addr::Cidr::parse(&k).unwrap()
+                            sendcloud_gate::internals::Cidr::parse(&k).unwrap()
                         })
                         .collect();
                     n.geos.push((var.to_string(), cidrs));
@@ -244,7 +244,7 @@ impl Nginx {
         }
         if let Some((_, cidrs)) = self.geos.iter().find(|(v, _)| v == name) {
             let hit = client
-                .is_some_and(|ip| sendcloud_gate::addr::RangeSet::from_cidrs(cidrs).contains(&ip));
+                .is_some_and(|ip| sendcloud_gate::internals::RangeSet::from_cidrs(cidrs).contains(&ip));
             return if hit { b"1".to_vec() } else { b"0".to_vec() };
         }
         let (_, source, default, entries) = self
