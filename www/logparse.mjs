@@ -7,13 +7,18 @@
 //   combined + one trailing quoted field: the X-Forwarded-For header as logged ("-" = absent)
 // An optional leading virtual-host token (Apache's vhost_combined, "example.com:443 ...") is skipped.
 // Quoted fields may contain backslash escapes (\" \\ \xHH), as both servers write them.
+// The fixtures in tests/logs/ are read by this parser (www/test/logs.test.mjs) and by the command line's `replay`
+// (crates/cli/tests/replay.rs): both must give the same requests.
 
 const QUOTED = String.raw`"((?:[^"\\]|\\.)*)"`;
+// Separators are spaces and tabs only (the Rust parser, crates/cli/src/logformat.rs, reads the same bytes).
+const SP = '[ \\t]+';
+const TOKEN = '([^ \\t]+)';
 const LINE_RE = new RegExp(
-  String.raw`^(?:(\S+)\s+)??(\S+)\s+(\S+)\s+(\S+)\s+\[([^\]]*)\]\s+` + QUOTED +
-    String.raw`\s+(\d{3}|-)\s+(\S+)` +
-    String.raw`(?:\s+` + QUOTED + String.raw`\s+` + QUOTED + String.raw`(?:\s+` + QUOTED + String.raw`)?)?` +
-    String.raw`\s*$`,
+  `^(?:${TOKEN}${SP})??${TOKEN}${SP}${TOKEN}${SP}${TOKEN}${SP}\\[([^\\]]*)\\]${SP}${QUOTED}` +
+    `${SP}(\\d{3}|-)${SP}${TOKEN}` +
+    `(?:${SP}${QUOTED}${SP}${QUOTED}(?:${SP}${QUOTED})?)?` +
+    '[ \\t]*$',
 );
 
 // \" -> ", \\ -> \, \xHH -> the character (ASCII only; other bytes stay as written, since a log line is text here).
@@ -32,7 +37,7 @@ export function unescapeField(s) {
 
 /**
  * Parses one access-log line.
- * @returns {{ok: true, request: object, status: string, ua: string|null, xff: string|null}
+ * @returns {{ok: true, request: object, status: string, time: string, ua: string|null, xff: string|null}
  *          | {ok: false, error: string}}
  */
 export function parseLogLine(line) {
@@ -68,6 +73,7 @@ export function parseLogLine(line) {
     ok: true,
     request: { remote_addr: host, method: parts[0], uri: parts[1], headers },
     status,
+    time: m[5],
     ua,
     xff,
   };

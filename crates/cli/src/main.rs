@@ -10,7 +10,10 @@ use std::process::ExitCode;
 
 use sendcloud_gate::{Decision, Policy, Request};
 
-const USAGE: &str = "\
+mod logformat;
+mod replay;
+
+pub(crate) const USAGE: &str = "\
 sendcloud-gate: decides whether a request to a self-hosted shop is verified Sendcloud traffic
 
 USAGE:
@@ -23,6 +26,10 @@ USAGE:
   sendcloud-gate policy compile FILE -o OUT   the compiled policy as bytes (for PHP and wasm hosts)
   sendcloud-gate export --format modsecurity|apache|nginx|cloudflare [--policy FILE] [-o OUT]
                                               the server rule that lets the policy's partner traffic through
+  sendcloud-gate replay  [--policy FILE] [--json] [--only all|sendcloud-refused|not-allowed|impersonation]
+                         [--log-format REGEX] LOG...   (access logs: plain, .gz or - for standard input)
+                                              every line decided; a summary of partner traffic, what the server
+                                              refused, and the lines not understood (docs/hosting-support.md)
 
 Without --policy the policy is the default one: the Sendcloud preset, nothing else.
 --policy also takes a compiled policy file. --method defaults to GET, --uri to /. --query is the query string
@@ -86,6 +93,7 @@ fn run(args: &[OsString]) -> Result<(), Fail> {
         Some("explain") => evaluate(&args[1..], true),
         Some("policy") => policy_command(&args[1..]),
         Some("export") => cmd_export(&args[1..]),
+        Some("replay") => replay::run(&args[1..]),
         Some(other) => Err(Fail(format!("unknown command {other:?}\n\n{USAGE}"))),
     }
 }
