@@ -11,6 +11,9 @@ cargo bench -p sendcloud-gate --bench decide
 echo "==> cli: check --requests on 100,000 request lines"
 bash .ci/bench-cli.sh
 
+echo "==> cli: replay on 1,000,000 combined-format access-log lines (with the check --requests anchor again)"
+bash .ci/bench-replay.sh
+
 bash .ci/build-wasm.sh
 echo "==> node: pkg/ decide and compile"
 node pkg/bench/decide.mjs
