@@ -80,10 +80,7 @@ impl Format {
     pub fn custom(pattern: &str) -> Result<Format, String> {
         let re = regex::bytes::Regex::new(pattern)
             .map_err(|e| format!("--log-format: not a regular expression:\n{e}"))?;
-        let index_of = |name: &str| {
-            re.capture_names()
-                .position(|n| n == Some(name))
-        };
+        let index_of = |name: &str| re.capture_names().position(|n| n == Some(name));
         let missing: Vec<&str> = REQUIRED_GROUPS
             .iter()
             .copied()
@@ -98,7 +95,11 @@ impl Format {
             ));
         }
         let mut idx = [None; 7];
-        for (i, name) in REQUIRED_GROUPS.iter().chain(OPTIONAL_GROUPS.iter()).enumerate() {
+        for (i, name) in REQUIRED_GROUPS
+            .iter()
+            .chain(OPTIONAL_GROUPS.iter())
+            .enumerate()
+        {
             idx[i] = index_of(name);
         }
         let locs = re.capture_locations();
@@ -337,7 +338,10 @@ fn split_request_line(rl: Cow<'_, [u8]>) -> Result<(Cow<'_, [u8]>, Cow<'_, [u8]>
     let (m, u) = (parts[0].len(), parts[1].len());
     Ok(match rl {
         Cow::Borrowed(b) => (Cow::Borrowed(&b[..m]), Cow::Borrowed(&b[m + 1..m + 1 + u])),
-        Cow::Owned(v) => (Cow::Owned(v[..m].to_vec()), Cow::Owned(v[m + 1..m + 1 + u].to_vec())),
+        Cow::Owned(v) => (
+            Cow::Owned(v[..m].to_vec()),
+            Cow::Owned(v[m + 1..m + 1 + u].to_vec()),
+        ),
     })
 }
 
@@ -356,7 +360,11 @@ pub fn unescape(s: &[u8]) -> Cow<'_, [u8]> {
             continue;
         }
         let e = s[i + 1];
-        if e == b'x' && i + 3 < s.len() && s[i + 2].is_ascii_hexdigit() && s[i + 3].is_ascii_hexdigit() {
+        if e == b'x'
+            && i + 3 < s.len()
+            && s[i + 2].is_ascii_hexdigit()
+            && s[i + 3].is_ascii_hexdigit()
+        {
             let v = hex(s[i + 2]) * 16 + hex(s[i + 3]);
             if v < 0x80 {
                 out.push(v);
@@ -426,24 +434,34 @@ mod tests {
 
     #[test]
     fn combined_and_variants() {
-        let e = ok(r#"94.232.247.10 - - [23/Nov/2025:10:00:02 +0100] "PATCH /wp-json/wc/v3/orders/12 HTTP/1.1" 403 12 "-" "Sendcloud/1.0.0""#);
+        let e = ok(
+            r#"94.232.247.10 - - [23/Nov/2025:10:00:02 +0100] "PATCH /wp-json/wc/v3/orders/12 HTTP/1.1" 403 12 "-" "Sendcloud/1.0.0""#,
+        );
         assert_eq!(e.remote_addr, b"94.232.247.10");
         assert_eq!(&*e.method, b"PATCH");
         assert_eq!(&*e.uri, b"/wp-json/wc/v3/orders/12");
         assert_eq!(e.status, Some(403));
         assert_eq!(e.user_agent.as_deref(), Some(&b"Sendcloud/1.0.0"[..]));
         assert_eq!(e.time, Some(&b"23/Nov/2025:10:00:02 +0100"[..]));
-        let v = ok(r#"shop.example:443 94.232.247.10 - - [d] "GET /a HTTP/1.1" 200 1 "-" "x" "1.2.3.4""#);
+        let v = ok(
+            r#"shop.example:443 94.232.247.10 - - [d] "GET /a HTTP/1.1" 200 1 "-" "x" "1.2.3.4""#,
+        );
         assert_eq!(v.remote_addr, b"94.232.247.10");
         assert_eq!(v.forwarded_for.as_deref(), Some(&b"1.2.3.4"[..]));
-        let common = ok(r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#);
+        let common = ok(
+            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+        );
         assert!(common.user_agent.is_none() && common.forwarded_for.is_none());
-        assert_eq!(ok(r#"1.2.3.4 - - [d] "GET / HTTP/1.1" - - "-" "-""#).status, None);
+        assert_eq!(
+            ok(r#"1.2.3.4 - - [d] "GET / HTTP/1.1" - - "-" "-""#).status,
+            None
+        );
     }
 
     #[test]
     fn escapes() {
-        let e = ok(r#"1.2.3.4 - - [d] "GET /q?a=\"b\" HTTP/1.1" 200 1 "-" "Agent \"q\" \x41 \xe9""#);
+        let e =
+            ok(r#"1.2.3.4 - - [d] "GET /q?a=\"b\" HTTP/1.1" 200 1 "-" "Agent \"q\" \x41 \xe9""#);
         assert_eq!(&*e.uri, br#"/q?a="b""#);
         assert_eq!(e.user_agent.as_deref(), Some(&br#"Agent "q" A \xe9"#[..]));
     }
@@ -452,20 +470,32 @@ mod tests {
     fn errors() {
         let err = |l: &str| Format::BuiltIn.parse(l.as_bytes()).unwrap_err().to_string();
         assert_eq!(err("garbage"), "not in common or combined log format");
-        assert_eq!(err(r#"1.2.3.4 - - [d] "-" 408 0 "-" "-""#), r#"request line "-" has no method and target"#);
-        assert_eq!(err(r#"1.2.3.4 - - [d] "GET / HTTP/1.1" 200"#), "not in common or combined log format");
+        assert_eq!(
+            err(r#"1.2.3.4 - - [d] "-" 408 0 "-" "-""#),
+            r#"request line "-" has no method and target"#
+        );
+        assert_eq!(
+            err(r#"1.2.3.4 - - [d] "GET / HTTP/1.1" 200"#),
+            "not in common or combined log format"
+        );
         assert_eq!(err(&"x".repeat(MAX_LINE + 1)), "line longer than 64 KiB");
     }
 
     #[test]
     fn custom_format() {
         let mut f = Format::custom(r#"^(?P<remote_addr>\S+) "(?P<method>\S+) (?P<uri>\S+)[^"]*" (?P<status>\S+) "(?P<user_agent>[^"]*)"$"#).unwrap();
-        let e = f.parse(br#"94.232.247.10 "DELETE /x HTTP/1.1" 405 "Sendcloud/1.0.0""#).unwrap();
+        let e = f
+            .parse(br#"94.232.247.10 "DELETE /x HTTP/1.1" 405 "Sendcloud/1.0.0""#)
+            .unwrap();
         assert_eq!((&*e.method, e.status), (&b"DELETE"[..], Some(405)));
         assert_eq!(f.parse(b"nope").unwrap_err(), LineError::NotCustom);
-        let Err(e) = Format::custom(r"(?P<remote_addr>\S+) (?P<status>\d+)") else { panic!() };
+        let Err(e) = Format::custom(r"(?P<remote_addr>\S+) (?P<status>\d+)") else {
+            panic!()
+        };
         assert!(e.contains("no group named method, uri"), "{e}");
-        let Err(e) = Format::custom(r"(?P<remote_addr>") else { panic!() };
+        let Err(e) = Format::custom(r"(?P<remote_addr>") else {
+            panic!()
+        };
         assert!(e.contains("not a regular expression"), "{e}");
     }
 }
@@ -479,7 +509,10 @@ mod fixtures {
 
     fn get<'a>(n: &'a Node, key: &str) -> Option<&'a Value> {
         match &n.value {
-            Value::Object(m) => m.iter().find(|m| m.key == key.as_bytes()).map(|m| &m.value.value),
+            Value::Object(m) => m
+                .iter()
+                .find(|m| m.key == key.as_bytes())
+                .map(|m| &m.value.value),
             _ => None,
         }
     }
@@ -511,21 +544,55 @@ mod fixtures {
                     continue;
                 }
                 let at = format!("{}:{}", path.display(), i + 1);
-                let w = parse(want.next().unwrap_or_else(|| panic!("{at}: no expected line")).as_bytes()).unwrap();
-                assert_eq!(get(&w, "line"), Some(&Value::Number((i + 1).to_string())), "{at}");
+                let w = parse(
+                    want.next()
+                        .unwrap_or_else(|| panic!("{at}: no expected line"))
+                        .as_bytes(),
+                )
+                .unwrap();
+                assert_eq!(
+                    get(&w, "line"),
+                    Some(&Value::Number((i + 1).to_string())),
+                    "{at}"
+                );
                 match format.parse(line) {
-                    Err(e) => assert_eq!(text(get(&w, "error")), Some(e.to_string().into_bytes()), "{at}"),
+                    Err(e) => assert_eq!(
+                        text(get(&w, "error")),
+                        Some(e.to_string().into_bytes()),
+                        "{at}"
+                    ),
                     Ok(e) => {
-                        assert!(get(&w, "error").is_none(), "{at}: parsed, expected {:?}", get(&w, "error"));
-                        let Some(Value::Object(req)) = get(&w, "request") else { panic!("{at}") };
-                        let req = Node { value: Value::Object(req.clone()), pos: w.pos };
-                        assert_eq!(text(get(&req, "remote_addr")).as_deref(), Some(e.remote_addr), "{at}");
-                        assert_eq!(text(get(&req, "method")).as_deref(), Some(&*e.method), "{at}");
+                        assert!(
+                            get(&w, "error").is_none(),
+                            "{at}: parsed, expected {:?}",
+                            get(&w, "error")
+                        );
+                        let Some(Value::Object(req)) = get(&w, "request") else {
+                            panic!("{at}")
+                        };
+                        let req = Node {
+                            value: Value::Object(req.clone()),
+                            pos: w.pos,
+                        };
+                        assert_eq!(
+                            text(get(&req, "remote_addr")).as_deref(),
+                            Some(e.remote_addr),
+                            "{at}"
+                        );
+                        assert_eq!(
+                            text(get(&req, "method")).as_deref(),
+                            Some(&*e.method),
+                            "{at}"
+                        );
                         assert_eq!(text(get(&req, "uri")).as_deref(), Some(&*e.uri), "{at}");
-                        let Some(Value::Object(h)) = get(&req, "headers") else { panic!("{at}") };
+                        let Some(Value::Object(h)) = get(&req, "headers") else {
+                            panic!("{at}")
+                        };
                         let mut headers = vec![];
                         for m in h {
-                            let Value::String(v) = &m.value.value else { panic!("{at}") };
+                            let Value::String(v) = &m.value.value else {
+                                panic!("{at}")
+                            };
                             headers.push((m.key.clone(), v.clone()));
                         }
                         let mut got = vec![];
@@ -545,7 +612,11 @@ mod fixtures {
                     }
                 }
             }
-            assert!(want.next().is_none(), "{}: more expected lines than lines", path.display());
+            assert!(
+                want.next().is_none(),
+                "{}: more expected lines than lines",
+                path.display()
+            );
         }
         assert!(files >= 4, "{files} fixture logs in {}", dir.display());
     }

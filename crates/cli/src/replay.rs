@@ -44,7 +44,13 @@ struct Args {
 }
 
 fn parse_args(args: &[OsString]) -> Result<Args, Fail> {
-    let mut a = Args { policy: None, json: false, only: Only::None, log_format: None, logs: Vec::new() };
+    let mut a = Args {
+        policy: None,
+        json: false,
+        only: Only::None,
+        log_format: None,
+        logs: Vec::new(),
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let arg = arg_text(arg)?;
@@ -58,28 +64,30 @@ fn parse_args(args: &[OsString]) -> Result<Args, Fail> {
             "--policy" => a.policy = Some(value()?.into()),
             "--json" => a.json = true,
             "--log-format" => a.log_format = Some(value()?.into()),
-            "--only" => {
-                a.only = match value()? {
-                    "all" => Only::All,
-                    "sendcloud-refused" => Only::SendcloudRefused,
-                    "not-allowed" => Only::NotAllowed,
-                    "impersonation" => Only::Impersonation,
-                    other => {
-                        return Err(Fail(format!(
-                            "--only {other:?}: one of all, sendcloud-refused, not-allowed, impersonation"
-                        )))
-                    }
-                }
-            }
+            "--only" => a.only = match value()? {
+                "all" => Only::All,
+                "sendcloud-refused" => Only::SendcloudRefused,
+                "not-allowed" => Only::NotAllowed,
+                "impersonation" => Only::Impersonation,
+                other => return Err(Fail(format!(
+                    "--only {other:?}: one of all, sendcloud-refused, not-allowed, impersonation"
+                ))),
+            },
             "-" => a.logs.push("-".into()),
             flag if flag.starts_with('-') => {
-                return Err(Fail(format!("unknown argument {flag:?}\n\n{}", crate::USAGE)))
+                return Err(Fail(format!(
+                    "unknown argument {flag:?}\n\n{}",
+                    crate::USAGE
+                )))
             }
             file => a.logs.push(file.into()),
         }
     }
     if a.logs.is_empty() {
-        return Err(Fail(format!("replay needs at least one LOG (or - for standard input)\n\n{}", crate::USAGE)));
+        return Err(Fail(format!(
+            "replay needs at least one LOG (or - for standard input)\n\n{}",
+            crate::USAGE
+        )));
     }
     if a.json && a.only == Only::None {
         a.only = Only::All;
@@ -100,7 +108,10 @@ struct Partners {
 
 fn member<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
     match &node.value {
-        Value::Object(members) => members.iter().find(|m| m.key == key.as_bytes()).map(|m| &m.value),
+        Value::Object(members) => members
+            .iter()
+            .find(|m| m.key == key.as_bytes())
+            .map(|m| &m.value),
         _ => None,
     }
 }
@@ -133,23 +144,36 @@ impl Partners {
     fn of(policy: &Policy) -> Result<Partners, Fail> {
         let shown = policy.show_json();
         let root = sjson::parse(shown.as_bytes()).map_err(|e| Fail(format!("policy show: {e}")))?;
-        let mut p = Partners { ids: Vec::new(), patterns: Vec::new(), claims: Vec::new(), probe: None };
+        let mut p = Partners {
+            ids: Vec::new(),
+            patterns: Vec::new(),
+            claims: Vec::new(),
+            probe: None,
+        };
         let mut probe = String::from("{\"version\":1,\"trusted_proxies\":{\"header\":");
         let tp = member(&root, "trusted_proxies");
-        let header = tp.and_then(|t| member(t, "header")).map(|h| match &h.value {
-            Value::String(s) => String::from_utf8_lossy(s).into_owned(),
-            _ => "x-forwarded-for".into(),
-        });
+        let header = tp
+            .and_then(|t| member(t, "header"))
+            .map(|h| match &h.value {
+                Value::String(s) => String::from_utf8_lossy(s).into_owned(),
+                _ => "x-forwarded-for".into(),
+            });
         sjson::write_str(&mut probe, header.as_deref().unwrap_or("x-forwarded-for"));
         probe.push_str(",\"ranges\":");
         json_list(&mut probe, &strings(tp.and_then(|t| member(t, "ranges"))));
         probe.push_str("},\"partners\":[");
         if let Some(Value::Array(partners)) = member(&root, "partners").map(|n| &n.value) {
             for partner in partners {
-                if !matches!(member(partner, "enabled").map(|n| &n.value), Some(Value::Bool(true))) {
+                if !matches!(
+                    member(partner, "enabled").map(|n| &n.value),
+                    Some(Value::Bool(true))
+                ) {
                     continue;
                 }
-                let id = strings(Some(&Node { value: Value::Array(vec![member(partner, "id").cloned().unwrap()]), pos: partner.pos }));
+                let id = strings(Some(&Node {
+                    value: Value::Array(vec![member(partner, "id").cloned().unwrap()]),
+                    pos: partner.pos,
+                }));
                 let uas = strings(member(partner, "user_agents"));
                 let claims = strings(member(partner, "claims"));
                 if !p.ids.is_empty() {
@@ -164,9 +188,15 @@ impl Partners {
                 probe.push('}');
                 p.ids.push(id[0].clone());
                 for ua in &uas {
-                    p.patterns.push(Pattern::parse(ua).map_err(|e| Fail(format!("pattern {ua:?}: {e}")))?);
+                    p.patterns.push(
+                        Pattern::parse(ua).map_err(|e| Fail(format!("pattern {ua:?}: {e}")))?,
+                    );
                 }
-                p.claims.extend(claims.into_iter().map(|c| c.to_ascii_lowercase().into_bytes()));
+                p.claims.extend(
+                    claims
+                        .into_iter()
+                        .map(|c| c.to_ascii_lowercase().into_bytes()),
+                );
             }
         }
         probe.push_str("],\"rules\":[]}");
@@ -184,7 +214,8 @@ impl Partners {
         let Some(ua) = ua else { return false };
         let ua = ua.trim_ascii_start();
         let ua = trim_sp_tab(ua);
-        self.patterns.iter().any(|p| p.matches(ua)) || self.claims.iter().any(|c| contains_lower(ua, c))
+        self.patterns.iter().any(|p| p.matches(ua))
+            || self.claims.iter().any(|c| contains_lower(ua, c))
     }
 }
 
@@ -207,7 +238,12 @@ struct Seen<'p> {
     claiming: bool,
 }
 
-fn classify<'p>(policy: &'p Policy, partners: &'p Partners, req: &Request<'_>, ua: Option<&[u8]>) -> Seen<'p> {
+fn classify<'p>(
+    policy: &'p Policy,
+    partners: &'p Partners,
+    req: &Request<'_>,
+    ua: Option<&[u8]>,
+) -> Seen<'p> {
     let decision = policy.decide(req);
     let (own, claiming) = match decision.reason {
         Reason::PartnerMatch | Reason::MethodNotAllowed => (decision.rule, true),
@@ -225,8 +261,17 @@ fn classify<'p>(policy: &'p Policy, partners: &'p Partners, req: &Request<'_>, u
             (own, own.is_some() || partners.claimed(ua))
         }
     };
-    Seen { decision, own, claiming }
+    Seen {
+        decision,
+        own,
+        claiming,
+    }
 }
+
+/// (partner, status, method, path prefix) of refused requests.
+type GroupKey = (String, u16, String, String);
+/// (action, reason, rule) of partner-claiming requests not allowed.
+type NotAllowedKey = (&'static str, &'static str, Option<String>);
 
 #[derive(Default)]
 struct Group {
@@ -308,7 +353,10 @@ fn open(path: &str, progress: &Option<indicatif::ProgressBar>) -> Result<Box<dyn
         .fill_buf()
         .map_err(|e| Fail(format!("cannot read {}: {e}", display_name(path))))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(buffered))))
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(buffered),
+        )))
     } else {
         Ok(Box::new(buffered))
     }
@@ -360,9 +408,18 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
 
-    let total: u64 = a.logs.iter().filter(|p| *p != "-").filter_map(|p| fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total: u64 = a
+        .logs
+        .iter()
+        .filter(|p| *p != "-")
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
     let progress = (io::stderr().is_terminal() && total >= PROGRESS_MIN_BYTES).then(|| {
-        let pb = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+        let pb = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "replay {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
         ) {
@@ -371,7 +428,10 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
         pb
     });
 
-    let mut s = Summary { files: a.logs.clone(), ..Summary::default() };
+    let mut s = Summary {
+        files: a.logs.clone(),
+        ..Summary::default()
+    };
     let many = a.logs.len() > 1;
     let mut buf = Vec::with_capacity(4096);
     let mut json = String::with_capacity(256);
@@ -379,8 +439,8 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
         let name = display_name(path);
         let mut reader = open(path, &progress)?;
         let mut n = 0u64;
-        while let Some(long) =
-            read_line(&mut *reader, &mut buf).map_err(|e| Fail(format!("cannot read {name}: {e}")))?
+        while let Some(long) = read_line(&mut *reader, &mut buf)
+            .map_err(|e| Fail(format!("cannot read {name}: {e}")))?
         {
             n += 1;
             let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
@@ -388,7 +448,11 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
                 continue;
             }
             s.lines += 1;
-            let parsed = if long { Err(crate::logformat::LineError::TooLong) } else { format.parse(line) };
+            let parsed = if long {
+                Err(crate::logformat::LineError::TooLong)
+            } else {
+                format.parse(line)
+            };
             let entry: Entry<'_> = match parsed {
                 Ok(e) => e,
                 Err(why) => {
@@ -420,7 +484,13 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
                 if d.action == Action::Allow {
                     s.claiming_allowed += 1;
                 } else {
-                    *s.not_allowed.entry((d.action.as_str(), d.reason.as_str(), d.rule.map(String::from))).or_default() += 1;
+                    *s.not_allowed
+                        .entry((
+                            d.action.as_str(),
+                            d.reason.as_str(),
+                            d.rule.map(String::from),
+                        ))
+                        .or_default() += 1;
                 }
             }
             let refused = seen.own.is_some() && entry.status.is_some_and(|st| st >= 400);
@@ -435,7 +505,12 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
                         s.refused_first = Some(time.clone());
                     }
                     s.refused_last = Some(time.clone());
-                    let key = (partner.to_string(), status, short(&entry.method, 32), path_prefix(&entry.uri));
+                    let key = (
+                        partner.to_string(),
+                        status,
+                        short(&entry.method, 32),
+                        path_prefix(&entry.uri),
+                    );
                     if s.groups.len() < GROUPS_KEPT || s.groups.contains_key(&key) {
                         let g = s.groups.entry(key).or_default();
                         if g.count == 0 {
@@ -484,14 +559,16 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
                 } else {
                     writeln!(
                         out,
-                        "{}{}:{n}  {}  {}  {} {}  {}",
-                        "",
+                        "{}:{n}  {}  {}  {} {}  {}",
                         name,
                         entry.status.map_or("-".into(), |st| st.to_string()),
                         crate::human(d),
                         short(&entry.method, 32),
                         short(&entry.uri, 120),
-                        entry.user_agent.as_deref().map_or("-".into(), |u| short(u, 120)),
+                        entry
+                            .user_agent
+                            .as_deref()
+                            .map_or("-".into(), |u| short(u, 120)),
                     )?;
                 }
             }
@@ -511,15 +588,18 @@ pub fn run(args: &[OsString]) -> Result<(), Fail> {
     Ok(out.flush()?)
 }
 
-fn sorted_groups(s: &Summary) -> Vec<(&(String, u16, String, String), &Group)> {
+fn sorted_groups(s: &Summary) -> Vec<(&GroupKey, &Group)> {
     let mut g: Vec<_> = s.groups.iter().collect();
     g.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
     g
 }
 
-fn sorted_not_allowed(s: &Summary) -> Vec<(&(&'static str, &'static str, Option<String>), &u64)> {
+fn sorted_not_allowed(s: &Summary) -> Vec<(&NotAllowedKey, &u64)> {
     let mut v: Vec<_> = s.not_allowed.iter().collect();
-    v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| (a.0 .1, &a.0 .2).cmp(&(b.0 .1, &b.0 .2))));
+    v.sort_by(|a, b| {
+        b.1.cmp(a.1)
+            .then_with(|| (a.0 .1, &a.0 .2).cmp(&(b.0 .1, &b.0 .2)))
+    });
     v
 }
 
@@ -538,7 +618,9 @@ fn num(n: u64) -> String {
 fn reason_text(reason: &str) -> &'static str {
     match reason {
         "impersonation" => "a partner's User-Agent from outside its addresses",
-        "method_not_allowed" => "a partner's address and User-Agent, a method the policy does not allow for it",
+        "method_not_allowed" => {
+            "a partner's address and User-Agent, a method the policy does not allow for it"
+        }
         "ua_mismatch" => "a partner's address, another User-Agent",
         "rule_match" => "a site rule decided",
         "malformed_input" => "input that cannot be read one way only",
@@ -548,8 +630,20 @@ fn reason_text(reason: &str) -> &'static str {
 }
 
 fn write_summary(out: &mut impl Write, s: &Summary, p: &Partners) -> io::Result<()> {
-    let names = if p.ids.is_empty() { "no enabled partner".to_string() } else { p.ids.join(", ") };
-    writeln!(out, "replay of {}", s.files.iter().map(|f| display_name(f)).collect::<Vec<_>>().join(", "))?;
+    let names = if p.ids.is_empty() {
+        "no enabled partner".to_string()
+    } else {
+        p.ids.join(", ")
+    };
+    writeln!(
+        out,
+        "replay of {}",
+        s.files
+            .iter()
+            .map(|f| display_name(f))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
     writeln!(
         out,
         "  {} lines: {} decided (allow {}, deny {}, pass {}), {} not understood",
@@ -561,12 +655,29 @@ fn write_summary(out: &mut impl Write, s: &Summary, p: &Partners) -> io::Result<
         num(s.errors)
     )?;
     writeln!(out)?;
-    writeln!(out, "Partner traffic ({names}): {} requests with a partner's User-Agent", num(s.claiming))?;
+    writeln!(
+        out,
+        "Partner traffic ({names}): {} requests with a partner's User-Agent",
+        num(s.claiming)
+    )?;
     writeln!(out, "  allowed       {:>10}", num(s.claiming_allowed))?;
-    writeln!(out, "  not allowed   {:>10}", num(s.claiming - s.claiming_allowed))?;
+    writeln!(
+        out,
+        "  not allowed   {:>10}",
+        num(s.claiming - s.claiming_allowed)
+    )?;
     for ((action, reason, rule), n) in sorted_not_allowed(s) {
-        let rule = rule.as_deref().map(|r| format!(" rule={r}")).unwrap_or_default();
-        writeln!(out, "    {:>10}  {} {reason}{rule}  ({})", num(*n), action, reason_text(reason))?;
+        let rule = rule
+            .as_deref()
+            .map(|r| format!(" rule={r}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {:>10}  {} {reason}{rule}  ({})",
+            num(*n),
+            action,
+            reason_text(reason)
+        )?;
     }
     writeln!(out)?;
     writeln!(
@@ -587,18 +698,46 @@ fn write_summary(out: &mut impl Write, s: &Summary, p: &Partners) -> io::Result<
         writeln!(
             out,
             "  by status: {}",
-            st.iter().map(|(k, v)| format!("{k} x{}", num(**v))).collect::<Vec<_>>().join(", ")
+            st.iter()
+                .map(|(k, v)| format!("{k} x{}", num(**v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
         let many = p.ids.len() > 1;
-        writeln!(out, "  {:>10}  status  {:<8}{}path prefix            first .. last", "count", "method", if many { "partner      " } else { "" })?;
+        writeln!(
+            out,
+            "  {:>10}  status  {:<8}{}path prefix            first .. last",
+            "count",
+            "method",
+            if many { "partner      " } else { "" }
+        )?;
         let groups = sorted_groups(s);
         for ((partner, status, method, prefix), g) in groups.iter().take(GROUPS_SHOWN) {
-            let partner = if many { format!("{partner:<12} ") } else { String::new() };
-            writeln!(out, "  {:>10}  {status}     {method:<8}{partner}{prefix:<22} {} .. {}", num(g.count), g.first, g.last)?;
+            let partner = if many {
+                format!("{partner:<12} ")
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {:>10}  {status}     {method:<8}{partner}{prefix:<22} {} .. {}",
+                num(g.count),
+                g.first,
+                g.last
+            )?;
         }
-        let rest: u64 = groups.iter().skip(GROUPS_SHOWN).map(|(_, g)| g.count).sum::<u64>() + s.other_groups;
+        let rest: u64 = groups
+            .iter()
+            .skip(GROUPS_SHOWN)
+            .map(|(_, g)| g.count)
+            .sum::<u64>()
+            + s.other_groups;
         if rest > 0 {
-            writeln!(out, "  {:>10}  (other statuses, methods and paths)", num(rest))?;
+            writeln!(
+                out,
+                "  {:>10}  (other statuses, methods and paths)",
+                num(rest)
+            )?;
         }
         writeln!(
             out,
@@ -608,7 +747,11 @@ fn write_summary(out: &mut impl Write, s: &Summary, p: &Partners) -> io::Result<
         )?;
     }
     if s.no_status > 0 {
-        writeln!(out, "  ({} decided lines had no status code in the log)", num(s.no_status))?;
+        writeln!(
+            out,
+            "  ({} decided lines had no status code in the log)",
+            num(s.no_status)
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "Not understood: {} lines", num(s.errors))?;
@@ -616,7 +759,11 @@ fn write_summary(out: &mut impl Write, s: &Summary, p: &Partners) -> io::Result<
         writeln!(out, "  {file}:{line}: {why}")?;
     }
     if s.errors > ERRORS_SHOWN_TEXT as u64 {
-        writeln!(out, "  and {} more", num(s.errors - ERRORS_SHOWN_TEXT as u64))?;
+        writeln!(
+            out,
+            "  and {} more",
+            num(s.errors - ERRORS_SHOWN_TEXT as u64)
+        )?;
     }
     Ok(())
 }
@@ -635,14 +782,19 @@ fn summary_json(s: &Summary) -> String {
         if i > 0 {
             o.push(',');
         }
-        o.push_str(&format!("{{\"action\":\"{action}\",\"reason\":\"{reason}\",\"rule\":"));
+        o.push_str(&format!(
+            "{{\"action\":\"{action}\",\"reason\":\"{reason}\",\"rule\":"
+        ));
         match rule {
             Some(r) => sjson::write_str(&mut o, r),
             None => o.push_str("null"),
         }
         o.push_str(&format!(",\"count\":{n}}}"));
     }
-    o.push_str(&format!("]}},\"refused\":{{\"own_requests\":{},\"count\":{},\"first\":", s.own, s.refused));
+    o.push_str(&format!(
+        "]}},\"refused\":{{\"own_requests\":{},\"count\":{},\"first\":",
+        s.own, s.refused
+    ));
     let opt = |o: &mut String, v: &Option<String>| match v {
         Some(t) => sjson::write_str(o, t),
         None => o.push_str("null"),
@@ -658,7 +810,8 @@ fn summary_json(s: &Summary) -> String {
     }
     o.push_str("},\"groups\":[");
     let groups = sorted_groups(s);
-    for (i, ((partner, status, method, prefix), g)) in groups.iter().take(GROUPS_SHOWN).enumerate() {
+    for (i, ((partner, status, method, prefix), g)) in groups.iter().take(GROUPS_SHOWN).enumerate()
+    {
         if i > 0 {
             o.push(',');
         }
@@ -674,7 +827,12 @@ fn summary_json(s: &Summary) -> String {
         sjson::write_str(&mut o, &g.last);
         o.push('}');
     }
-    let rest: u64 = groups.iter().skip(GROUPS_SHOWN).map(|(_, g)| g.count).sum::<u64>() + s.other_groups;
+    let rest: u64 = groups
+        .iter()
+        .skip(GROUPS_SHOWN)
+        .map(|(_, g)| g.count)
+        .sum::<u64>()
+        + s.other_groups;
     o.push_str(&format!("],\"other\":{rest}}},\"not_understood_lines\":["));
     for (i, (file, line, why)) in s.error_list.iter().enumerate() {
         if i > 0 {
@@ -686,6 +844,9 @@ fn summary_json(s: &Summary) -> String {
         sjson::write_str(&mut o, why);
         o.push('}');
     }
-    o.push_str(&format!("],\"not_understood_more\":{}}}}}", s.errors - s.error_list.len() as u64));
+    o.push_str(&format!(
+        "],\"not_understood_more\":{}}}}}",
+        s.errors - s.error_list.len() as u64
+    ));
     o
 }

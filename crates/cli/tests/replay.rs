@@ -32,13 +32,31 @@ fn summary_counts_refused_partner_requests() {
     let o = run(&["replay", &log("combined.log")]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("13 lines: 9 decided (allow 4, deny 0, pass 5), 4 not understood"), "{out}");
-    assert!(out.contains("Partner traffic (sendcloud): 6 requests"), "{out}");
-    assert!(out.contains("Refused by the server: 4 of 5 requests"), "{out}");
-    assert!(out.contains("by status: 403 x1, 405 x1, 429 x1, 501 x1"), "{out}");
-    assert!(out.contains("first 23/Nov/2025:10:00:03 +0100  last 23/Nov/2025:10:00:12 +0100"), "{out}");
+    assert!(
+        out.contains("13 lines: 9 decided (allow 4, deny 0, pass 5), 4 not understood"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Partner traffic (sendcloud): 6 requests"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Refused by the server: 4 of 5 requests"),
+        "{out}"
+    );
+    assert!(
+        out.contains("by status: 403 x1, 405 x1, 429 x1, 501 x1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("first 23/Nov/2025:10:00:03 +0100  last 23/Nov/2025:10:00:12 +0100"),
+        "{out}"
+    );
     assert!(out.contains("403     PATCH   /wp-json/wc"), "{out}");
-    assert!(out.contains(":9: request line \"-\" has no method and target"), "{out}");
+    assert!(
+        out.contains(":9: request line \"-\" has no method and target"),
+        "{out}"
+    );
     // Not a terminal: no progress bar, nothing on standard error.
     assert_eq!(text(&o.stderr), "");
 }
@@ -49,9 +67,20 @@ fn json_lines_then_summary() {
     let out = text(&o.stdout);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 10, "{out}");
-    assert_eq!(lines[1], r#"{"line":2,"status":403,"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.10","method":"PATCH","uri":"/wp-json/wc/v3/orders/12","time":"23/Nov/2025:10:00:03 +0100"}"#);
-    assert!(lines[9].starts_with(r#"{"summary":{"lines":13,"decided":9,"not_understood":4,"#), "{}", lines[9]);
-    assert!(lines[9].contains(r#""by_status":{"403":1,"405":1,"429":1,"501":1}"#), "{}", lines[9]);
+    assert_eq!(
+        lines[1],
+        r#"{"line":2,"status":403,"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.10","method":"PATCH","uri":"/wp-json/wc/v3/orders/12","time":"23/Nov/2025:10:00:03 +0100"}"#
+    );
+    assert!(
+        lines[9].starts_with(r#"{"summary":{"lines":13,"decided":9,"not_understood":4,"#),
+        "{}",
+        lines[9]
+    );
+    assert!(
+        lines[9].contains(r#""by_status":{"403":1,"405":1,"429":1,"501":1}"#),
+        "{}",
+        lines[9]
+    );
 }
 
 #[test]
@@ -60,17 +89,26 @@ fn only_filters() {
         let o = run(&["replay", "--json", "--only", what, &log("combined.log")]);
         assert_eq!(o.status.code(), Some(0));
         let out = text(&o.stdout);
-        out.lines().filter(|l| !l.starts_with("{\"summary\"")).map(|l| l[..l.find(',').unwrap()].to_string()).collect()
+        out.lines()
+            .filter(|l| !l.starts_with("{\"summary\""))
+            .map(|l| l[..l.find(',').unwrap()].to_string())
+            .collect()
     };
     // Sendcloud's own requests (its ranges, its User-Agent, any method) with an error status: not the impostor (5).
-    assert_eq!(only("sendcloud-refused"), ["{\"line\":2", "{\"line\":3", "{\"line\":4", "{\"line\":13"]);
+    assert_eq!(
+        only("sendcloud-refused"),
+        ["{\"line\":2", "{\"line\":3", "{\"line\":4", "{\"line\":13"]
+    );
     assert_eq!(only("not-allowed"), ["{\"line\":4", "{\"line\":5"]);
     assert_eq!(only("impersonation"), ["{\"line\":5"]);
     assert_eq!(only("all").len(), 9);
     // Text mode: the matching lines, then the summary.
     let o = run(&["replay", "--only", "impersonation", &log("combined.log")]);
     let out = text(&o.stdout);
-    assert!(out.starts_with(&format!("{}:5  403  pass ", log("combined.log"))), "{out}");
+    assert!(
+        out.starts_with(&format!("{}:5  403  pass ", log("combined.log"))),
+        "{out}"
+    );
 }
 
 #[test]
@@ -78,19 +116,49 @@ fn a_site_rule_does_not_hide_sendcloud_s_refused_requests() {
     // A deny rule decides before partners; the request is still Sendcloud's own (its range, its User-Agent).
     let dir = tempdir("rule");
     let policy = dir.join("policy.json");
-    std::fs::write(&policy, r#"{"rules":[{"id":"no-delete","action":"deny","methods":["DELETE"]}]}"#).unwrap();
-    let o = run(&["replay", "--json", "--only", "sendcloud-refused", "--policy", policy.to_str().unwrap(), &log("combined.log")]);
+    std::fs::write(
+        &policy,
+        r#"{"rules":[{"id":"no-delete","action":"deny","methods":["DELETE"]}]}"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "replay",
+        "--json",
+        "--only",
+        "sendcloud-refused",
+        "--policy",
+        policy.to_str().unwrap(),
+        &log("combined.log"),
+    ]);
     let out = text(&o.stdout);
-    assert!(out.contains(r#"{"line":3,"status":405,"action":"deny","reason":"rule_match","rule":"no-delete""#), "{out}");
-    assert!(out.contains(r#"{"action":"deny","reason":"rule_match","rule":"no-delete","count":1}"#), "{out}");
+    assert!(
+        out.contains(
+            r#"{"line":3,"status":405,"action":"deny","reason":"rule_match","rule":"no-delete""#
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"{"action":"deny","reason":"rule_match","rule":"no-delete","count":1}"#),
+        "{out}"
+    );
 }
 
 #[test]
 fn forwarded_for_counts_only_from_trusted_proxies() {
     let dir = tempdir("xff");
     let policy = dir.join("policy.json");
-    std::fs::write(&policy, r#"{"trusted_proxies":{"presets":["loopback","private"]}}"#).unwrap();
-    let o = run(&["replay", "--json", "--policy", policy.to_str().unwrap(), &log("nginx_main.log")]);
+    std::fs::write(
+        &policy,
+        r#"{"trusted_proxies":{"presets":["loopback","private"]}}"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "replay",
+        "--json",
+        "--policy",
+        policy.to_str().unwrap(),
+        &log("nginx_main.log"),
+    ]);
     let out = text(&o.stdout);
     assert!(out.contains(r#"{"line":1,"status":403,"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.10","method":"PATCH""#), "{out}");
     assert!(out.contains(r#"{"line":5,"status":403,"action":"pass","reason":"impersonation","rule":"sendcloud","client_ip":"203.0.113.50","method":"DELETE""#), "{out}");
@@ -108,7 +176,11 @@ fn gzip_standard_input_and_several_files() {
     enc.write_all(&plain).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
     let want = text(&run(&["replay", "--json", &log("combined.log")]).stdout);
-    assert_eq!(text(&run(&["replay", "--json", gz.to_str().unwrap()]).stdout).replace(gz.to_str().unwrap(), ""), want.replace(&log("combined.log"), ""));
+    assert_eq!(
+        text(&run(&["replay", "--json", gz.to_str().unwrap()]).stdout)
+            .replace(gz.to_str().unwrap(), ""),
+        want.replace(&log("combined.log"), "")
+    );
     let mut child = Command::new(BIN)
         .args(["replay", "--json", "-"])
         .stdin(Stdio::piped())
@@ -117,12 +189,27 @@ fn gzip_standard_input_and_several_files() {
         .unwrap();
     child.stdin.take().unwrap().write_all(&plain).unwrap();
     let o = child.wait_with_output().unwrap();
-    assert_eq!(text(&o.stdout).replace("<stdin>", ""), want.replace(&log("combined.log"), ""));
+    assert_eq!(
+        text(&o.stdout).replace("<stdin>", ""),
+        want.replace(&log("combined.log"), "")
+    );
     // Two files: one summary, lines carry the file.
     let o = run(&["replay", "--json", &log("combined.log"), &log("common.log")]);
     let out = text(&o.stdout);
-    assert!(out.contains(&format!("{{\"file\":\"{}\",\"line\":2,\"status\":403,", log("common.log"))), "{out}");
-    assert!(out.lines().last().unwrap().contains(r#""lines":20,"decided":14"#), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{{\"file\":\"{}\",\"line\":2,\"status\":403,",
+            log("common.log")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .contains(r#""lines":20,"decided":14"#),
+        "{out}"
+    );
 }
 
 #[test]
@@ -134,21 +221,49 @@ fn custom_log_format() {
     let re = r#"^(?P<remote_addr>\S+) \(peer \S+\) "(?P<method>\S+) (?P<uri>\S+)[^"]*" (?P<status>\S+) "(?P<user_agent>(?:[^"\\]|\\.)*)"$"#;
     let o = run(&["replay", "--json", "--log-format", re, f.to_str().unwrap()]);
     let out = text(&o.stdout);
-    assert!(out.starts_with(r#"{"line":1,"status":403,"action":"allow","reason":"partner_match""#), "{out}");
-    assert!(out.contains(r#""line":2,"error":"does not match --log-format""#), "{out}");
+    assert!(
+        out.starts_with(r#"{"line":1,"status":403,"action":"allow","reason":"partner_match""#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#""line":2,"error":"does not match --log-format""#),
+        "{out}"
+    );
 }
 
 #[test]
 fn errors_say_what_is_wrong() {
     let o = run(&["replay", "/nonexistent/access.log"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("cannot read /nonexistent/access.log:"), "{}", text(&o.stderr));
-    let o = run(&["replay", "--log-format", "(?P<remote_addr>", &log("combined.log")]);
+    assert!(
+        text(&o.stderr).contains("cannot read /nonexistent/access.log:"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&[
+        "replay",
+        "--log-format",
+        "(?P<remote_addr>",
+        &log("combined.log"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("--log-format: not a regular expression"), "{}", text(&o.stderr));
-    let o = run(&["replay", "--log-format", r"(?P<remote_addr>\S+) (?P<method>\S+)", &log("combined.log")]);
+    assert!(
+        text(&o.stderr).contains("--log-format: not a regular expression"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&[
+        "replay",
+        "--log-format",
+        r"(?P<remote_addr>\S+) (?P<method>\S+)",
+        &log("combined.log"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("no group named uri"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no group named uri"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = run(&["replay"]);
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["replay", "--only", "everything", &log("combined.log")]);
@@ -162,10 +277,18 @@ fn summary_maps_stay_bounded() {
     let f = dir.join("many.log");
     let mut s = String::new();
     for i in 0..3000 {
-        s.push_str(&format!("94.232.247.10 - - [t{i}] \"PATCH /p{i}/x HTTP/1.1\" 403 0 \"-\" \"Sendcloud/1.0.0\"\n"));
+        s.push_str(&format!(
+            "94.232.247.10 - - [t{i}] \"PATCH /p{i}/x HTTP/1.1\" 403 0 \"-\" \"Sendcloud/1.0.0\"\n"
+        ));
     }
     std::fs::write(&f, s).unwrap();
-    let o = run(&["replay", "--json", "--only", "impersonation", f.to_str().unwrap()]);
+    let o = run(&[
+        "replay",
+        "--json",
+        "--only",
+        "impersonation",
+        f.to_str().unwrap(),
+    ]);
     let out = text(&o.stdout);
     assert_eq!(out.matches("\"partner\":").count(), 20, "{out}");
     assert!(out.contains(r#""other":2980}"#), "{out}");
@@ -176,12 +299,22 @@ fn summary_maps_stay_bounded() {
 /// replayed. nginx is installed with apt-get when missing; when that is impossible the test says so loudly.
 #[test]
 fn nginx_access_log() {
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists());
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
     let nginx = match nginx {
         Some(n) => n.to_string(),
         None => {
-            let ok = Command::new("apt-get").args(["install", "-y", "-q", "nginx-light"]).status().map(|s| s.success()).unwrap_or(false)
-                || Command::new("apt-get").args(["install", "-y", "-q", "nginx"]).status().map(|s| s.success()).unwrap_or(false);
+            let ok = Command::new("apt-get")
+                .args(["install", "-y", "-q", "nginx-light"])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+                || Command::new("apt-get")
+                    .args(["install", "-y", "-q", "nginx"])
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false);
             if !ok || !Path::new("/usr/sbin/nginx").exists() {
                 eprintln!("\n!!!!!!!! nginx_access_log SKIPPED: nginx is not installed and apt-get could not install it !!!!!!!!\n");
                 return;
@@ -244,7 +377,12 @@ http {{
     let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
     let mut up = false;
     for _ in 0..100 {
-        if Command::new("curl").args(["-s", "-o", "/dev/null", &url("/ready")]).status().map(|s| s.success()).unwrap_or(false) {
+        if Command::new("curl")
+            .args(["-s", "-o", "/dev/null", &url("/ready")])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+        {
             up = true;
             break;
         }
@@ -256,37 +394,75 @@ http {{
         ("GET", "/wp-json/wc/v3/orders", sc, "94.232.247.10"),
         ("PATCH", "/wp-json/wc/v3/orders/12", sc, "94.232.247.10"),
         ("DELETE", "/shop/item", "Sendcloud/1.0.0", "94.232.247.11"),
-        ("PATCH", "/wp-json/wc/v3/orders/13", "Sendcloud/1.0.0", "203.0.113.7"),
+        (
+            "PATCH",
+            "/wp-json/wc/v3/orders/13",
+            "Sendcloud/1.0.0",
+            "203.0.113.7",
+        ),
         ("GET", "/", "Mozilla/5.0", "198.51.100.2"),
     ] {
         if !up {
             break;
         }
         let o = Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "-A", ua, "-H", &format!("X-Forwarded-For: {xff}"), &url(path)])
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                method,
+                "-A",
+                ua,
+                "-H",
+                &format!("X-Forwarded-For: {xff}"),
+                &url(path),
+            ])
             .output()
             .unwrap();
         codes.push(text(&o.stdout));
     }
     let _ = server.kill();
     let _ = server.wait();
-    assert!(up, "nginx did not answer: {}", std::fs::read_to_string(dir.join("error.log")).unwrap_or_default());
+    assert!(
+        up,
+        "nginx did not answer: {}",
+        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+    );
     assert_eq!(codes, ["200", "403", "405", "403", "200"]);
 
     // nginx's main layout with X-Forwarded-For, the loopback proxy trusted: the clients are the forwarded ones.
     let policy = dir.join("trust-loopback.json");
     std::fs::write(&policy, r#"{"trusted_proxies":{"presets":["loopback"]}}"#).unwrap();
     let main_log = dir.join("main.log");
-    let o = run(&["replay", "--policy", policy.to_str().unwrap(), main_log.to_str().unwrap()]);
+    let o = run(&[
+        "replay",
+        "--policy",
+        policy.to_str().unwrap(),
+        main_log.to_str().unwrap(),
+    ]);
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(out.contains("6 lines: 6 decided"), "{out}");
-    assert!(out.contains("Refused by the server: 2 of 3 requests"), "{out}");
+    assert!(
+        out.contains("Refused by the server: 2 of 3 requests"),
+        "{out}"
+    );
     assert!(out.contains("by status: 403 x1, 405 x1"), "{out}");
     assert!(out.contains("403     PATCH   /wp-json/wc"), "{out}");
     assert!(out.contains("405     DELETE  /shop/item"), "{out}");
     assert!(out.contains("Not understood: 0 lines"), "{out}");
-    let o = run(&["replay", "--json", "--only", "sendcloud-refused", "--policy", policy.to_str().unwrap(), main_log.to_str().unwrap()]);
+    let o = run(&[
+        "replay",
+        "--json",
+        "--only",
+        "sendcloud-refused",
+        "--policy",
+        policy.to_str().unwrap(),
+        main_log.to_str().unwrap(),
+    ]);
     let out = text(&o.stdout);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
@@ -296,10 +472,29 @@ http {{
     // The combined log (no forwarding header): with the loopback address added to Sendcloud's, every request with
     // Sendcloud's User-Agent is its own (the "impostor" too: it came from 127.0.0.1).
     let policy = dir.join("loopback-is-sendcloud.json");
-    std::fs::write(&policy, r#"{"partners":[{"preset":"sendcloud","add_ip":["127.0.0.1"]}]}"#).unwrap();
-    let o = run(&["replay", "--json", "--only", "not-allowed", "--policy", policy.to_str().unwrap(), dir.join("combined.log").to_str().unwrap()]);
+    std::fs::write(
+        &policy,
+        r#"{"partners":[{"preset":"sendcloud","add_ip":["127.0.0.1"]}]}"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "replay",
+        "--json",
+        "--only",
+        "not-allowed",
+        "--policy",
+        policy.to_str().unwrap(),
+        dir.join("combined.log").to_str().unwrap(),
+    ]);
     let out = text(&o.stdout);
-    assert!(out.contains(r#""refused":{"own_requests":4,"count":3,"first":"#), "{out}");
-    assert_eq!(out.lines().count(), 1, "every Sendcloud request is allowed by the policy: {out}");
+    assert!(
+        out.contains(r#""refused":{"own_requests":4,"count":3,"first":"#),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "every Sendcloud request is allowed by the policy: {out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
