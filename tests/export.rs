@@ -14,9 +14,9 @@
 mod common;
 
 use proptest::prelude::*;
-use sendcloud_gate::internals::parse_addr;
 use sendcloud_gate::export::{self, cloudflare_expression, user_agent_regex, Case, Format};
 use sendcloud_gate::internals::json::{self, Node, Value};
+use sendcloud_gate::internals::parse_addr;
 use sendcloud_gate::internals::Pattern;
 use sendcloud_gate::{Action, Policy, Reason, Request};
 
@@ -243,8 +243,9 @@ impl Nginx {
             _ => {}
         }
         if let Some((_, cidrs)) = self.geos.iter().find(|(v, _)| v == name) {
-            let hit = client
-                .is_some_and(|ip| sendcloud_gate::internals::RangeSet::from_cidrs(cidrs).contains(&ip));
+            let hit = client.is_some_and(|ip| {
+                sendcloud_gate::internals::RangeSet::from_cidrs(cidrs).contains(&ip)
+            });
             return if hit { b"1".to_vec() } else { b"0".to_vec() };
         }
         let (_, source, default, entries) = self

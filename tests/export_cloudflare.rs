@@ -19,9 +19,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use sendcloud_gate::internals::parse_addr;
 use sendcloud_gate::export::cloudflare_expression;
 use sendcloud_gate::internals::json::{self, Node, Value};
+use sendcloud_gate::internals::parse_addr;
 use sendcloud_gate::{Action, Ip, Policy, Reason, Request};
 use wirefilter::{ExecutionContext, Scheme, Type};
 

@@ -64,15 +64,19 @@ fn parse_args(args: &[OsString]) -> Result<Args, Fail> {
             "--policy" => a.policy = Some(value()?.into()),
             "--json" => a.json = true,
             "--log-format" => a.log_format = Some(value()?.into()),
-            "--only" => a.only = match value()? {
-                "all" => Only::All,
-                "sendcloud-refused" => Only::SendcloudRefused,
-                "not-allowed" => Only::NotAllowed,
-                "impersonation" => Only::Impersonation,
-                other => return Err(Fail(format!(
+            "--only" => {
+                a.only = match value()? {
+                    "all" => Only::All,
+                    "sendcloud-refused" => Only::SendcloudRefused,
+                    "not-allowed" => Only::NotAllowed,
+                    "impersonation" => Only::Impersonation,
+                    other => {
+                        return Err(Fail(format!(
                     "--only {other:?}: one of all, sendcloud-refused, not-allowed, impersonation"
-                ))),
-            },
+                )))
+                    }
+                }
+            }
             "-" => a.logs.push("-".into()),
             flag if flag.starts_with('-') => {
                 return Err(Fail(format!(

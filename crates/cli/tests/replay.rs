@@ -328,7 +328,11 @@ fn nginx_access_log() {
         return;
     }
     let dir = tempdir("nginx");
-    let port = 20000 + (std::process::id() % 20000) as u16;
+    // A port the system just gave out and nobody holds: less likely taken than one derived from the process id.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port");
     let d = dir.display();
     std::fs::write(dir.join("ok.txt"), "ok\n").unwrap();
     std::fs::write(
