@@ -11,6 +11,9 @@ stage() { printf '\n==> %s\n' "$*"; }
 stage "setup: install what is missing"
 bash .ci/setup.sh
 
+stage "rust: formatting (rustfmt --check over the workspace)"
+cargo fmt --all -- --check
+
 stage "build: wasm (core module, decision-only module, pkg/) and the PHP engine"
 bash .ci/build-wasm.sh
 bash .ci/build-php.sh
