@@ -428,6 +428,19 @@ http {{
             .unwrap();
         codes.push(text(&o.stdout));
     }
+    // nginx writes a request's log line after its response has gone out: wait for the six lines (the readiness
+    // probe and five requests) before stopping it, or a loaded machine loses the last one.
+    let logged = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    for _ in 0..100 {
+        if !up || (logged("main.log") >= 6 && logged("combined.log") >= 6) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let _ = server.kill();
     let _ = server.wait();
     assert!(
