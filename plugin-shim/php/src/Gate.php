@@ -6,6 +6,7 @@ use SendcloudGate\Internal\Compiler;
 use SendcloudGate\Internal\FailedGate;
 use SendcloudGate\Internal\Failure;
 use SendcloudGate\Internal\Runtime;
+use SendcloudGate\Internal\Snapshot;
 
 /**
  * Decides whether a request to a self-hosted shop is verified Sendcloud traffic, under a policy: `allow` (let it
@@ -149,6 +150,100 @@ class Gate
             return static::fromCompiled($bytes);
         } catch (\Throwable $e) {
             return FailedGate::of(\is_string($bytes) ? $bytes : '', Failure::note($e));
+        }
+    }
+
+    /**
+     * A Gate from a snapshot (snapshot(): this engine with the policy already loaded), for a plugin's request path:
+     * the engine starts from it, some hundredths of a millisecond, instead of loading the compiled policy (about a
+     * millisecond). A snapshot taken by another version of the engine (after an update), or damaged, is not
+     * applied: its compiled policy (`bytes`) is loaded the ordinary way, as fromCompiled() does, and a new snapshot
+     * is worth taking.
+     *
+     * @throws PolicyException when the snapshot is not usable and has no compiled policy that loads
+     * @throws EngineException when the engine cannot run here
+     * @return static
+     */
+    public static function fromSnapshot(array $snapshot): self
+    {
+        try {
+            $started = Runtime::startFrom($snapshot);
+        } catch (\Throwable $e) {
+            throw Failure::exception('the engine failed to start', $e);
+        }
+        if ($started) {
+            return new static($snapshot['bytes']);
+        }
+        $bytes = $snapshot['bytes'] ?? null;
+        if (!\is_string($bytes)) {
+            throw new PolicyException('not a valid snapshot: it has no compiled policy (bytes)');
+        }
+        return static::fromCompiled($bytes);
+    }
+
+    /**
+     * fromSnapshot() for a plugin's request path: never throws. $bytes, when given, is the compiled policy in force
+     * (what fromCompiledOrPass() would be given): a snapshot of other bytes (one left behind by an older save) is
+     * ignored and $bytes loaded. With no snapshot (null, or not an array), this is fromCompiledOrPass($bytes), the
+     * default policy when both are null. Whatever cannot be used falls back to loading the compiled policy, and
+     * what cannot be loaded is a Gate answering `pass` / `engine_error`, logged once, as fromCompiledOrPass().
+     *
+     * @param array|null $snapshot
+     * @param string|null $bytes
+     */
+    public static function fromSnapshotOrPass($snapshot, $bytes = null): self
+    {
+        if (!\is_array($snapshot) || ($bytes !== null && ($snapshot['bytes'] ?? null) !== $bytes)) {
+            return static::fromCompiledOrPass($bytes);
+        }
+        try {
+            return static::fromSnapshot($snapshot);
+        } catch (\Throwable $e) {
+            $b = $snapshot['bytes'] ?? '';
+            return FailedGate::of(\is_string($b) ? $b : '', Failure::note($e));
+        }
+    }
+
+    /**
+     * This Gate's policy loaded into a fresh decision engine, as data a host can store and give fromSnapshot() on
+     * later requests: an array of strings, ints and arrays of them (serialisable; the strings are bytes: base64 them
+     * for a text column), some kilobytes. Its `engine` names the generated engine it belongs to, so a snapshot
+     * stored before an update is recognised and not applied (fromSnapshot() then loads its `bytes`): take a new one
+     * when isCurrentSnapshot() says so.
+     *
+     * @throws EngineException when the engine cannot run here, or for a Gate that answers `engine_error`
+     * @return array<string,mixed>
+     */
+    public function snapshot(): array
+    {
+        if ($this->loadFailure() !== null) {
+            throw new EngineException('sendcloud-gate: no policy to snapshot: ' . $this->loadFailure());
+        }
+        try {
+            return Snapshot::make($this->bytes);
+        } catch (PolicyException $e) {
+            throw new EngineException('sendcloud-gate: the engine refused a loaded policy: ' . $e->getMessage(), 0, $e);
+        } catch (\Throwable $e) {
+            throw Failure::exception('the engine failed to take a snapshot', $e);
+        }
+    }
+
+    /**
+     * Whether $snapshot is a well-formed snapshot of the engine in use (fromSnapshot() would start from it rather
+     * than load its bytes). False for one from another version or damaged: take a new one. Never throws.
+     *
+     * @param mixed $snapshot
+     */
+    public static function isCurrentSnapshot($snapshot): bool
+    {
+        try {
+            if (!Snapshot::isForThisEngine($snapshot)) {
+                return false;
+            }
+            Runtime::requireGenerated(Generated\DecideCore::class, 'DecideCore.php');
+            return Snapshot::problem($snapshot, new Generated\DecideCore()) === null;
+        } catch (\Throwable $e) {
+            return false;
         }
     }
 

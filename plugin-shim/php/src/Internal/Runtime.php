@@ -57,6 +57,10 @@ final class Runtime
         return (self::$decision ?? self::boot())->core;
     }
 
+    /**
+     * Starts the decision instance from the build's default-policy snapshot (generated/default-snapshot.php,
+     * trusted: no checks beyond its engine id), or empty without one; startFrom() starts it from another.
+     */
     private static function boot(): Instance
     {
         self::check64();
@@ -65,39 +69,63 @@ final class Runtime
             // A damaged DecideCore.php is a ParseError here, a missing class an \Error below: both EngineExceptions.
             self::requireGenerated(DecideCore::class, 'DecideCore.php');
             $core = new DecideCore();
-            $snapshot = \is_file($dir . 'default-snapshot.php') ? require $dir . 'default-snapshot.php' : null;
-            if (!\is_array($snapshot)) {
+            $default = \is_file($dir . 'default-snapshot.php') ? require $dir . 'default-snapshot.php' : null;
+            if (!Snapshot::isForThisEngine($default)) {
                 return self::$decision = new Instance($core);
             }
-            $mem = $core->mem;
-            if (\strlen($mem) < $snapshot['size']) {
-                $mem .= \str_repeat("\0", $snapshot['size'] - \strlen($mem));
-            }
-            $pieces = [];
-            $at = 0;
-            foreach ($snapshot['patches'] as $p) {
-                $pieces[] = \substr($mem, $at, $p[0] - $at);
-                $pieces[] = $p[1];
-                $at = $p[0] + \strlen($p[1]);
-            }
-            $pieces[] = \substr($mem, $at);
-            $core->mem = \implode('', $pieces);
-            foreach ($snapshot['globals'] as $name => $value) {
-                $core->$name = $value;
-            }
-            self::$defaultBytes = $snapshot['bytes'];
-            return self::$decision = new Instance(
-                $core,
-                [$snapshot['bytes'] => $snapshot['handle']],
-                $snapshot['buf'],
-                $snapshot['cap']
-            );
+            self::$defaultBytes = $default['bytes'];
+            return self::$decision = Snapshot::apply($core, $default);
         } catch (EngineException $e) {
             throw $e;
         } catch (\Throwable $e) {
             throw new EngineException('sendcloud-gate: the engine failed to start: ' . \get_class($e) . ': '
                 . $e->getMessage() . ' (' . $e->getFile() . ':' . $e->getLine() . ')', 0, $e);
         }
+    }
+
+    /**
+     * Makes the decision instance one with the snapshot's policy loaded: nothing to do when the instance has it
+     * already, else a fresh instance started from the snapshot (the policies of the one it replaces are loaded again
+     * when next used). Returns false, changing nothing, when the snapshot is not one this engine can start from
+     * (another engine's, damaged, not a snapshot): the caller then loads its bytes the ordinary way.
+     *
+     * @param mixed $snapshot
+     * @throws EngineException when the engine cannot start here
+     */
+    public static function startFrom($snapshot): bool
+    {
+        if (!Snapshot::isForThisEngine($snapshot)) {
+            return false;
+        }
+        $bytes = $snapshot['bytes'] ?? null;
+        if (\is_string($bytes) && self::$decision !== null && isset(self::$decision->handles[$bytes])) {
+            return true;
+        }
+        self::check64();
+        try {
+            self::requireGenerated(DecideCore::class, 'DecideCore.php');
+            $core = new DecideCore();
+            if (Snapshot::problem($snapshot, $core) !== null) {
+                return false;
+            }
+            self::$decision = Snapshot::apply($core, $snapshot);
+        } catch (EngineException $e) {
+            throw $e;
+        } catch (\Throwable $e) {
+            throw new EngineException('sendcloud-gate: the engine failed to start: ' . \get_class($e) . ': '
+                . $e->getMessage(), 0, $e);
+        }
+        return true;
+    }
+
+    /**
+     * The snapshot of a fresh decision instance with $bytes loaded (Snapshot::make()).
+     *
+     * @throws PolicyException when the bytes are not a compiled policy
+     */
+    public static function snapshot(string $bytes): array
+    {
+        return Snapshot::make($bytes);
     }
 
     /** Drops the instances (this one and the policy compiler's); the next call starts afresh. */
