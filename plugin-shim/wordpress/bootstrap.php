@@ -32,8 +32,9 @@ if (!defined('SENDCLOUD_GATE_BOOTSTRAPPED')) {
     });
     \SendcloudGate\WordPress\Log\Hooks::register();
     \SendcloudGate\WordPress\Adapters\Registry::registerHooks();
-    // The prepend file (auto_prepend_file mode) carries the mode and the compiled policy: rewritten when they change.
-    foreach (['sendcloud_gate_settings', 'sendcloud_gate_compiled'] as $sendcloud_gate_option) {
+    // The prepend file (auto_prepend_file mode) carries the mode, the compiled policy and its engine snapshot:
+    // rewritten when they change.
+    foreach (['sendcloud_gate_settings', 'sendcloud_gate_snapshot', 'sendcloud_gate_compiled'] as $sendcloud_gate_option) {
         add_action('update_option_' . $sendcloud_gate_option, ['SendcloudGate\\WordPress\\Prepend', 'refresh']);
         add_action('add_option_' . $sendcloud_gate_option, ['SendcloudGate\\WordPress\\Prepend', 'refresh']);
     }

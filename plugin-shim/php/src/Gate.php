@@ -7,6 +7,7 @@ use SendcloudGate\Internal\FailedGate;
 use SendcloudGate\Internal\Failure;
 use SendcloudGate\Internal\Runtime;
 use SendcloudGate\Internal\Snapshot;
+use SendcloudGate\Internal\SnapshotWriter;
 
 /**
  * Decides whether a request to a self-hosted shop is verified Sendcloud traffic, under a policy: `allow` (let it
@@ -220,7 +221,7 @@ class Gate
             throw new EngineException('sendcloud-gate: no policy to snapshot: ' . $this->loadFailure());
         }
         try {
-            return Snapshot::make($this->bytes);
+            return SnapshotWriter::make($this->bytes);
         } catch (PolicyException $e) {
             throw new EngineException('sendcloud-gate: the engine refused a loaded policy: ' . $e->getMessage(), 0, $e);
         } catch (\Throwable $e) {

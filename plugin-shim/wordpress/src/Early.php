@@ -29,7 +29,8 @@ final class Early
     /**
      * Decides this request with the prepend file's settings; in mode `on` a `deny` ends the request (403).
      *
-     * @param mixed $config ['mode' => 'off'|'monitor'|'on', 'policy' => base64 compiled bytes or '']
+     * @param mixed $config ['mode' => 'off'|'monitor'|'on', 'policy' => base64 compiled bytes or '',
+     *                      'snapshot' => the option Settings::SNAPSHOT_OPTION (absent from older prepend files)]
      * @param array<string,mixed> $server
      * @param array<string,mixed> $post
      */
@@ -51,7 +52,10 @@ final class Early
             // Bytes that are not base64 go to the library as they are (false): it answers `pass` / `engine_error`
             // and logs why. '' is what a site without compiled bytes stores: the default policy.
             $bytes = $policy === '' ? null : base64_decode($policy, true);
-            self::$decision = Gate::fromCompiledOrPass($bytes)->decide($server, $post);
+            $gate = is_string($bytes)
+                ? Gate::fromSnapshotOrPass(Settings::decodeSnapshot($config['snapshot'] ?? null), $bytes)
+                : Gate::fromCompiledOrPass($bytes);
+            self::$decision = $gate->decide($server, $post);
         } catch (\Throwable $e) {
             error_log('sendcloud-gate: before WordPress: no decision, pass: ' . get_class($e) . ': ' . $e->getMessage());
             self::$decision = ['action' => 'pass', 'reason' => 'engine_error', 'rule' => null, 'client_ip' => null, 'method' => null];

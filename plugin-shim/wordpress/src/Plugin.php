@@ -57,6 +57,7 @@ final class Plugin
         Log\DecisionLog::drop();           // the log table, its schema version, the pruning event
         delete_option(Settings::OPTION);
         delete_option(Settings::COMPILED_OPTION);
+        delete_option(Settings::SNAPSHOT_OPTION);
         delete_option(Prepend::OPTION);
     }
 }

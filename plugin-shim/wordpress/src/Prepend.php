@@ -157,7 +157,8 @@ final class Prepend
             . "if (!defined('SENDCLOUD_GATE_PREPEND')) {\n"
             . "    define('SENDCLOUD_GATE_PREPEND', " . ($config === null ? 'false' : 'true') . ");\n";
         if ($config !== null) {
-            $o .= '    $sendcloud_gate_prepend = ' . var_export(['mode' => $config['mode'], 'policy' => $config['policy']], true) . ";\n"
+            $o .= '    $sendcloud_gate_prepend = ' . var_export(['mode' => $config['mode'], 'policy' => $config['policy'],
+                'snapshot' => $config['snapshot'] ?? ''], true) . ";\n"
                 . '    if (is_file(' . var_export($runner, true) . ")) {\n"
                 . '        include ' . var_export($runner, true) . ";\n"
                 . "    }\n"
@@ -327,11 +328,13 @@ final class Prepend
         return $resolved;
     }
 
-    /** @return array{mode: string, policy: string} */
+    /** @return array{mode: string, policy: string, snapshot: string} */
     private static function config(): array
     {
         $compiled = function_exists('get_option') ? get_option(Settings::COMPILED_OPTION, '') : '';
-        return ['mode' => (string) Settings::load()['mode'], 'policy' => is_string($compiled) ? $compiled : ''];
+        $snapshot = function_exists('get_option') ? get_option(Settings::SNAPSHOT_OPTION, '') : '';
+        return ['mode' => (string) Settings::load()['mode'], 'policy' => is_string($compiled) ? $compiled : '',
+            'snapshot' => is_string($snapshot) ? $snapshot : ''];
     }
 
     /** @return array{kind: string, target: string, file: string, chained: string, newline: bool, created: bool}|null */

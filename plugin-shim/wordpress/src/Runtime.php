@@ -105,7 +105,10 @@ final class Runtime
             // Stored bytes that are not base64 (false) or not a string go to the library as they are: it answers
             // `pass` / `engine_error` and logs why. Null (nothing stored) is the default policy.
             $bytes = is_string($stored) ? base64_decode($stored, true) : $stored;
-            $this->decision = Gate::fromCompiledOrPass($bytes)->decide($this->server, $this->post);
+            $gate = is_string($bytes)
+                ? Gate::fromSnapshotOrPass(Settings::decodeSnapshot(get_option(Settings::SNAPSHOT_OPTION, '')), $bytes)
+                : Gate::fromCompiledOrPass($bytes);
+            $this->decision = $gate->decide($this->server, $this->post);
         } catch (\Throwable $e) {
             self::log('no decision, pass: ' . self::describe($e));
             $this->decision = ['action' => 'pass', 'reason' => 'engine_error', 'rule' => null, 'client_ip' => null, 'method' => null];

@@ -5,14 +5,16 @@ declare(strict_types=1);
 namespace SendcloudGate\WordPress;
 
 /**
- * The plugin's settings, kept in one option (OPTION), and the compiled policy made from them (COMPILED_OPTION,
- * base64). Normalises what it is given; does not judge addresses or methods: the engine does, when the policy is
- * compiled on save.
+ * The plugin's settings, kept in one option (OPTION), the compiled policy made from them (COMPILED_OPTION, base64),
+ * and the engine with that policy loaded (SNAPSHOT_OPTION: base64 of serialize(Gate::snapshot())), which a request
+ * starts from in about 0.06 ms instead of loading the policy (about 0.6 ms). Normalises what it is given; does not
+ * judge addresses or methods: the engine does, when the policy is compiled on save.
  */
 final class Settings
 {
     public const OPTION = 'sendcloud_gate_settings';
     public const COMPILED_OPTION = 'sendcloud_gate_compiled';
+    public const SNAPSHOT_OPTION = 'sendcloud_gate_snapshot';
 
     public const MODES = ['off', 'monitor', 'on'];
     public const PROXIES = ['none', 'cloudflare', 'custom'];
@@ -96,8 +98,65 @@ final class Settings
             ], 'warnings' => []];
         }
         update_option(self::OPTION, $settings);
+        // The snapshot before the bytes: the prepend file, rewritten on each of these updates, then has both. A
+        // snapshot of other bytes than the ones in force is never applied (Gate::fromSnapshotOrPass()).
+        update_option(self::SNAPSHOT_OPTION, self::snapshotText($gate));
         update_option(self::COMPILED_OPTION, base64_encode($bytes));
         return ['ok' => true, 'error' => null, 'warnings' => $warnings];
+    }
+
+    /**
+     * The stored snapshot, decoded: what Gate::fromSnapshotOrPass() takes (null when there is none; whatever else it
+     * decodes to, the library checks and does not apply when it is not a snapshot of the bytes in force).
+     *
+     * @param mixed $stored the option's value
+     * @return mixed
+     */
+    public static function decodeSnapshot($stored)
+    {
+        if (!is_string($stored) || $stored === '') {
+            return null;
+        }
+        $serialized = base64_decode($stored, true);
+        if ($serialized === false) {
+            return null;
+        }
+        // A damaged string is an E_NOTICE from unserialize() and false: no snapshot.
+        $snapshot = @unserialize($serialized, ['allowed_classes' => false]);
+        return is_array($snapshot) ? $snapshot : null;
+    }
+
+    /** The option's text for $gate's snapshot: '' when none can be taken here (requests then load the bytes). */
+    public static function snapshotText(\SendcloudGate\Gate $gate): string
+    {
+        try {
+            return base64_encode(serialize($gate->snapshot()));
+        } catch (\Throwable $e) {
+            error_log('sendcloud-gate: no engine snapshot of the policy (requests load it instead): ' . get_class($e) . ': ' . $e->getMessage());
+            return '';
+        }
+    }
+
+    /**
+     * Takes a new snapshot when the stored one is not of this engine (the plugin was updated) or not of the compiled
+     * policy in force (admin_init: an admin page pays for it once; until then requests load the policy). Never throws.
+     */
+    public static function refreshSnapshot(): void
+    {
+        try {
+            $stored = get_option(self::COMPILED_OPTION, null);
+            $bytes = is_string($stored) ? base64_decode($stored, true) : false;
+            if (!is_string($bytes)) {
+                return;
+            }
+            $snapshot = self::decodeSnapshot(get_option(self::SNAPSHOT_OPTION, ''));
+            if (is_array($snapshot) && ($snapshot['bytes'] ?? null) === $bytes && \SendcloudGate\Gate::isCurrentSnapshot($snapshot)) {
+                return;
+            }
+            update_option(self::SNAPSHOT_OPTION, self::snapshotText(\SendcloudGate\Gate::fromCompiled($bytes)));
+        } catch (\Throwable $e) {
+            error_log('sendcloud-gate: the engine snapshot could not be renewed: ' . get_class($e) . ': ' . $e->getMessage());
+        }
     }
 
     /** @param mixed $v @param list<string> $allowed */

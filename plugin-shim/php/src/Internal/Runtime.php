@@ -118,16 +118,6 @@ final class Runtime
         return true;
     }
 
-    /**
-     * The snapshot of a fresh decision instance with $bytes loaded (Snapshot::make()).
-     *
-     * @throws PolicyException when the bytes are not a compiled policy
-     */
-    public static function snapshot(string $bytes): array
-    {
-        return Snapshot::make($bytes);
-    }
-
     /** Drops the instances (this one and the policy compiler's); the next call starts afresh. */
     public static function reset(): void
     {

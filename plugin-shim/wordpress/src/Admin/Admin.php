@@ -18,6 +18,9 @@ final class Admin
                 load_plugin_textdomain('sendcloud-gate', false, dirname(plugin_basename($pluginFile)) . '/languages');
             });
         }
+        // After an update of the plugin (a new engine) the stored snapshot no longer applies: the first admin page
+        // takes a new one.
+        add_action('admin_init', ['SendcloudGate\\WordPress\\Settings', 'refreshSnapshot']);
         add_action('admin_menu', [Page::class, 'menu']);
         add_action('admin_menu', [LogPage::class, 'menu']);
         add_action('admin_post_' . LogPage::CSV_ACTION, [LogPage::class, 'exportCsv']);
