@@ -23,15 +23,7 @@ final class Loader
             return false;
         }
         $target = $dir . '/' . self::FILE;
-        $tmp = $target . '.' . getmypid() . '.tmp';
-        if (@file_put_contents($tmp, self::contents($bootstrap)) === false) {
-            return false;
-        }
-        if (!@rename($tmp, $target)) {
-            @unlink($tmp);
-            return false;
-        }
-        return true;
+        return AtomicFile::write($target, self::contents($bootstrap));
     }
 
     /** Deletes the loader from $muDir (default WPMU_PLUGIN_DIR). True when it is gone. */

@@ -197,7 +197,7 @@ final class Prepend
         $state = self::stored();
         $chained = self::chainedFrom($current ?? (string) ini_get('auto_prepend_file'), $file, $state);
 
-        if (!self::write($file, self::contents(self::config(), __DIR__ . '/prepend-run.php', $chained, $target))) {
+        if (!AtomicFile::write($file, self::contents(self::config(), __DIR__ . '/prepend-run.php', $chained, $target), 0644)) {
             return self::fail(sprintf(self::t('%s could not be written.'), $file));
         }
         $exists = is_file($target);
@@ -208,7 +208,7 @@ final class Prepend
         $wasOurs = $state !== null && $state['target'] === $target;
         $original = $wasOurs ? self::strip($text, (bool) $state['newline']) : self::strip($text);
         [$new, $newline] = self::insert($original, self::block($kind, $file));
-        if (!self::write($target, $new)) {
+        if (!AtomicFile::write($target, $new, 0644)) {
             if ($state === null) {
                 @unlink($file);
             }
@@ -240,7 +240,7 @@ final class Prepend
             return false;
         }
         if ($state['kind'] === 'user_ini') {
-            self::write($state['file'], self::contents(null, '', $state['chained'], $state['target']));
+            AtomicFile::write($state['file'], self::contents(null, '', $state['chained'], $state['target']), 0644);
         } elseif (is_file($state['file'])) {
             @unlink($state['file']);
         }
@@ -261,7 +261,7 @@ final class Prepend
             error_log('sendcloud-gate: the prepend file could not be updated: ' . get_class($e) . ': ' . $e->getMessage());
             return;
         }
-        if (!self::write($state['file'], $text)) {
+        if (!AtomicFile::write($state['file'], $text, 0644)) {
             error_log('sendcloud-gate: the prepend file could not be updated: ' . $state['file'] . ' is not writable');
         }
     }
@@ -304,7 +304,7 @@ final class Prepend
         if ($rest === '' && !empty($state['created'])) {
             return @unlink($target);
         }
-        return self::write($target, $rest);
+        return AtomicFile::write($target, $rest, 0644);
     }
 
     /**
@@ -360,23 +360,5 @@ final class Prepend
     private static function t(string $text): string
     {
         return function_exists('__') ? __($text, 'sendcloud-gate') : $text;
-    }
-
-    private static function write(string $path, string $text): bool
-    {
-        $tmp = $path . '.' . getmypid() . '.tmp';
-        if (@file_put_contents($tmp, $text) === false) {
-            return false;
-        }
-        if (is_file($path)) {
-            @chmod($tmp, fileperms($path) & 0777);
-        } else {
-            @chmod($tmp, 0644);
-        }
-        if (!@rename($tmp, $path)) {
-            @unlink($tmp);
-            return false;
-        }
-        return true;
     }
 }

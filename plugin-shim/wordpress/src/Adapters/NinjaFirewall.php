@@ -118,7 +118,7 @@ final class NinjaFirewall extends Base
         } else {
             $new = "<?php\n" . $block;
         }
-        if (!self::write($path, $new)) {
+        if (!\SendcloudGate\WordPress\AtomicFile::write($path, $new)) {
             return ['ok' => false, 'path' => $path, 'message' => self::t('The .htninja file could not be written; copy the lines instead.')];
         }
         if (function_exists('update_option')) {
@@ -148,7 +148,7 @@ final class NinjaFirewall extends Base
         if (trim($rest) === '<?php' || trim($rest) === '') {
             return @unlink($path);
         }
-        return self::write($path, $rest);
+        return \SendcloudGate\WordPress\AtomicFile::write($path, $rest);
     }
 
     /** Rewrites the block where it was written, when it was (the settings changed). */
@@ -184,21 +184,5 @@ final class NinjaFirewall extends Base
             $end++;
         }
         return substr($text, 0, $begin) . substr($text, $end);
-    }
-
-    private static function write(string $path, string $text): bool
-    {
-        $tmp = $path . '.' . getmypid() . '.tmp';
-        if (@file_put_contents($tmp, $text) === false) {
-            return false;
-        }
-        if (is_file($path)) {
-            @chmod($tmp, fileperms($path) & 0777);
-        }
-        if (!@rename($tmp, $path)) {
-            @unlink($tmp);
-            return false;
-        }
-        return true;
     }
 }
