@@ -159,6 +159,48 @@ final class PrependTest extends AdminTestCase
         self::assertStringNotContainsString('prepend-run.php', (string) file_get_contents(Prepend::prependFile()));
     }
 
+    /**
+     * The `.user.ini` lines read by PHP itself: php-cgi (the CGI SAPI, which reads `.user.ini` as PHP-FPM does) runs
+     * WordPress's stand-in index.php in the document root the lines were written to, with nothing on its command line
+     * naming the prepend file. Mode `on`, impersonators blocked: an impersonator gets 403 before the script runs, a
+     * Sendcloud request reaches it.
+     */
+    public function testPhpCgiReadsTheUserIniLinesAndTheGateDecidesFirst(): void
+    {
+        $cgi = trim((string) shell_exec('command -v php-cgi'));
+        self::assertNotSame('', $cgi, 'php-cgi is missing: .ci/setup.sh installs it (apt-get install php-cgi)');
+        self::assertTrue(Settings::save(['mode' => 'on', 'impersonation' => 'block'])['ok']);
+        $r = $this->enable('cgi-fcgi');
+        self::assertTrue($r['ok'], $r['message']);
+        $docroot = $this->dir . '/docroot';
+        file_put_contents($docroot . '/index.php', "<?php echo \"WordPress loaded\\n\";\n");
+
+        $run = function (string $ip) use ($cgi, $docroot): string {
+            $env = ['REDIRECT_STATUS' => '200', 'GATEWAY_INTERFACE' => 'CGI/1.1', 'SERVER_SOFTWARE' => 'test',
+                'SCRIPT_FILENAME' => $docroot . '/index.php', 'SCRIPT_NAME' => '/index.php', 'DOCUMENT_ROOT' => $docroot,
+                'REQUEST_METHOD' => 'PATCH', 'REQUEST_URI' => '/wp-json/wc/v3/orders/12', 'QUERY_STRING' => '',
+                'REMOTE_ADDR' => $ip, 'HTTP_USER_AGENT' => self::SENDCLOUD_UA, 'PATH' => (string) getenv('PATH')];
+            // -d: the test's own settings only; .user.ini is PHP's to find (user_ini.filename is .user.ini by default).
+            $p = proc_open([$cgi, '-d', 'display_errors=0', '-d', 'log_errors=0'], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $docroot, $env);
+            self::assertIsResource($p);
+            fclose($pipes[0]);
+            $out = (string) stream_get_contents($pipes[1]);
+            stream_get_contents($pipes[2]);
+            proc_close($p);
+            return $out;
+        };
+        $denied = $run(self::IMPERSONATOR);
+        self::assertMatchesRegularExpression('/^Status: 403/m', $denied);
+        self::assertStringNotContainsString('WordPress loaded', $denied);
+        $allowed = $run(self::SENDCLOUD_IP);
+        self::assertStringContainsString('WordPress loaded', $allowed);
+        self::assertDoesNotMatchRegularExpression('/^Status: 403/m', $allowed);
+
+        // Switched off: the lines are gone and the same request reaches the script.
+        self::assertTrue(Prepend::disable());
+        self::assertStringContainsString('WordPress loaded', $run(self::IMPERSONATOR));
+    }
+
     public function testTheModeIsRefusedWhereTheServerDoesNotAllowIt(): void
     {
         file_put_contents($this->dir . '/docroot/.htaccess', self::WP_HTACCESS);
