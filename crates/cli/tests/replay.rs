@@ -1,5 +1,6 @@
 //! `sendcloud-gate replay` as a user runs it: the summary, --json, --only, gzip and standard input, errors that
-//! say what is wrong, and the access log of a real nginx (`nginx_access_log`).
+//! say what is wrong, and the access logs of a real nginx and a real Apache (`nginx_access_log`,
+//! `apache_access_logs`), each answering the same five requests on a loopback port.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -295,44 +296,195 @@ fn summary_maps_stay_bounded() {
     assert!(out.contains(r#""first":"t0","last":"t2999""#), "{out}");
 }
 
+/// The path of a server binary, installed with apt-get when missing (`packages`, tried in order); None, said loudly,
+/// when that is impossible.
+fn server_binary(test: &str, paths: &[&str], packages: &[&str]) -> Option<String> {
+    let find = || {
+        paths
+            .iter()
+            .find(|p| Path::new(p).exists())
+            .map(|p| p.to_string())
+    };
+    if let Some(found) = find() {
+        return Some(found);
+    }
+    for package in packages {
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "-q", package])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status();
+        if let Some(found) = find() {
+            return Some(found);
+        }
+    }
+    eprintln!("\n!!!!!!!! {test} SKIPPED: {packages:?} not installed and apt-get could not install it !!!!!!!!\n");
+    None
+}
+
+/// A port the system just gave out and nobody holds: less likely taken than one derived from the process id.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Waits until the server answers (the readiness probe is the logs' first line); false when it never does.
+fn wait_up(port: u16) -> bool {
+    for _ in 0..100 {
+        if Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                &format!("http://127.0.0.1:{port}/ready"),
+            ])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+        {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+/// The five requests both servers answer (through a loopback proxy: X-Forwarded-For names the client), and their
+/// status codes: Sendcloud's GET and PATCH, its DELETE on a shop page, an impostor's PATCH, a browser's GET.
+fn send_five_requests(port: u16) -> Vec<String> {
+    let sc = "SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)";
+    let mut codes = vec![];
+    for (method, path, ua, xff) in [
+        ("GET", "/wp-json/wc/v3/orders", sc, "94.232.247.10"),
+        ("PATCH", "/wp-json/wc/v3/orders/12", sc, "94.232.247.10"),
+        ("DELETE", "/shop/item", "Sendcloud/1.0.0", "94.232.247.11"),
+        (
+            "PATCH",
+            "/wp-json/wc/v3/orders/13",
+            "Sendcloud/1.0.0",
+            "203.0.113.7",
+        ),
+        ("GET", "/", "Mozilla/5.0", "198.51.100.2"),
+    ] {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let o = Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                method,
+                "-A",
+                ua,
+            ])
+            .args(["-H", &format!("X-Forwarded-For: {xff}"), &url])
+            .output()
+            .unwrap();
+        codes.push(text(&o.stdout));
+    }
+    codes
+}
+
+/// Waits until each log has its six lines (the probe and five requests): a server may write a request's line after
+/// its response has gone out, and a loaded machine would lose the last one when it is stopped too early.
+fn wait_logged(dir: &Path, logs: &[&str]) {
+    let lines = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    for _ in 0..100 {
+        if logs.iter().all(|l| lines(l) >= 6) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A log with the forwarded clients in a trailing `"X-Forwarded-For"` field, the loopback proxy trusted: Sendcloud's
+/// PATCH (403) and DELETE (405) are the requests the server refused that the policy allows.
+fn assert_forwarded_log_replayed(dir: &Path, log: &Path) {
+    let policy = dir.join("trust-loopback.json");
+    std::fs::write(&policy, r#"{"trusted_proxies":{"presets":["loopback"]}}"#).unwrap();
+    let (policy, log) = (policy.to_str().unwrap(), log.to_str().unwrap());
+    let o = run(&["replay", "--policy", policy, log]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(out.contains("6 lines: 6 decided"), "{out}");
+    assert!(
+        out.contains("Refused by the server: 2 of 3 requests"),
+        "{out}"
+    );
+    assert!(out.contains("by status: 403 x1, 405 x1"), "{out}");
+    assert!(out.contains("403     PATCH   /wp-json/wc"), "{out}");
+    assert!(out.contains("405     DELETE  /shop/item"), "{out}");
+    assert!(out.contains("Not understood: 0 lines"), "{out}");
+    let o = run(&[
+        "replay",
+        "--json",
+        "--only",
+        "sendcloud-refused",
+        "--policy",
+        policy,
+        log,
+    ]);
+    let out = text(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with(r#"{"line":3,"status":403,"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.10","method":"PATCH","uri":"/wp-json/wc/v3/orders/12""#), "{out}");
+    assert!(lines[1].starts_with(r#"{"line":4,"status":405,"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.11","method":"DELETE""#), "{out}");
+}
+
+/// A log without the forwarding header (combined, or Apache's vhost_combined): with the loopback address added to
+/// Sendcloud's, every request with Sendcloud's User-Agent is its own (the "impostor" too: it came from 127.0.0.1).
+fn assert_loopback_log_replayed(dir: &Path, log: &Path) {
+    let policy = dir.join("loopback-is-sendcloud.json");
+    std::fs::write(
+        &policy,
+        r#"{"partners":[{"preset":"sendcloud","add_ip":["127.0.0.1"]}]}"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "replay",
+        "--json",
+        "--only",
+        "not-allowed",
+        "--policy",
+        policy.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(r#""refused":{"own_requests":4,"count":3,"first":"#),
+        "{}: {out}",
+        log.display()
+    );
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "every Sendcloud request is allowed by the policy: {out}"
+    );
+}
+
 /// A real nginx on a loopback port, its combined access log and nginx's `main` layout (with X-Forwarded-For),
 /// replayed. nginx is installed with apt-get when missing; when that is impossible the test says so loudly.
 #[test]
 fn nginx_access_log() {
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|p| Path::new(p).exists());
-    let nginx = match nginx {
-        Some(n) => n.to_string(),
-        None => {
-            let ok = Command::new("apt-get")
-                .args(["install", "-y", "-q", "nginx-light"])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-                || Command::new("apt-get")
-                    .args(["install", "-y", "-q", "nginx"])
-                    .status()
-                    .map(|s| s.success())
-                    .unwrap_or(false);
-            if !ok || !Path::new("/usr/sbin/nginx").exists() {
-                eprintln!("\n!!!!!!!! nginx_access_log SKIPPED: nginx is not installed and apt-get could not install it !!!!!!!!\n");
-                return;
-            }
-            "/usr/sbin/nginx".to_string()
-        }
+    let Some(nginx) = server_binary(
+        "nginx_access_log",
+        &["/usr/sbin/nginx", "/usr/bin/nginx"],
+        &["nginx-light", "nginx"],
+    ) else {
+        return;
     };
-    let curl = Path::new("/usr/bin/curl").exists();
-    if !curl {
-        eprintln!("\n!!!!!!!! nginx_access_log SKIPPED: curl is missing !!!!!!!!\n");
+    if server_binary("nginx_access_log", &["/usr/bin/curl"], &["curl"]).is_none() {
         return;
     }
     let dir = tempdir("nginx");
-    // A port the system just gave out and nobody holds: less likely taken than one derived from the process id.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port");
+    let port = free_port();
     let d = dir.display();
     std::fs::write(dir.join("ok.txt"), "ok\n").unwrap();
     std::fs::write(
@@ -378,68 +530,10 @@ http {{
         .stderr(Stdio::null())
         .spawn()
         .expect("nginx starts");
-    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
-    let mut up = false;
-    for _ in 0..100 {
-        if Command::new("curl")
-            .args(["-s", "-o", "/dev/null", &url("/ready")])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-        {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let sc = "SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)";
-    let mut codes = vec![];
-    for (method, path, ua, xff) in [
-        ("GET", "/wp-json/wc/v3/orders", sc, "94.232.247.10"),
-        ("PATCH", "/wp-json/wc/v3/orders/12", sc, "94.232.247.10"),
-        ("DELETE", "/shop/item", "Sendcloud/1.0.0", "94.232.247.11"),
-        (
-            "PATCH",
-            "/wp-json/wc/v3/orders/13",
-            "Sendcloud/1.0.0",
-            "203.0.113.7",
-        ),
-        ("GET", "/", "Mozilla/5.0", "198.51.100.2"),
-    ] {
-        if !up {
-            break;
-        }
-        let o = Command::new("curl")
-            .args([
-                "-s",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code}",
-                "-X",
-                method,
-                "-A",
-                ua,
-                "-H",
-                &format!("X-Forwarded-For: {xff}"),
-                &url(path),
-            ])
-            .output()
-            .unwrap();
-        codes.push(text(&o.stdout));
-    }
-    // nginx writes a request's log line after its response has gone out: wait for the six lines (the readiness
-    // probe and five requests) before stopping it, or a loaded machine loses the last one.
-    let logged = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
-    };
-    for _ in 0..100 {
-        if !up || (logged("main.log") >= 6 && logged("combined.log") >= 6) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    let up = wait_up(port);
+    let codes = if up { send_five_requests(port) } else { vec![] };
+    if up {
+        wait_logged(&dir, &["main.log", "combined.log"]);
     }
     let _ = server.kill();
     let _ = server.wait();
@@ -449,69 +543,97 @@ http {{
         std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
     );
     assert_eq!(codes, ["200", "403", "405", "403", "200"]);
+    assert_forwarded_log_replayed(&dir, &dir.join("main.log"));
+    assert_loopback_log_replayed(&dir, &dir.join("combined.log"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
-    // nginx's main layout with X-Forwarded-For, the loopback proxy trusted: the clients are the forwarded ones.
-    let policy = dir.join("trust-loopback.json");
-    std::fs::write(&policy, r#"{"trusted_proxies":{"presets":["loopback"]}}"#).unwrap();
-    let main_log = dir.join("main.log");
-    let o = run(&[
-        "replay",
-        "--policy",
-        policy.to_str().unwrap(),
-        main_log.to_str().unwrap(),
-    ]);
-    let out = text(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(out.contains("6 lines: 6 decided"), "{out}");
-    assert!(
-        out.contains("Refused by the server: 2 of 3 requests"),
-        "{out}"
-    );
-    assert!(out.contains("by status: 403 x1, 405 x1"), "{out}");
-    assert!(out.contains("403     PATCH   /wp-json/wc"), "{out}");
-    assert!(out.contains("405     DELETE  /shop/item"), "{out}");
-    assert!(out.contains("Not understood: 0 lines"), "{out}");
-    let o = run(&[
-        "replay",
-        "--json",
-        "--only",
-        "sendcloud-refused",
-        "--policy",
-        policy.to_str().unwrap(),
-        main_log.to_str().unwrap(),
-    ]);
-    let out = text(&o.stdout);
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines[0].starts_with(r#"{"line":3,"status":403,"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.10","method":"PATCH","uri":"/wp-json/wc/v3/orders/12""#), "{out}");
-    assert!(lines[1].starts_with(r#"{"line":4,"status":405,"action":"allow","reason":"partner_match","rule":"sendcloud","client_ip":"94.232.247.11","method":"DELETE""#), "{out}");
-
-    // The combined log (no forwarding header): with the loopback address added to Sendcloud's, every request with
-    // Sendcloud's User-Agent is its own (the "impostor" too: it came from 127.0.0.1).
-    let policy = dir.join("loopback-is-sendcloud.json");
+/// A real Apache httpd on a loopback port (one process, `-X`), its `combined` and `vhost_combined` logs as Debian
+/// defines them and `combined` with a trailing `"%{X-Forwarded-For}i"`, replayed. The site refuses PATCH under
+/// /wp-json/ (`LimitExcept`: 403) and DELETE on a static page (Apache's own 405).
+#[test]
+fn apache_access_logs() {
+    let Some(apache) = server_binary("apache_access_logs", &["/usr/sbin/apache2"], &["apache2"])
+    else {
+        return;
+    };
+    if server_binary("apache_access_logs", &["/usr/bin/curl"], &["curl"]).is_none() {
+        return;
+    }
+    let dir = tempdir("apache");
+    let port = free_port();
+    let d = dir.display();
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    std::fs::write(dir.join("site/ok.txt"), "ok\n").unwrap();
+    // Debian's LogFormat lines (/etc/apache2/apache2.conf), and the forwarded variant.
     std::fs::write(
-        &policy,
-        r#"{"partners":[{"preset":"sendcloud","add_ip":["127.0.0.1"]}]}"#,
+        dir.join("apache2.conf"),
+        format!(
+            r#"ServerRoot /etc/apache2
+PidFile {d}/apache2.pid
+Mutex file:{d} default
+DefaultRuntimeDir {d}
+Listen 127.0.0.1:{port}
+ServerName shop.test
+User www-data
+Group www-data
+ErrorLog {d}/error.log
+LogLevel warn
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
+LogFormat "%v:%p %h %l %u %t \"%r\" %>s %O \"%{{Referer}}i\" \"%{{User-Agent}}i\"" vhost_combined
+LogFormat "%h %l %u %t \"%r\" %>s %O \"%{{Referer}}i\" \"%{{User-Agent}}i\"" combined
+LogFormat "%h %l %u %t \"%r\" %>s %O \"%{{Referer}}i\" \"%{{User-Agent}}i\" \"%{{X-Forwarded-For}}i\"" forwarded
+CustomLog {d}/combined.log combined
+CustomLog {d}/vhost.log vhost_combined
+CustomLog {d}/forwarded.log forwarded
+DocumentRoot {d}/site
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory {d}/site>
+    Require all granted
+</Directory>
+<Location /wp-json/>
+    <LimitExcept GET POST OPTIONS>
+        Require all denied
+    </LimitExcept>
+</Location>
+RewriteEngine On
+RewriteRule !^/ok\.txt$ /ok.txt [L]
+"#
+        ),
     )
     .unwrap();
-    let o = run(&[
-        "replay",
-        "--json",
-        "--only",
-        "not-allowed",
-        "--policy",
-        policy.to_str().unwrap(),
-        dir.join("combined.log").to_str().unwrap(),
-    ]);
-    let out = text(&o.stdout);
+    let mut server = Command::new(&apache)
+        .args(["-X", "-f", &format!("{d}/apache2.conf")])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("apache2 starts");
+    let up = wait_up(port);
+    let codes = if up { send_five_requests(port) } else { vec![] };
+    let logs = ["combined.log", "vhost.log", "forwarded.log"];
+    if up {
+        wait_logged(&dir, &logs);
+    }
+    let _ = server.kill();
+    let _ = server.wait();
     assert!(
-        out.contains(r#""refused":{"own_requests":4,"count":3,"first":"#),
-        "{out}"
+        up,
+        "Apache did not answer: {}",
+        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
     );
-    assert_eq!(
-        out.lines().count(),
-        1,
-        "every Sendcloud request is allowed by the policy: {out}"
+    assert_eq!(codes, ["200", "403", "405", "403", "200"]);
+    assert!(
+        std::fs::read_to_string(dir.join("vhost.log"))
+            .unwrap()
+            .starts_with("shop.test:80 127.0.0.1 - - ["),
+        "vhost_combined as Apache writes it (%p: the server's canonical port)"
     );
+    assert_forwarded_log_replayed(&dir, &dir.join("forwarded.log"));
+    assert_loopback_log_replayed(&dir, &dir.join("combined.log"));
+    assert_loopback_log_replayed(&dir, &dir.join("vhost.log"));
     let _ = std::fs::remove_dir_all(&dir);
 }
