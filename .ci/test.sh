@@ -30,8 +30,9 @@ cargo test --quiet --release -p wasm2php
 stage "wasm: size limits"
 bash .ci/wasm-size.sh
 
-stage "node: the corpus and the API through pkg/"
-node --test pkg/test/
+stage "node: the corpus and the API through pkg/ (the export module against the native CLI's export)"
+cargo build --quiet --release -p sendcloud-gate-cli
+SCG_REQUIRE_CLI=1 node --test pkg/test/
 
 stage "browser: the tester page in headless Chromium"
 node --test www/test/
