@@ -174,3 +174,22 @@ test('Export panel: a bad policy shows its error (path and line) and no export; 
     await b.close();
   }
 });
+
+test('Export panel on a phone: nothing wider than the screen', { skip }, async () => {
+  const m = await openBrowser({ viewport: { width: 390, height: 844 }, isMobile: true });
+  try {
+    await gotoReady(m.page, m.url);
+    await m.page.click('#export-summary');
+    await m.page.waitForSelector('#export-status[data-state=ok]', { timeout: 20000 });
+    for (const format of ['modsecurity', 'cloudflare']) {
+      await m.page.selectOption('#export-format', format);
+      const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${format}: the page is ${overflow}px wider than a phone screen`);
+    }
+    await m.page.locator('#export-panel').scrollIntoViewIfNeeded();
+    await screenshot(m.page, 'phone-export', { fullPage: false });
+    assert.deepEqual(m.errors, []);
+  } finally {
+    await m.close();
+  }
+});
