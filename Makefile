@@ -14,8 +14,8 @@ test:
 setup:
 	bash .ci/setup.sh
 
-# pkg/ (crates/js through wasm-bindgen, for JS hosts) and target/wasm/sendcloud_gate_core*.wasm (crates/core-wasm: the
-# host-neutral core module, full and decision-only).
+# pkg/ (crates/js through wasm-bindgen, for JS hosts; crates/export-js, the export module behind pkg/export.js) and
+# target/wasm/sendcloud_gate_core*.wasm (crates/core-wasm: the host-neutral core module, full and decision-only).
 wasm:
 	bash .ci/build-wasm.sh
 

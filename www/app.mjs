@@ -1,7 +1,7 @@
 // The rule tester page. It gathers a request and a policy, asks the engine (pkg/) for the decision and shows it.
 // It decides nothing itself. Everything put into the DOM goes through textContent / attributes, never innerHTML.
 
-import { loadEngine } from './engine.mjs';
+import { loadEngine, loadExporter } from './engine.mjs';
 import { ACTION_TEXT, REASON_TITLES, explainReason } from './reasons.mjs';
 import { buildRequest, decodeState, encodeState, parseForm } from './state.mjs';
 
@@ -95,7 +95,7 @@ let policyWarnings = [];      // the compiled policy's warnings, [{path, message
 let defaultPolicyText = JSON.stringify(FALLBACK_POLICY, null, 2);
 let effective = null;         // policy.show() as an object
 let headerSeq = 0;
-const metrics = { interactiveMs: null, engineLoadMs: null, compileMs: [], keystrokes: [], replays: [] };
+const metrics = { interactiveMs: null, engineLoadMs: null, exportLoadMs: null, compileMs: [], keystrokes: [], replays: [] };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Request form
@@ -492,6 +492,7 @@ function onPolicyInput() {
   decideAndRender();
   scheduleHash();
   scheduleReplayRerun();
+  renderExport();
 }
 
 function formatPolicy() {
@@ -566,6 +567,7 @@ function onHashChange() {
     decideAndRender();
     scheduleReplayRerun();
   }
+  renderExport();
   updateGutter(gutterBad);
 }
 
@@ -585,6 +587,99 @@ async function copyLink() {
     btn.textContent = 'Select and copy the link below';
   }
   setTimeout(() => { btn.textContent = 'Copy shareable link'; }, 2500);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Export (the engine's server rules, from the export module: loaded when the panel is first opened)
+
+const exporter = { mod: null, loading: false, text: '' };
+
+async function onExportToggle() {
+  if (!$('export-box').open) return;
+  if (exporter.mod) {
+    renderExport();
+    return;
+  }
+  if (exporter.loading) return;
+  exporter.loading = true;
+  setExportStatus('loading', 'Loading the export module…');
+  const t0 = performance.now();
+  try {
+    exporter.mod = await loadExporter();
+  } catch (e) {
+    setExportStatus('error', `The export module (pkg/export.js) could not be loaded: ${e.message}. Build it with "make wasm"; close and open this panel to try again.`);
+    return;
+  } finally {
+    exporter.loading = false;
+  }
+  metrics.exportLoadMs = performance.now() - t0;
+  const sel = $('export-format');
+  // The formats are the engine's, in its order (the first, ModSecurity, is the one hosting support needs most).
+  sel.replaceChildren(...exporter.mod.formats.map((f) => h('option', { value: f }, f)));
+  sel.disabled = false;
+  renderExport();
+}
+
+/** The current policy exported in the chosen format, or the policy's error; nothing until the module is loaded. */
+function renderExport() {
+  if (!exporter.mod || !$('export-box').open) return;
+  const format = $('export-format').value;
+  const out = $('export-out');
+  const copy = $('export-copy');
+  $('export-command').textContent = `sendcloud-gate export --format ${format} --policy policy.json`;
+  copy.textContent = 'Copy';
+  try {
+    exporter.text = exporter.mod.exportPolicy(policySourceForEngine(), format);
+  } catch (e) {
+    exporter.text = '';
+    out.hidden = true;
+    out.textContent = '';
+    copy.disabled = true;
+    const { line, column } = errorLocation(e);
+    const path = typeof e.path === 'string' ? e.path : '';
+    let rest = String(e.message ?? e);
+    if (path && rest.startsWith(path + ': ')) rest = rest.slice(path.length + 2);
+    const parts = [h('strong', null, 'Nothing to export: the policy has an error. ')];
+    if (line) parts.push(`line ${line}${column ? `, column ${column}` : ''}: `);
+    if (path) parts.push(h('code', { id: 'export-error-path' }, path), ': ');
+    parts.push(h('span', { id: 'export-error-message' }, rest));
+    setExportStatus('error', ...parts);
+    const st = $('export-status');
+    st.dataset.path = path;
+    st.dataset.line = line ?? '';
+    return;
+  }
+  out.textContent = exporter.text;
+  out.hidden = false;
+  out.dataset.format = format;
+  copy.disabled = false;
+  const lines = exporter.text.split('\n').length - 1;
+  setExportStatus('ok', `${format}: ${lines} line${lines === 1 ? '' : 's'}, for the policy above.`);
+}
+
+function setExportStatus(state, ...parts) {
+  const st = $('export-status');
+  st.dataset.state = state;
+  st.dataset.path = '';
+  st.dataset.line = '';
+  st.replaceChildren(...parts);
+}
+
+async function copyExport() {
+  const btn = $('export-copy');
+  try {
+    await navigator.clipboard.writeText(exporter.text);
+    btn.textContent = 'Copied';
+  } catch {
+    // No clipboard access: select the text for the user to copy.
+    const range = document.createRange();
+    range.selectNodeContents($('export-out'));
+    const sel = getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    btn.textContent = 'Selected: copy it with Ctrl+C';
+  }
+  setTimeout(() => { btn.textContent = 'Copy'; }, 2500);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -859,6 +954,9 @@ function wire() {
     }).observe($('decision-panel'));
   }
   setupReplay();
+  $('export-box').addEventListener('toggle', onExportToggle);
+  $('export-format').addEventListener('change', renderExport);
+  $('export-copy').addEventListener('click', copyExport);
 }
 
 let resolveReady;

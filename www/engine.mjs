@@ -20,3 +20,20 @@ export function loadEngine() {
   }
   return loading;
 }
+
+// The export module (`sendcloud-gate/export`: pkg/export.js and its own wasm, pkg/dist/export/): the engine's
+// server-rule generator, the one `sendcloud-gate export` runs. Not preloaded and not imported with the page: it is
+// imported the first time the Export panel is opened, so the page loads only the decision package until then.
+export const EXPORT_ENTRY = new URL('../pkg/export.js', import.meta.url).href;
+
+let exportLoading = null;
+
+/** Imports the export module once; resolves to its namespace ({exportPolicy, formats, PolicyError, version}). */
+export function loadExporter() {
+  if (!exportLoading) {
+    exportLoading = import(EXPORT_ENTRY);
+    // A failed load (the network, a missing build) can be tried again by opening the panel again.
+    exportLoading.catch(() => { exportLoading = null; });
+  }
+  return exportLoading;
+}
