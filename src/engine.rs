@@ -484,7 +484,11 @@ fn read_request<'a, 'r>(
             )
         });
     }
-    let (target_path, target_query) = target.unwrap_or((b"", b""));
+    let path::Target {
+        path: target_path,
+        query: target_query,
+        escaped,
+    } = target.unwrap_or(path::Target::EMPTY);
 
     // 3. Method.
     // Borrowed, never moved: a method is 34 bytes, and a move is a copy in wasm.
@@ -499,7 +503,7 @@ fn read_request<'a, 'r>(
         });
     }
     let may_override = headers.any_override
-        || may_name_an_override(target_query)
+        || (!target_query.is_empty() && may_name_an_override(target_query))
         || (!req.query.is_empty() && may_name_an_override(req.query))
         || !req.form.is_empty();
     let overrides = if may_override {
@@ -528,10 +532,12 @@ fn read_request<'a, 'r>(
 
     // 5, before any rule: the path candidates, when some rule will look at them. Whether a broken path makes the
     // request unclean must not depend on which rule comes first. Nearly every path normalises, so that is asked
-    // before which rules have paths (a pass over them all).
+    // before which rules have paths (a pass over them all); a path without `%` normalises (the target's split
+    // noted it), and a request without a query or form has no `rest_route`, so a plain request makes no call here.
     if target.is_some()
         && !policy.rules.is_empty()
-        && !paths_normalise(req, target_path, target_query)
+        && (escaped || !target_query.is_empty() || !req.query.is_empty() || !req.form.is_empty())
+        && !paths_normalise(req, target_path, escaped, target_query)
         && policy.rules.iter().any(|r| r.enabled && r.paths.is_some())
     {
         malformed = true;
@@ -550,7 +556,7 @@ fn read_request<'a, 'r>(
         overridden: overrides.present,
         ua,
         ua_slot: headers.user_agent,
-        target_path: target.map(|(path, _)| path),
+        target_path: target.map(|target| target.path),
         target_query,
         malformed,
         ambiguous,
@@ -569,8 +575,14 @@ fn read_request<'a, 'r>(
 /// Whether every path candidate of step 5 can be normalised (the target's path and each `rest_route`).
 // Kept out of the evaluation's body (never inlined): only policies with `paths` conditions need it.
 #[inline(never)]
-fn paths_normalise(req: &Request<'_>, target_path: &[u8], target_query: &[u8]) -> bool {
-    let mut ok = path::normalises(target_path);
+fn paths_normalise(
+    req: &Request<'_>,
+    target_path: &[u8],
+    escaped: bool,
+    target_query: &[u8],
+) -> bool {
+    // A path without `%` normalises.
+    let mut ok = !escaped || path::normalises(target_path);
     // Empty queries (most) are ruled out here rather than in a call.
     if (!target_query.is_empty() && may_name_a_route(target_query))
         || (!req.query.is_empty() && may_name_a_route(req.query))
