@@ -101,6 +101,8 @@ pub fn explain<'p>(policy: &'p Policy, request: &Request<'_>) -> Explanation<'p>
 /// Where the steps of an explanation go. `evaluate` is generic over it so that `decide` can be compiled with a sink
 /// that does nothing: no step's text is ever formatted and no branch is taken per step.
 trait Tracer {
+    /// Whether steps are kept: then every rule is visited, to say why each did not apply.
+    const TRACES: bool;
     fn step(&mut self, text: impl FnOnce() -> String);
 }
 
@@ -108,6 +110,7 @@ trait Tracer {
 struct NoTrace;
 
 impl Tracer for NoTrace {
+    const TRACES: bool = false;
     #[inline(always)]
     fn step(&mut self, _: impl FnOnce() -> String) {}
 }
@@ -116,6 +119,7 @@ impl Tracer for NoTrace {
 struct Steps<'t>(&'t mut Vec<String>);
 
 impl Tracer for Steps<'_> {
+    const TRACES: bool = true;
     fn step(&mut self, text: impl FnOnce() -> String) {
         self.0.push(text());
     }
@@ -323,19 +327,42 @@ impl Reading<'_, '_> {
 /// Steps 2 to 7, from the peer address (`None` when `remote_addr` is malformed: the request is then unclean, but deny
 /// rules still apply to it).
 #[inline(always)]
-fn evaluate_from<'p, 'a, 'r>(
+fn evaluate_from<'p, 'a, 'r, T: Tracer>(
     policy: &'p Policy,
     req: &Request<'r>,
     peer: Option<&'a Ip>,
     held: &'a mut Held,
-    t: &mut impl Tracer,
+    t: &mut T,
 ) -> (Verdict<'p, 'a>, Option<&'p Provenance>) {
     let r = read_request(policy, req, peer, held, t);
 
     // 5. Site rules. Path candidates are built the first time a rule reaches its paths.
     let mut paths: Option<Vec<Vec<u8>>> = None;
     let clean = r.is_clean();
-    for rule in policy.rules.iter() {
+    // The rules the client may meet, in order (`Rules::candidates`: enabled, and without an ip condition or with
+    // ranges whose span holds the client), then the rules past the filter's reach one by one. An explanation visits
+    // every rule, to say why each did not apply. `while` over a non-empty list rather than `loop`: the compiler then
+    // sets nothing up for a policy without rules (measured natively: 40 fewer instructions per default decision).
+    let rules = &policy.rules;
+    let (mut candidates, mut next) = if T::TRACES || rules.is_empty() {
+        (0, 0)
+    } else {
+        (rules.candidates(r.client), rules.indexed())
+    };
+    while !rules.is_empty() {
+        let i = if candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            i
+        } else if next < rules.len() {
+            next += 1;
+            next - 1
+        } else {
+            break;
+        };
+        let Some(rule) = rules.get(i) else {
+            break;
+        };
         if !rule.enabled {
             t.step(|| format!("rule {} is disabled", Quoted(&rule.id)));
             continue;

@@ -57,6 +57,7 @@ mod pattern;
 mod policy;
 mod presets;
 mod request;
+mod rules;
 mod show;
 
 pub use addr::Ip;
