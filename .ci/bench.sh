@@ -8,6 +8,9 @@ bash .ci/setup.sh
 echo "==> rust: criterion (decide, compile, hostile input)"
 cargo bench -p sendcloud-gate --bench decide
 
+echo "==> rust: instructions per decision (callgrind; skipped without valgrind)"
+cargo bench -p sendcloud-gate --bench icount
+
 echo "==> cli: check --requests on 100,000 request lines"
 bash .ci/bench-cli.sh
 
