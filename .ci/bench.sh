@@ -24,6 +24,8 @@ node pkg/bench/decide.mjs
 echo "==> php: decide with and without opcache"
 bash .ci/build-php.sh
 php -d opcache.enable_cli=1 -d opcache.jit=off plugin-shim/php/bench/bench.php
+echo "==> php: statements the engine executes per decide()"
+php plugin-shim/php/bench/statements.php
 
 echo "==> browser: the tester page"
 node .ci/bench-browser.mjs

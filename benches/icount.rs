@@ -5,7 +5,8 @@
 //! loop's entry excluded.
 //!
 //! `icount CASE N` is the measured run (CASE: default-sendcloud, default-browser, large-sendcloud, large-browser);
-//! `icount --compiled-large FILE` writes the large policy's compiled bytes (for a host such as PHP to load).
+//! `cargo bench --bench icount -- --compiled-large FILE` writes the large policy's compiled bytes (for a host such as
+//! PHP to load: plugin-shim/php/bench/statements.php FILE).
 //! To compare two builds, run each build's binary (`target/release/deps/icount-*`) the same way, one after the other.
 
 use std::hint::black_box;
@@ -62,14 +63,18 @@ fn collected(case: &str, n: usize) -> Option<u64> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` adds `--bench` to whatever follows `--`.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.as_slice() {
         [flag, file] if flag == "--compiled-large" => {
             let policy = Policy::from_json(common::large_policy_json().as_bytes()).unwrap();
             std::fs::write(file, policy.to_bytes()).unwrap();
         }
         [case, n] if CASES.contains(&case.as_str()) => measured(case, n.parse().unwrap()),
-        // `cargo bench` passes `--bench` (and maybe a filter).
+        // Every case, or those whose name contains the first argument.
         _ => {
             let filter = args.iter().find(|a| !a.starts_with('-'));
             for case in CASES
