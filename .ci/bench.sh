@@ -8,6 +8,9 @@ bash .ci/setup.sh
 echo "==> rust: criterion (decide, compile, hostile input)"
 cargo bench -p sendcloud-gate --bench decide
 
+echo "==> rust: instructions per decision (callgrind; skipped without valgrind)"
+cargo bench -p sendcloud-gate --bench icount
+
 echo "==> cli: check --requests on 100,000 request lines"
 bash .ci/bench-cli.sh
 
@@ -21,6 +24,8 @@ node pkg/bench/decide.mjs
 echo "==> php: decide with and without opcache"
 bash .ci/build-php.sh
 php -d opcache.enable_cli=1 -d opcache.jit=off plugin-shim/php/bench/bench.php
+echo "==> php: statements the engine executes per decide()"
+php plugin-shim/php/bench/statements.php
 
 echo "==> browser: the tester page"
 node .ci/bench-browser.mjs

@@ -10,47 +10,13 @@ use std::hint::black_box;
 
 use sendcloud_gate::{Policy, Request};
 
-const SC_UA: &[u8] = b"SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)";
-const BROWSER_UA: &[u8] =
-    b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
-
-/// 10,000 disjoint IPv4 /24s and 20 rules with ip, user_agents, methods and paths conditions, none of which
-/// match the benchmark requests, so every rule is evaluated before the partner decides.
-pub fn large_policy_json() -> String {
-    let cidrs: Vec<String> = (0..10_000u32)
-        .map(|i| {
-            format!(
-                "\"{}.{}.{}.0/24\"",
-                11 + i / 65536,
-                (i / 256) % 256,
-                i % 256
-            )
-        })
-        .collect();
-    let mut rules = Vec::new();
-    for r in 0..20 {
-        let ip = if r == 0 {
-            cidrs.join(",")
-        } else {
-            format!("\"192.0.{r}.0/24\"")
-        };
-        rules.push(format!(
-            r#"{{"id":"rule-{r}","action":"deny","ip":[{ip}],"user_agents":["BadBot-{r}/*"],"methods":["GET","POST"],"paths":["/wp-admin"]}}"#
-        ));
-    }
-    format!(
-        r#"{{"trusted_proxies":{{"presets":["cloudflare"]}},"rules":[{}]}}"#,
-        rules.join(",")
-    )
-}
+mod common;
+use common::large_policy_json;
 
 fn decisions(c: &mut Criterion) {
     let default = Policy::default_policy();
     let large = Policy::from_json(large_policy_json().as_bytes()).unwrap();
-    let sendcloud = Request::new(b"94.232.247.10", b"PATCH", b"/wp-json/wc/v3/orders/12")
-        .header(b"User-Agent", SC_UA);
-    let browser =
-        Request::new(b"198.51.100.23", b"GET", b"/shop/").header(b"User-Agent", BROWSER_UA);
+    let (sendcloud, browser) = (common::sendcloud(), common::browser());
     let mut g = c.benchmark_group("decide");
     for (policy_name, policy) in [("default", &default), ("10k-cidrs-20-rules", &large)] {
         for (req_name, req) in [("sendcloud", &sendcloud), ("browser", &browser)] {

@@ -39,6 +39,7 @@ use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::policy::{Action, ForwardHeader, Impersonation, Partner, Policy, Rule};
 use crate::presets::Provenance;
+use crate::rules::Rules;
 
 pub const MAGIC: &[u8; 6] = b"SCGATE";
 pub const FORMAT_VERSION: u16 = 1;
@@ -434,7 +435,7 @@ impl<'a> Reader<'a> {
             proxy_header,
             proxy_presets,
             partners,
-            rules,
+            rules: Rules::new(rules),
         })
     }
 }
@@ -451,9 +452,12 @@ mod tests {
             Policy::from_json(br#"{"rules":[{"id":"o","action":"allow","methods":["GET"]}]}"#)
                 .unwrap();
         assert!(Policy::from_bytes(&policy.to_bytes()).is_ok());
-        policy.rules[0].methods = None;
+        let mut rules = core::mem::take(&mut policy.rules).into_vec();
+        rules[0].methods = None;
+        policy.rules = Rules::new(rules.clone());
         assert!(Policy::from_bytes(&policy.to_bytes()).is_err());
-        policy.rules[0].action = Action::Deny;
+        rules[0].action = Action::Deny;
+        policy.rules = Rules::new(rules);
         assert!(Policy::from_bytes(&policy.to_bytes()).is_ok());
     }
 }

@@ -28,7 +28,8 @@
 //! - [`export`]: server rules (ModSecurity, Apache, nginx, Cloudflare) that let the policy's partner traffic
 //!   through, with the presets' provenance ([`export::export`], [`Policy::export`]).
 //!
-//! Inside, privately: the decision logic (`engine`, in the contract's order), the policy schema and compiled form
+//! Inside, privately: the decision logic (`engine`, in the contract's order; `rules`: the site rules with the filter
+//! that tells a decision which of them its client may meet), the policy schema and compiled form
 //! (`policy`, `bytes`, `show`; `checked`: the ids, claims and path prefixes both the compiler and the bytes loader
 //! check, each rule written once as a type's constructor), and building blocks with no policy knowledge (addresses and range sets, User-Agent
 //! patterns, methods, path normalisation, a float-free JSON reader, the preset data).
@@ -57,6 +58,7 @@ mod pattern;
 mod policy;
 mod presets;
 mod request;
+mod rules;
 mod show;
 
 pub use addr::Ip;

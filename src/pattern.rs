@@ -420,13 +420,11 @@ fn find_byte_at(bytes: &[u8], b: u8) -> usize {
     find_words(bytes, |w| zero_bytes(w ^ pattern), |c| c == b)
 }
 
-/// The position of the first `a` or `b` in `bytes`: [`find_byte`] for two bytes in one pass.
+/// The position of the first `a` or `b` in `bytes`: [`find_byte`] for two bytes in one pass, eight bytes per step
+/// natively too (a byte loop costs twice the instructions on a request target).
+#[inline]
 pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
-    if cfg!(scg_small_code) {
-        find_either_words(bytes, a, b)
-    } else {
-        bytes.iter().position(|&c| c == a || c == b)
-    }
+    find_either_words(bytes, a, b)
 }
 
 #[inline(always)]

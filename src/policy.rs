@@ -22,6 +22,7 @@ use crate::json::{self, Member, Node, Pos, Value};
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::presets::{self, Provenance};
+use crate::rules::Rules;
 
 /// What a site rule does when it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,7 +147,8 @@ pub struct Policy {
     /// Names of the trusted-proxy presets that were expanded into `trusted_proxies`, for display.
     pub(crate) proxy_presets: Vec<String>,
     pub(crate) partners: Vec<Partner>,
-    pub(crate) rules: Vec<Rule>,
+    /// The site rules in order, with the filter a decision uses to pass over those its client cannot meet.
+    pub(crate) rules: Rules,
 }
 
 impl Policy {
@@ -223,7 +225,7 @@ impl Policy {
             proxy_header: ForwardHeader::XForwardedFor,
             proxy_presets: Vec::new(),
             partners: Vec::new(),
-            rules: Vec::new(),
+            rules: Rules::default(),
         })
     }
 
@@ -541,7 +543,7 @@ impl Compiler {
             proxy_header,
             proxy_presets,
             partners,
-            rules,
+            rules: Rules::new(rules),
         })
     }
 

@@ -669,3 +669,56 @@ fn explain_shows_the_candidates() {
         "{trace}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The decision's rule filter (src/rules.rs) passes over no rule that could decide: `decide`, which visits only the
+// rules the client may meet, equals `explain`, which visits every rule, on policies of many rules (disabled ones,
+// ones without an ip condition, IPv4 and IPv6 ranges, more rules than the filter covers) and clients near their
+// ranges; the same after a round trip through compiled bytes, where the filter is built again on load.
+
+fn rule_json(i: usize, action: u8, ip: &Option<Vec<(bool, u8, u8, u8)>>, enabled: bool) -> String {
+    let action = ["deny", "allow", "pass", "deny"][usize::from(action)];
+    let mut rule = format!(r#"{{"id":"r{i}","action":"{action}","enabled":{enabled}"#);
+    if let Some(ranges) = ip {
+        let cidrs: Vec<String> = ranges
+            .iter()
+            .map(|&(v6, k, last, form)| match (v6, form % 3) {
+                (false, 0) => format!(r#""10.0.{k}.0/24""#),
+                (false, 1) => format!(r#""10.0.{k}.{}/30""#, 4 * (last % 5)),
+                (false, _) => format!(r#""10.0.{k}.{last}/32""#),
+                (true, 0) => format!(r#""2001:db8:{k}::/48""#),
+                (true, _) => format!(r#""2001:db8:{k}::{last}/128""#),
+            })
+            .collect();
+        rule.push_str(&format!(r#","ip":[{}]"#, cidrs.join(",")));
+    }
+    // Every rule has a methods condition (an allow rule needs a condition); a GET request meets it.
+    rule.push_str(r#","methods":["GET","POST"]}"#);
+    rule
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn the_rule_filter_passes_over_no_rule_that_could_decide(
+        rules in prop::collection::vec(
+            (0u8..4, prop::option::of(prop::collection::vec((any::<bool>(), 0u8..12, 0u8..20, any::<u8>()), 1..4)), prop::bool::weighted(0.8)),
+            1..80,
+        ),
+        clients in prop::collection::vec((any::<bool>(), 0u8..13, 0u8..22), 1..8),
+        method in prop::sample::select(vec!["GET", "PUT"]),
+    ) {
+        let list: Vec<String> = rules.iter().enumerate().map(|(i, (a, ip, en))| rule_json(i, *a, ip, *en)).collect();
+        let json = format!(r#"{{"rules":[{}]}}"#, list.join(","));
+        let policy = Policy::from_json(json.as_bytes()).unwrap();
+        let loaded = Policy::from_bytes(&policy.to_bytes()).unwrap();
+        for (v6, k, j) in clients {
+            let client = if v6 { format!("2001:db8:{k}::{j}") } else { format!("10.0.{k}.{j}") };
+            let req = Request::new(client.as_bytes(), method.as_bytes(), b"/");
+            let d = policy.decide(&req);
+            prop_assert_eq!(&policy.explain(&req).decision, &d, "{} {}", json, client);
+            prop_assert_eq!(&loaded.decide(&req), &d, "{} {}", json, client);
+        }
+    }
+}
