@@ -57,7 +57,6 @@ mod path;
 mod pattern;
 mod policy;
 mod presets;
-mod ranges;
 mod request;
 mod rules;
 mod show;
@@ -75,8 +74,7 @@ pub use request::{Headers, Request};
 #[doc(hidden)]
 #[allow(missing_docs)] // Hidden and not an API: the building blocks are documented where they are defined.
 pub mod internals {
-    pub use crate::addr::{parse_addr, RangeSet};
-    pub use crate::ranges::Cidr;
+    pub use crate::addr::{parse_addr, Cidr, RangeSet};
     /// The engine's JSON reader and string writer.
     pub mod json {
         pub use crate::json::{

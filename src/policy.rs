@@ -16,13 +16,12 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::addr::RangeSet;
+use crate::addr::{Cidr, RangeSet};
 use crate::checked::{Claim, Id, PathPrefix, PrefixError};
 use crate::json::{self, Member, Node, Pos, Value};
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::presets::{self, Provenance};
-use crate::ranges::Cidr;
 use crate::rules::Rules;
 
 /// What a site rule does when it matches.
