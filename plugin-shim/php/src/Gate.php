@@ -6,7 +6,6 @@ use SendcloudGate\Internal\Compiler;
 use SendcloudGate\Internal\FailedGate;
 use SendcloudGate\Internal\Failure;
 use SendcloudGate\Internal\Runtime;
-use SendcloudGate\Internal\Snapshot;
 use SendcloudGate\Internal\SnapshotWriter;
 
 /**
@@ -238,11 +237,7 @@ class Gate
     public static function isCurrentSnapshot($snapshot): bool
     {
         try {
-            if (!Snapshot::isForThisEngine($snapshot)) {
-                return false;
-            }
-            Runtime::requireGenerated(Generated\DecideCore::class, 'DecideCore.php');
-            return Snapshot::problem($snapshot, new Generated\DecideCore()) === null;
+            return Runtime::freshCoreFor($snapshot) !== null;
         } catch (\Throwable $e) {
             return false;
         }

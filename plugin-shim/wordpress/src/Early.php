@@ -4,8 +4,6 @@ declare(strict_types=1);
 
 namespace SendcloudGate\WordPress;
 
-use SendcloudGate\Gate;
-
 /**
  * The decision made before WordPress, in the `auto_prepend_file` mode (Prepend): src/prepend-run.php calls run() with
  * the mode and compiled policy that the prepend file carries, and $_SERVER / $_POST. A `deny` in mode `on` ends the
@@ -52,10 +50,7 @@ final class Early
             // Bytes that are not base64 go to the library as they are (false): it answers `pass` / `engine_error`
             // and logs why. '' is what a site without compiled bytes stores: the default policy.
             $bytes = $policy === '' ? null : base64_decode($policy, true);
-            $gate = is_string($bytes)
-                ? Gate::fromSnapshotOrPass(Settings::decodeSnapshot($config['snapshot'] ?? null), $bytes)
-                : Gate::fromCompiledOrPass($bytes);
-            self::$decision = $gate->decide($server, $post);
+            self::$decision = Settings::gate($bytes, $config['snapshot'] ?? null)->decide($server, $post);
         } catch (\Throwable $e) {
             error_log('sendcloud-gate: before WordPress: no decision, pass: ' . get_class($e) . ': ' . $e->getMessage());
             self::$decision = ['action' => 'pass', 'reason' => 'engine_error', 'rule' => null, 'client_ip' => null, 'method' => null];

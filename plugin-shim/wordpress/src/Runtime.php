@@ -4,8 +4,6 @@ declare(strict_types=1);
 
 namespace SendcloudGate\WordPress;
 
-use SendcloudGate\Gate;
-
 /**
  * The request path: hands the library PHP's view of the request ($_SERVER, $_POST) with the compiled policy stored at
  * save time, and acts on the decision. No decision logic here: the decision is the library's.
@@ -105,10 +103,7 @@ final class Runtime
             // Stored bytes that are not base64 (false) or not a string go to the library as they are: it answers
             // `pass` / `engine_error` and logs why. Null (nothing stored) is the default policy.
             $bytes = is_string($stored) ? base64_decode($stored, true) : $stored;
-            $gate = is_string($bytes)
-                ? Gate::fromSnapshotOrPass(Settings::decodeSnapshot(get_option(Settings::SNAPSHOT_OPTION, '')), $bytes)
-                : Gate::fromCompiledOrPass($bytes);
-            $this->decision = $gate->decide($this->server, $this->post);
+            $this->decision = Settings::gate($bytes, get_option(Settings::SNAPSHOT_OPTION, ''))->decide($this->server, $this->post);
         } catch (\Throwable $e) {
             self::log('no decision, pass: ' . self::describe($e));
             $this->decision = ['action' => 'pass', 'reason' => 'engine_error', 'rule' => null, 'client_ip' => null, 'method' => null];

@@ -126,6 +126,22 @@ final class Settings
         return is_array($snapshot) ? $snapshot : null;
     }
 
+    /**
+     * The Gate for the stored compiled policy and snapshot, for a request (the request path, and before WordPress):
+     * started from the snapshot when it is one of these bytes, else the bytes loaded. Null bytes (nothing saved) are
+     * the default policy, whatever snapshot may be left. Never throws: the library answers `pass` / `engine_error`
+     * for bytes it cannot load (false: not base64; not a string).
+     *
+     * @param mixed $bytes the compiled policy, decoded from COMPILED_OPTION
+     * @param mixed $snapshotText SNAPSHOT_OPTION's value
+     */
+    public static function gate($bytes, $snapshotText): \SendcloudGate\Gate
+    {
+        return $bytes === null
+            ? \SendcloudGate\Gate::fromCompiledOrPass(null)
+            : \SendcloudGate\Gate::fromSnapshotOrPass(self::decodeSnapshot($snapshotText), $bytes);
+    }
+
     /** The option's text for $gate's snapshot: '' when none can be taken here (requests then load the bytes). */
     public static function snapshotText(\SendcloudGate\Gate $gate): string
     {

@@ -62,7 +62,8 @@ final class SnapshotStorageTest extends PluginTestCase
         self::assertSame(self::compiled(), $snapshot['bytes']);
         self::assertTrue(Gate::isCurrentSnapshot($snapshot));
         // The request path decides as the compiled bytes do.
-        self::assertSame(['allow', 'partner_match'], [self::decideOnRequestPath()['action'], self::decideOnRequestPath()['reason']]);
+        $d = self::decideOnRequestPath();
+        self::assertSame(['allow', 'partner_match'], [$d['action'], $d['reason']]);
     }
 
     public function testTheRequestPathStartsFromTheStoredSnapshot(): void

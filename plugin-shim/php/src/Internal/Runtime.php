@@ -101,11 +101,9 @@ final class Runtime
         if (\is_string($bytes) && self::$decision !== null && isset(self::$decision->handles[$bytes])) {
             return true;
         }
-        self::check64();
         try {
-            self::requireGenerated(DecideCore::class, 'DecideCore.php');
-            $core = new DecideCore();
-            if (Snapshot::problem($snapshot, $core) !== null) {
+            $core = self::freshCoreFor($snapshot);
+            if ($core === null) {
                 return false;
             }
             self::$decision = Snapshot::apply($core, $snapshot);
@@ -116,6 +114,24 @@ final class Runtime
                 . $e->getMessage(), 0, $e);
         }
         return true;
+    }
+
+    /**
+     * A fresh decision instance that $snapshot can be applied to, or null when it cannot (another engine's, damaged,
+     * not a snapshot: Snapshot::problem()).
+     *
+     * @param mixed $snapshot
+     * @throws EngineException when the engine cannot run here
+     */
+    public static function freshCoreFor($snapshot): ?DecideCore
+    {
+        if (!Snapshot::isForThisEngine($snapshot)) {
+            return null;
+        }
+        self::check64();
+        self::requireGenerated(DecideCore::class, 'DecideCore.php');
+        $core = new DecideCore();
+        return Snapshot::problem($snapshot, $core) === null ? $core : null;
     }
 
     /** Drops the instances (this one and the policy compiler's); the next call starts afresh. */
