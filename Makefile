@@ -14,7 +14,7 @@ test:
 setup:
 	bash .ci/setup.sh
 
-# pkg/ (crates/js through wasm-bindgen, for JS hosts; crates/export-js, the export module behind pkg/export.js) and
+# pkg/ (crates/js through wasm-bindgen, for JS hosts; crates/compiler-js, the compiler module behind pkg/compiler.js) and
 # target/wasm/sendcloud_gate_core*.wasm (crates/core-wasm: the host-neutral core module, full and decision-only).
 wasm:
 	bash .ci/build-wasm.sh

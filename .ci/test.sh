@@ -22,7 +22,7 @@ stage "rust: engine unit, conformance, property and hostile-input tests, wasm co
 cargo test --quiet -p sendcloud-gate -p sendcloud-gate-cli
 # The host crates that only run as wasm32 build natively too (no tests of their own: tests/wasm_core.rs and the
 # node suites test what they build).
-cargo build --quiet -p sendcloud-gate-core -p sendcloud-gate-js -p sendcloud-gate-export-js --features sendcloud-gate-core/compile
+cargo build --quiet -p sendcloud-gate-core -p sendcloud-gate-js -p sendcloud-gate-compiler-js --features sendcloud-gate-core/compile
 
 stage "rust: wasm-to-PHP translator (spec test suite, differential fuzzing against wasmi)"
 cargo test --quiet --release -p wasm2php
@@ -30,7 +30,7 @@ cargo test --quiet --release -p wasm2php
 stage "wasm: size limits"
 bash .ci/wasm-size.sh
 
-stage "node: the corpus and the API through pkg/ (the export module against the native CLI's export)"
+stage "node: the corpus and the API through pkg/ (the compiler module against the native CLI's compile and export)"
 cargo build --quiet --release -p sendcloud-gate-cli
 SCG_REQUIRE_CLI=1 node --test pkg/test/
 

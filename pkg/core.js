@@ -245,7 +245,7 @@ export function bind(raw, wasm) {
     #warnings = null;
 
     constructor(token, rawPolicy) {
-      if (token !== TOKEN) throw new TypeError('use compilePolicy(), defaultPolicy() or Policy.fromBytes()');
+      if (token !== TOKEN) throw new TypeError('use compilePolicy() (sendcloud-gate/compiler), defaultPolicy() or Policy.fromBytes()');
       this.#raw = rawPolicy;
     }
 
@@ -343,21 +343,11 @@ export function bind(raw, wasm) {
     }
   }
 
-  function compilePolicy(policy) {
-    let text;
-    if (typeof policy === 'string') text = policy;
-    else if (policy instanceof Uint8Array) text = decoder.decode(policy);
-    else {
-      text = JSON.stringify(policy);
-      if (text === undefined) throw new TypeError('compilePolicy expects JSON text or a JSON value');
-    }
-    const p = raw.WasmPolicy.compile(text);
+  function defaultPolicy() {
+    // Loaded from the bytes the build compiled (crates/js/build.rs): this module has no compiler.
+    const p = raw.WasmPolicy.default_policy();
     if (p === undefined) throw lastError();
     return new Policy(TOKEN, p);
-  }
-
-  function defaultPolicy() {
-    return new Policy(TOKEN, raw.WasmPolicy.default_policy());
   }
 
   let presetCache = null;
@@ -368,5 +358,5 @@ export function bind(raw, wasm) {
 
   const version = () => raw.version();
 
-  return { Policy, PolicyError, PolicyFreedError, compilePolicy, defaultPolicy, presets, version };
+  return { Policy, PolicyError, PolicyFreedError, defaultPolicy, presets, version };
 }

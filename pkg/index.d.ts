@@ -149,7 +149,7 @@ export interface PolicyWarning {
   message: string;
 }
 
-/** Thrown by compilePolicy() and Policy.fromBytes(). */
+/** Thrown by Policy.fromBytes(), and by compilePolicy() and exportPolicy() of `sendcloud-gate/compiler`. */
 export class PolicyError extends Error {
   readonly name: 'PolicyError';
   /** JSON path of the offending value, e.g. `rules[1].ip[0]`; '' for errors about the whole text. */
@@ -202,8 +202,6 @@ export class Policy {
   free(): void;
 }
 
-/** Compiles a policy from its JSON text (or a JSON value, or UTF-8 bytes). Throws a PolicyError naming the path. */
-export function compilePolicy(json: string | PolicyJson | Uint8Array | object): Policy;
 /** The default policy: the Sendcloud preset, nothing else. */
 export function defaultPolicy(): Policy;
 /** The preset files, keyed by name, with their provenance. A fresh copy on every call. */

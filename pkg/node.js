@@ -8,4 +8,4 @@ const api = bind(raw, wasm);
 
 export const ready = Promise.resolve();
 export const init = () => ready;
-export const { Policy, PolicyError, PolicyFreedError, compilePolicy, defaultPolicy, presets, version } = api;
+export const { Policy, PolicyError, PolicyFreedError, defaultPolicy, presets, version } = api;

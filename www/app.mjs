@@ -590,7 +590,7 @@ async function copyLink() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Export (the engine's server rules, from the export module: loaded when the panel is first opened)
+// Export (the engine's server rules, from the compiler module the page loaded with the engine)
 
 const exporter = { mod: null, loading: false, text: '' };
 
@@ -602,12 +602,12 @@ async function onExportToggle() {
   }
   if (exporter.loading) return;
   exporter.loading = true;
-  setExportStatus('loading', 'Loading the export module…');
+  setExportStatus('loading', 'Loading the compiler module…');
   const t0 = performance.now();
   try {
     exporter.mod = await loadExporter();
   } catch (e) {
-    setExportStatus('error', `The export module (pkg/export.js) could not be loaded: ${e.message}. Build it with "make wasm"; close and open this panel to try again.`);
+    setExportStatus('error', `The compiler module (pkg/compiler.js) could not be loaded: ${e.message}. Build it with "make wasm"; close and open this panel to try again.`);
     return;
   } finally {
     exporter.loading = false;

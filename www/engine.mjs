@@ -1,39 +1,29 @@
-// Loads the engine: the `sendcloud-gate` package's browser entry (pkg/web.js), which loads the wasm that
-// `make wasm` builds into pkg/dist/web/.
-// Every decision on this page comes from it; the page itself decides nothing.
+// Loads the engine: the `sendcloud-gate` package's browser entry (pkg/web.js), which loads the decision wasm that
+// `make wasm` builds into pkg/dist/web/, and its compiler module (pkg/compiler.js, pkg/dist/compiler/: the policy
+// compiler and the server-rule export, a wasm of its own). The page compiles the editor's policy from the start, so
+// both are loaded together. Every decision and every compile on this page comes from them; the page decides nothing.
 
 export const PKG_ENTRY = new URL('../pkg/web.js', import.meta.url).href;
+export const COMPILER_ENTRY = new URL('../pkg/compiler.js', import.meta.url).href;
 
 let loading = null;
 
-/** Imports and initialises the package once; resolves to its module namespace. */
+/** Imports and initialises the package once; resolves to its API with the compiler's compilePolicy(). */
 export function loadEngine() {
   if (!loading) {
     loading = (async () => {
-      const mod = await import(PKG_ENTRY);
-      // A wasm-bindgen "web" build exports an init function as default; a wrapper may export `ready`/`init`.
-      if (typeof mod.init === 'function') await mod.init();
-      else if (typeof mod.default === 'function') await mod.default();
+      const [mod, compiler] = await Promise.all([import(PKG_ENTRY), import(COMPILER_ENTRY)]);
       if (mod.ready && typeof mod.ready.then === 'function') await mod.ready;
-      return mod;
+      return { ...mod, compilePolicy: compiler.compilePolicy };
     })();
+    // A failed load (the network, a missing build) can be tried again.
+    loading.catch(() => { loading = null; });
   }
   return loading;
 }
 
-// The export module (`sendcloud-gate/export`: pkg/export.js and its own wasm, pkg/dist/export/): the engine's
-// server-rule generator, the one `sendcloud-gate export` runs. Not preloaded and not imported with the page: it is
-// imported the first time the Export panel is opened, so the page loads only the decision package until then.
-export const EXPORT_ENTRY = new URL('../pkg/export.js', import.meta.url).href;
-
-let exportLoading = null;
-
-/** Imports the export module once; resolves to its namespace ({exportPolicy, formats, PolicyError, version}). */
+/** The compiler module's namespace ({exportPolicy, formats, PolicyError, version}), for the Export panel: the module
+ * loadEngine() already loaded, so opening the panel fetches nothing. */
 export function loadExporter() {
-  if (!exportLoading) {
-    exportLoading = import(EXPORT_ENTRY);
-    // A failed load (the network, a missing build) can be tried again by opening the panel again.
-    exportLoading.catch(() => { exportLoading = null; });
-  }
-  return exportLoading;
+  return loadEngine().then(() => import(COMPILER_ENTRY));
 }

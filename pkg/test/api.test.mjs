@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as gate from '../node.js';
-import { compilePolicy, defaultPolicy, presets, version, Policy } from '../node.js';
+import { defaultPolicy, presets, version, Policy } from '../node.js';
+import { compilePolicy } from '../compiler-node.js';
 import { loadCore } from '../test-support/core-host.mjs';
 
 const MALFORMED = { action: 'pass', reason: 'malformed_input', rule: null, client_ip: null, method: null };

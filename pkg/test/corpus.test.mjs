@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compilePolicy, defaultPolicy, Policy } from '../node.js';
+import { defaultPolicy, Policy } from '../node.js';
+import { compilePolicy } from '../compiler-node.js';
 import { loadCore } from '../test-support/core-host.mjs';
 
 const corpus = new URL('../../tests/corpus/', import.meta.url);

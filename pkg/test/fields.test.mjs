@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as raw from '../dist/web/sendcloud_gate.js';
-import { compilePolicy, defaultPolicy } from '../node.js';
+import { defaultPolicy } from '../node.js';
+import { compilePolicy } from '../compiler-node.js';
 import { loadCore } from '../test-support/core-host.mjs';
 
 const wasm = raw.initSync(); // the instance node.js already made
@@ -123,7 +124,7 @@ test('packed and JSON paths (and the core module) give the same decision and exp
     } catch {
       continue; // a corpus policy the engine does not take (yet): the corpus tests report it
     }
-    const rawPolicy = raw.WasmPolicy.compile(text);
+    const rawPolicy = raw.WasmPolicy.load(compilePolicy(text).toBytes());
     const handle = core.compile(text);
     for (const req of REQUESTS) {
       const seen = recording(() => {
@@ -160,7 +161,7 @@ test('corpus cases with query or form: packed and JSON paths agree', () => {
     let entry = compiled[c.policy];
     if (!entry) {
       try {
-        entry = compiled[c.policy] = { p: compilePolicy(text), rawPolicy: raw.WasmPolicy.compile(text) };
+        entry = compiled[c.policy] = { p: compilePolicy(text), rawPolicy: raw.WasmPolicy.load(compilePolicy(text).toBytes()) };
       } catch {
         continue; // reported by corpus.test.mjs
       }

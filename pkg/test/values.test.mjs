@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as raw from '../dist/web/sendcloud_gate.js';
-import { compilePolicy, defaultPolicy, Policy, PolicyFreedError, PolicyError } from '../node.js';
+import { defaultPolicy, Policy, PolicyFreedError, PolicyError } from '../node.js';
+import { compilePolicy } from '../compiler-node.js';
 
 const MALFORMED = { action: 'pass', reason: 'malformed_input', rule: null, client_ip: null, method: null };
 const SC_UA = 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)';
@@ -204,7 +205,7 @@ test('fast and JSON paths: decide(v) is the engine\'s answer for v\'s JSON text,
   };
   const text = JSON.stringify({ rules: [{ id: 'deny-put', action: 'deny', methods: ['PUT'] }], trusted_proxies: { ranges: ['94.232.247.0/24'] } });
   const p = compilePolicy(text);
-  const rawPolicy = raw.WasmPolicy.compile(text);
+  const rawPolicy = raw.WasmPolicy.load(compilePolicy(text).toBytes());
   // Which way each decision went (the packed form or JSON), counted on the raw layer the package calls.
   const proto = raw.WasmPolicy.prototype;
   const { decide: rawDecide, decide_json: rawDecideJson } = proto;

@@ -1,7 +1,8 @@
-// The tester page's Export panel in headless Chromium: the export module (pkg/export.js and its own wasm) is not
-// loaded with the page, only when the panel is first opened (checked on the network); the panel then shows, for
-// each format, the text `sendcloud-gate export` writes for the editor's policy (the native CLI's when an up-to-date
-// release build is there, else the Node entry of the same module, which pkg/test/export.test.mjs holds to the CLI),
+// The tester page's Export panel in headless Chromium: the export comes from the compiler module (pkg/compiler.js
+// and its own wasm), which the page loads once with the engine, since it compiles the editor's policy; opening the
+// panel fetches nothing more (checked on the network). The panel shows, for each format, the text
+// `sendcloud-gate export` writes for the editor's policy (the native CLI's when an up-to-date release build is
+// there, else the Node entry of the same module, which pkg/test/compiler.test.mjs holds to the CLI),
 // follows the policy as it is edited, copies it, and shows a bad policy's error instead of an export.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,12 +12,12 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { openBrowser, gotoReady, screenshot, PKG_BUILT, SERVE_ROOT, REPO_ROOT } from '../test-support/browser.mjs';
 
-const EXPORT_BUILT = fs.existsSync(path.join(SERVE_ROOT, 'pkg', 'dist', 'export', 'sendcloud_gate_export_bg.wasm'));
-const skip = PKG_BUILT && EXPORT_BUILT ? false : 'pkg/dist is not built (make wasm)';
-const { exportPolicy } = EXPORT_BUILT ? await import('../../pkg/export-node.js') : {};
+const COMPILER_BUILT = fs.existsSync(path.join(SERVE_ROOT, 'pkg', 'dist', 'compiler', 'sendcloud_gate_compiler_bg.wasm'));
+const skip = PKG_BUILT && COMPILER_BUILT ? false : 'pkg/dist is not built (make wasm)';
+const { exportPolicy } = COMPILER_BUILT ? await import('../../pkg/compiler-node.js') : {};
 
-// Requests for the export module: its entry, its glue and its wasm.
-const isExportModule = (url) => /\/pkg\/(export(-core)?\.js|dist\/export\/)/.test(url);
+// Requests for the compiler module: its entry, its glue and its wasm.
+const isCompilerModule = (url) => /\/pkg\/(compiler(-core)?\.js|dist\/compiler\/)/.test(url);
 
 // An up-to-date release CLI (newer than every engine and CLI source), or null.
 function nativeCli() {
@@ -53,34 +54,29 @@ const exportState = (page) => page.evaluate(() => {
   };
 });
 
-test('Export panel: the module loads only when the panel is opened; every format shows the CLI\'s text', { skip }, async () => {
+test('Export panel: from the module loaded with the page, nothing fetched on opening; every format shows the CLI\'s text', { skip }, async () => {
   const b = await openBrowser();
   const requests = [];
   b.page.on('request', (r) => requests.push(r.url()));
   try {
     await gotoReady(b.page, b.url);
     await b.page.waitForLoadState('networkidle');
-    // The capture works (the decision package was fetched), and nothing of the export module was.
+    // The capture works: both modules were fetched with the page, the compiler's wasm once.
     assert.ok(requests.some((u) => u.endsWith('/pkg/dist/web/sendcloud_gate_bg.wasm')), requests.join('\n'));
-    assert.deepEqual(requests.filter(isExportModule), [], 'the export module was fetched before the panel was opened');
-    // Not in the page's resource timing either (a preload would be there), and the panel is closed and empty.
-    assert.deepEqual(await b.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)
-      .filter((u) => u.includes('/export'))), []);
+    assert.ok(requests.some((u) => u.endsWith('/pkg/compiler.js')), requests.join('\n'));
+    assert.equal(requests.filter((u) => u.endsWith('/sendcloud_gate_compiler_bg.wasm')).length, 1, requests.join('\n'));
     let s = await exportState(b.page);
     assert.equal(s.state, 'idle');
     assert.equal(s.shown, false);
     assert.deepEqual(s.formats, []);
-    // Typing into the page does not load it either.
+    const before = requests.length;
     await b.page.fill('#remote-addr', '185.66.200.20');
     await b.page.fill('#policy-text', '{"partners":[{"preset":"sendcloud"}]}');
-    await b.page.waitForLoadState('networkidle');
-    assert.deepEqual(requests.filter(isExportModule), []);
 
     await b.page.click('#export-summary');
     await b.page.waitForSelector('#export-status[data-state=ok]', { timeout: 20000 });
-    const loaded = requests.filter(isExportModule);
-    assert.ok(loaded.some((u) => u.endsWith('/pkg/export.js')), loaded.join('\n'));
-    assert.ok(loaded.some((u) => u.endsWith('/pkg/dist/export/sendcloud_gate_export_bg.wasm')), loaded.join('\n'));
+    await b.page.waitForLoadState('networkidle');
+    assert.deepEqual(requests.slice(before).filter(isCompilerModule), [], 'opening the panel fetched the module again');
 
     s = await exportState(b.page);
     assert.deepEqual(s.formats, ['modsecurity', 'apache', 'nginx', 'cloudflare']);
@@ -102,7 +98,7 @@ test('Export panel: the module loads only when the panel is opened; every format
     await b.page.click('#export-summary');
     await b.page.selectOption('#export-format', 'apache');
     await b.page.waitForSelector('#export-status[data-state=ok]');
-    assert.equal(requests.filter((u) => u.endsWith('/sendcloud_gate_export_bg.wasm')).length, 1);
+    assert.equal(requests.filter((u) => u.endsWith('/sendcloud_gate_compiler_bg.wasm')).length, 1);
 
     // The export follows the policy as it is edited.
     await b.page.click('#policy-example');

@@ -1,7 +1,7 @@
 //! The JS bindings: the raw wasm-bindgen layer under the npm package in `pkg/` (`.ci/build-wasm.sh` builds it and
 //! runs wasm-bindgen on it).
 //!
-//! This layer is deliberately thin and not the public JS API: `pkg/core.js` wraps it into `compilePolicy`,
+//! This layer is deliberately thin and not the public JS API: `pkg/core.js` wraps it into `Policy.fromBytes`,
 //! `Policy.decide`, … (see `pkg/index.d.ts`). What it is shaped for is speed of `decide`:
 //!
 //! - The request goes in in the packed form ([`Request::from_packed`]): JS encodes it with `TextEncoder.encodeInto`
@@ -17,7 +17,11 @@
 //!   Rule ids are looked up by index in [`WasmPolicy::ids`], which JS reads once per policy; the action and reason
 //!   codes in the table [`codes`] gives, which JS reads once (so no list of codes is kept in JS).
 //!
-//! Everything else (explain, show, compile errors) is JSON text: those calls are not hot.
+//! Everything else (explain, show, load errors) is JSON text: those calls are not hot.
+//!
+//! There is no policy compiler here: it is the larger half of the engine, and a host that decides with stored bytes
+//! does not need it. Policies are compiled by the compiler module (`crates/compiler-js`, `sendcloud-gate/compiler`)
+//! and loaded here from their bytes; the default policy's bytes are compiled when this crate is built (`build.rs`).
 
 #![warn(missing_docs)]
 
@@ -28,12 +32,15 @@ use wasm_bindgen::prelude::*;
 
 use sendcloud_gate::{hosts, Action, Decision, Explanation, NotARequest, Policy, Reason, Request};
 
+/// The default policy (`{}`: the Sendcloud preset) as compiled bytes, written by `build.rs` with this engine.
+const DEFAULT_POLICY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default-policy.bin"));
+
 std::thread_local! {
     /// Where JS writes a packed request; grown by [`scratch`].
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Where [`WasmPolicy::decide`] writes the decision.
     static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// The last compile or load error as JSON: `{"message","path","line","column"}`.
+    /// The last load error as JSON: `{"message","path","line","column"}`.
     static ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
@@ -63,7 +70,7 @@ pub fn out_ptr() -> *const u8 {
     })
 }
 
-/// The last compile or load error as JSON.
+/// The last load error as JSON.
 #[wasm_bindgen]
 pub fn last_error() -> String {
     ERROR.with(|e| e.borrow().clone())
@@ -132,17 +139,6 @@ pub struct WasmPolicy {
 
 #[wasm_bindgen]
 impl WasmPolicy {
-    /// Compiles a policy's JSON text; `undefined` on error, with the error in [`last_error`].
-    pub fn compile(text: &str) -> Option<WasmPolicy> {
-        match Policy::from_json(text.as_bytes()) {
-            Ok(policy) => Some(WasmPolicy { policy }),
-            Err(e) => {
-                set_error(e.to_json());
-                None
-            }
-        }
-    }
-
     /// Loads a compiled policy; `undefined` on error, with the error in [`last_error`].
     pub fn load(bytes: &[u8]) -> Option<WasmPolicy> {
         match Policy::from_bytes(bytes) {
@@ -154,11 +150,10 @@ impl WasmPolicy {
         }
     }
 
-    /// The default policy: the Sendcloud preset, nothing else.
-    pub fn default_policy() -> WasmPolicy {
-        WasmPolicy {
-            policy: Policy::default_policy(),
-        }
+    /// The default policy: the Sendcloud preset, nothing else. Loaded from the bytes the build compiled
+    /// ([`DEFAULT_POLICY`]), since this module has no compiler.
+    pub fn default_policy() -> Option<WasmPolicy> {
+        WasmPolicy::load(DEFAULT_POLICY)
     }
 
     /// The compiled policy as bytes, for [`WasmPolicy::load`] later.

@@ -1,9 +1,17 @@
-// Types of `sendcloud-gate/export` (export.js in browsers, export-node.js in Node): the server rules for a policy,
-// from the engine's own generator (the one `sendcloud-gate export` runs), in a wasm module of its own.
+// Types of `sendcloud-gate/compiler` (compiler.js in browsers, compiler-node.js in Node): the policy compiler and
+// the server rules for a policy (the engine's own generator, the one `sendcloud-gate export` runs), in a wasm module
+// of its own, so that the decision package (`sendcloud-gate`) carries no compiler.
 import type { Policy, PolicyJson } from './index';
 import { PolicyError } from './index';
 
 export { PolicyError };
+
+/**
+ * Compiles a policy from its JSON text (or a JSON value, or UTF-8 bytes of the text) into a Policy of the decision
+ * package (`sendcloud-gate`), the same as `Policy.fromBytes()` of its compiled bytes. Throws a PolicyError naming
+ * the JSON path, line and column of the first problem.
+ */
+export function compilePolicy(json: string | PolicyJson | Uint8Array | object): Policy;
 
 /** A server rule format: the names `sendcloud-gate export --format` takes. */
 export type ExportFormat = 'modsecurity' | 'apache' | 'nginx' | 'cloudflare';
