@@ -56,6 +56,7 @@ mod path;
 mod pattern;
 mod policy;
 mod presets;
+mod ranges;
 mod request;
 mod show;
 
@@ -72,7 +73,8 @@ pub use request::{Headers, Request};
 #[doc(hidden)]
 #[allow(missing_docs)] // Hidden and not an API: the building blocks are documented where they are defined.
 pub mod internals {
-    pub use crate::addr::{parse_addr, Cidr, RangeSet};
+    pub use crate::addr::{parse_addr, RangeSet};
+    pub use crate::ranges::Cidr;
     /// The engine's JSON reader and string writer.
     pub mod json {
         pub use crate::json::{

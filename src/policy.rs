@@ -16,12 +16,13 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::addr::{Cidr, RangeSet};
+use crate::addr::RangeSet;
 use crate::checked::{Claim, Id, PathPrefix, PrefixError};
 use crate::json::{self, Member, Node, Pos, Value};
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::presets::{self, Provenance};
+use crate::ranges::Cidr;
 
 /// What a site rule does when it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -117,9 +117,9 @@ pub fn get(name: &str) -> Option<Preset> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::addr::Cidr;
     use crate::method::Method;
     use crate::pattern::Pattern;
+    use crate::ranges::Cidr;
 
     #[test]
     fn every_preset_file_is_complete_and_valid() {
