@@ -58,6 +58,7 @@ mod policy;
 mod presets;
 mod ranges;
 mod request;
+mod schema;
 mod show;
 
 pub use addr::Ip;
