@@ -31,7 +31,8 @@
 //! Inside, privately: the decision logic (`engine`, in the contract's order), the policy schema and compiled form
 //! (`policy`, `bytes`, `show`; `checked`: the ids, claims and path prefixes both the compiler and the bytes loader
 //! check, each rule written once as a type's constructor), and building blocks with no policy knowledge (addresses and range sets, User-Agent
-//! patterns, methods, path normalisation, a float-free JSON reader, the preset data).
+//! patterns, methods, path normalisation, a float-free JSON string writer, the preset data); JSON is read with
+//! serde_json.
 //!
 //! The crate is `no_std` + `alloc`, has no `unsafe` and no I/O, so the same code compiles to wasm32 with no imports
 //! and no floating-point instructions. Each host is a crate of its own over this one (`crates/` in the repository,
@@ -50,7 +51,7 @@ mod decision;
 mod engine;
 pub mod export;
 pub mod hosts;
-mod json;
+mod json_out;
 mod method;
 mod path;
 mod pattern;
@@ -75,14 +76,8 @@ pub use request::{Headers, Request};
 #[allow(missing_docs)] // Hidden and not an API: the building blocks are documented where they are defined.
 pub mod internals {
     pub use crate::addr::{parse_addr, RangeSet};
-    pub use crate::ranges::Cidr;
-    /// The engine's JSON reader and string writer.
-    pub mod json {
-        pub use crate::json::{
-            parse, write_bytes, write_str, Member, Node, Pos, SyntaxError, Value,
-        };
-    }
     pub use crate::pattern::{contains_lower, Pattern, MAX_SHOPS};
+    pub use crate::ranges::Cidr;
 }
 
 use alloc::string::String;

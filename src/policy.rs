@@ -18,7 +18,7 @@ use core::fmt;
 
 use crate::addr::RangeSet;
 use crate::checked::{Claim, Id, PathPrefix};
-use crate::json;
+use crate::json_out as json;
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::presets::{self, Provenance};

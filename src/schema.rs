@@ -249,7 +249,7 @@ where
 /// `s` as a JSON string literal, for messages.
 pub fn quoted(s: &str) -> String {
     let mut out = String::new();
-    crate::json::write_str(&mut out, s);
+    crate::json_out::write_str(&mut out, s);
     out
 }
 

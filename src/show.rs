@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use crate::addr::RangeSet;
 use crate::decision::write_provenance;
-use crate::json::write_str;
+use crate::json_out::write_str;
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::policy::Policy;

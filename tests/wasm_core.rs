@@ -16,7 +16,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sendcloud_gate::internals::json;
+use common::json;
 use sendcloud_gate::{Policy, Request};
 use wasmi::{Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
 use wasmparser::{Operator, Parser, Payload, ValType};
@@ -402,7 +402,7 @@ impl Host {
 
 fn packed(request_json: &str) -> Vec<u8> {
     let node = json::parse(request_json.as_bytes()).unwrap();
-    Request::from_json(&node).unwrap().to_packed()
+    common::request_from(&node).unwrap().to_packed()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -444,7 +444,7 @@ fn assert_corpus_equals_native(
         for case in common::load_cases(file) {
             let policy = &native[&case.policy];
             let node = json::parse(case.request_json.as_bytes()).unwrap();
-            let request = Request::from_json(&node).unwrap();
+            let request = common::request_from(&node).unwrap();
             let want = policy.decide(&request).to_json();
             let got = host.decide(handles[&case.policy], &request.to_packed());
             if got != want {
