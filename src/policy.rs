@@ -1,10 +1,13 @@
-//! The policy: its JSON schema, validation, and the compiled form every decision uses.
+//! The policy: the compiler from its JSON, and the compiled form every decision uses.
 //!
-//! This module is the split `wirefilter` makes between schema, parsed rules and compiled form, collapsed into one
-//! pass: [`Policy::from_json`] reads the JSON, checks every key and value (naming the JSON path and the value
-//! when one is wrong), expands the presets, and builds the compiled structures straight away — range sets merged
-//! and sorted, patterns pre-parsed, methods as sets, paths normalised. Nothing is applied unless everything is
-//! valid: the function returns either a whole [`Policy`] or the first error.
+//! This module is the split `wirefilter` makes between schema, parsed rules and compiled form: [`crate::schema`]
+//! reads the JSON into typed documents with serde (`serde_json`, `serde_path_to_error`; unknown keys refused, every
+//! value with rules of its own checked as it is read), and [`Policy::from_json`] checks what involves more than
+//! one value (unique ids, ranges narrow enough where they let traffic in, a condition on every `allow` rule, the
+//! keys of preset and custom partners, the Cloudflare header), expands the presets and builds the compiled
+//! structures — range sets merged (`ipnet`, [`crate::ranges`]), patterns pre-parsed, methods as sets, paths
+//! normalised. Every error names the JSON path, the line and column of the value and the value itself. Nothing is
+//! applied unless everything is valid: the function returns either a whole [`Policy`] or the first error.
 //!
 //! The compiled form is serialised by [`crate::bytes`], and the decision logic that reads it lives in
 //! [`crate::engine`].
