@@ -3,9 +3,10 @@
 //
 // Gate::fromPolicyJson() on the default policy ({}) and on a policy with 1,000 ranges, each in a fresh `php` child
 // process: the first call of the process (the full core module's PHP is loaded and the module instantiated), and a
-// second call in the same process (on the text plus a newline, since the library caches compiled policies by text). Three opcache states: none, cold (opcache on, nothing cached: every file is
+// second call in the same process (on the text plus a newline, since the library caches compiled policies by
+// text): the compiler's own cost. Three opcache states: none, cold (opcache on, nothing cached: every file is
 // compiled), warm (opcache's file cache filled by an earlier run, as a PHP-FPM worker after the first request).
-// Prints the median of 7 runs per figure.
+// Prints the median of 7 runs per figure. The figures and how they were taken: plugin-shim/php/README.md.
 
 declare(strict_types=1);
 
