@@ -260,6 +260,9 @@ impl<'a> Request<'a> {
     }
 }
 
+/// `(name, value)` pairs read from JSON: borrowed from the text where no escape had to be decoded.
+type OwnedPairs<'de> = Vec<(Cow<'de, [u8]>, Cow<'de, [u8]>)>;
+
 /// The contract's JSON request read with serde_json, as byte strings (a value need not be UTF-8, and a lone
 /// surrogate escape is kept as its WTF-8 bytes: what they mean is the engine's business, `malformed_input` where it
 /// matters). Borrowed from the text where no escape had to be decoded.
@@ -269,8 +272,8 @@ struct RequestDoc<'de> {
     method: Option<Cow<'de, [u8]>>,
     uri: Option<Cow<'de, [u8]>>,
     query: Option<Cow<'de, [u8]>>,
-    headers: Vec<(Cow<'de, [u8]>, Cow<'de, [u8]>)>,
-    form: Vec<(Cow<'de, [u8]>, Cow<'de, [u8]>)>,
+    headers: OwnedPairs<'de>,
+    form: OwnedPairs<'de>,
 }
 
 impl<'de> RequestDoc<'de> {
@@ -440,7 +443,7 @@ impl<'de> Visitor<'de> for Text {
 /// `headers` and `form`: an object whose values are strings or arrays of strings (one pair per string), or `null`.
 struct PairsSeed<'a, 'de> {
     field: &'static str,
-    into: &'a mut Vec<(Cow<'de, [u8]>, Cow<'de, [u8]>)>,
+    into: &'a mut OwnedPairs<'de>,
 }
 
 impl<'de> DeserializeSeed<'de> for PairsSeed<'_, 'de> {
