@@ -540,6 +540,15 @@ fn from_serde(text: &[u8], path: String, e: &serde_json::Error) -> PolicyError {
         }
         None => message,
     };
+    // serde reports a repeated key against its object; the key's own path says which one is repeated.
+    let repeated = message
+        .strip_prefix("duplicate field `")
+        .and_then(|m| m.strip_suffix('`'));
+    let path = match repeated {
+        Some(key) if path.is_empty() => key.to_owned(),
+        Some(key) => format!("{path}.{key}"),
+        None => path,
+    };
     PolicyError {
         path,
         message,
@@ -853,5 +862,9 @@ mod tests {
         assert_eq!(at(r#"{"version": 2}"#), (p("version"), 1, 13));
         assert_eq!(at("[]"), (p(""), 1, 1));
         assert_eq!(at(r#"{"partners": null}"#), (p("partners"), 1, 14));
+        assert_eq!(
+            at(r#"{"rules": [{"id": "a", "id": "b"}]}"#),
+            (p("rules[0].id"), 1, 24)
+        );
     }
 }
