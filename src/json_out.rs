@@ -2,8 +2,9 @@
 //! text or from bytes that may not be UTF-8.
 //!
 //! Reading JSON is serde_json's (the policy compiler, [`crate::schema`]; requests, [`crate::Request::with_json`]).
-//! Writing stays this small and float-free, because the decision-only wasm module writes a decision's JSON and must
-//! hold no JSON library and no floating-point instruction: the output is only ever strings, literals and integers.
+//! Writing stays this small and float-free because it is the decision path's (a decision's and an explanation's JSON,
+//! the error object): the output is only ever strings, literals and integers, and the decision-only wasm module must
+//! hold no JSON library and no floating-point instruction.
 
 use alloc::string::String;
 

@@ -28,14 +28,16 @@
 //! - [`export`]: server rules (ModSecurity, Apache, nginx, Cloudflare) that let the policy's partner traffic
 //!   through, with the presets' provenance ([`export::export`], [`Policy::export`]).
 //!
-//! Inside, privately: the decision logic (`engine`, in the contract's order), the policy schema and compiled form
-//! (`policy`, `bytes`, `show`; `checked`: the ids, claims and path prefixes both the compiler and the bytes loader
-//! check, each rule written once as a type's constructor), and building blocks with no policy knowledge (addresses and range sets, User-Agent
-//! patterns, methods, path normalisation, a float-free JSON string writer, the preset data); JSON is read with
+//! Inside, privately: the decision logic (`engine`, in the contract's order), the policy compiler and compiled form
+//! (`schema`: the policy JSON as serde types; `policy`, `bytes`, `show`; `ranges`: policy ranges through `ipnet`;
+//! `checked`: the ids, claims and path prefixes both the compiler and the bytes loader check, each rule written once
+//! as a type's constructor), and building blocks with no policy knowledge (addresses and range sets, User-Agent
+//! patterns, methods, path normalisation, a float-free JSON string writer, the preset data). JSON is read with
 //! serde_json.
 //!
-//! The crate is `no_std` + `alloc`, has no `unsafe` and no I/O, so the same code compiles to wasm32 with no imports
-//! and no floating-point instructions. Each host is a crate of its own over this one (`crates/` in the repository,
+//! The crate is `no_std` + `alloc`, has no `unsafe` and no I/O, so the same code compiles to wasm32 with no imports.
+//! The decision path has no floating-point instructions and uses none of the compiler's dependencies (`serde`,
+//! `serde_json`, `serde_path_to_error`, `ipnet`), so the decision-only core module has neither. Each host is a crate of its own over this one (`crates/` in the repository,
 //! `docs/architecture.md`): the core wasm module (C ABI, allocator, panic handler, the only `unsafe`), the
 //! wasm-bindgen layer behind the npm package, and the command line.
 #![no_std]

@@ -1,7 +1,8 @@
 //! The core module (`target/wasm/sendcloud_gate_core.wasm`, built by `make wasm`) checked from the outside:
 //!
-//! - its shape, with wasmparser: no imports, no floating-point anything (types, locals, globals, instructions), every
-//!   export of docs/core-abi.md present with its signature;
+//! - its shape, with wasmparser: no imports, every export of docs/core-abi.md present with its signature, and in the
+//!   decision-only module no floating-point anything (types, locals, globals, instructions; the full module's
+//!   compiler has serde_json's number parser);
 //! - its behaviour, under wasmi as a host would drive it: the whole conformance corpus decided through the ABI and
 //!   compared with the native engine (`Policy::decide`, not only the expectations), explain equal to native, bad
 //!   policies refused with their JSON path, invalid packed buffers and huge inputs giving `malformed_input` (never a
