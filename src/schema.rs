@@ -519,10 +519,19 @@ pub fn unknown_partner_key(key: &str, preset: bool) -> String {
 fn from_serde(text: &[u8], path: String, e: &serde_json::Error) -> PolicyError {
     let message = message_of(e);
     if !e.is_data() {
-        // Not JSON: where the reader stopped is the place, and the path means nothing.
+        // Not JSON: where the reader stopped is the place. The path means nothing, except for what is wrong inside
+        // a string (bytes that are not UTF-8, a bad escape), where it names the value, as before serde.
         let (line, column) = (e.line() as u32, e.column() as u32);
+        let in_string = [
+            "invalid unicode code point",
+            "lone leading surrogate in hex escape",
+            "invalid escape",
+            "unexpected end of hex escape",
+            "control character (\\u0000-\\u001F) found while parsing a string",
+        ]
+        .contains(&message.as_str());
         return PolicyError {
-            path: String::new(),
+            path: if in_string { path } else { String::new() },
             message: format!("invalid JSON at line {line}, column {column}: {message}"),
             line,
             column,
@@ -861,6 +870,10 @@ mod tests {
         );
         assert_eq!(at(r#"{"version": 2}"#), (p("version"), 1, 13));
         assert_eq!(at("[]"), (p(""), 1, 1));
+        let bad_utf8 = read(b"{\"rules\": [{\"id\": \"a\xff\"}]}").err().unwrap();
+        assert_eq!(bad_utf8.path, "rules[0].id", "{bad_utf8}");
+        let syntax = read(br#"{"rules": [}"#).err().unwrap();
+        assert_eq!(syntax.path, "", "{syntax}");
         assert_eq!(at(r#"{"partners": null}"#), (p("partners"), 1, 14));
         assert_eq!(
             at(r#"{"rules": [{"id": "a", "id": "b"}]}"#),
