@@ -39,10 +39,10 @@ core_build compile target/wasm/sendcloud_gate_core.wasm
 core_build '' target/wasm/sendcloud_gate_core_decide.wasm -ocimfs 100
 
 # The JS package: wasm-bindgen --target web output; pkg/node.js loads the same .wasm synchronously with fs.
-cargo build --quiet -p sendcloud-gate-js --lib --target wasm32-unknown-unknown --release
+cargo build --quiet -p sendcloud-gate-js --lib --target wasm32-unknown-unknown --profile wasm-js
 # wasm-opt runs before wasm-bindgen: Debian's binaryen (108) turns wasm-bindgen's externref table into a funcref one,
 # which fails at instantiation. Optimising first keeps the custom sections wasm-bindgen reads.
-wasm-opt -O3 target/wasm32-unknown-unknown/release/sendcloud_gate_js.wasm -o target/wasm/sendcloud_gate_js.wasm
+wasm-opt -O3 target/wasm32-unknown-unknown/wasm-js/sendcloud_gate_js.wasm -o target/wasm/sendcloud_gate_js.wasm
 rm -rf pkg/dist
 wasm-bindgen --target web --out-dir pkg/dist/web --out-name sendcloud_gate target/wasm/sendcloud_gate_js.wasm
 # pkg/dist/web/index.js: the browser entry seen from dist/ (the tester page imports this path).

@@ -10,7 +10,6 @@
 //! [`RangeSet`] holds ranges as merged, sorted, disjoint `[start, end]` intervals, IPv4 and IPv6 apart, searched by
 //! binary search: 8 bytes per IPv4 range, 32 per IPv6 range, `O(log n)` per lookup however the ranges were written.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -346,125 +345,6 @@ pub fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// One range as written in a policy, before merging: an address and a prefix length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    /// The first address of the range (host bits cleared).
-    pub addr: Ip,
-    /// The prefix length in bits.
-    pub prefix: u8,
-}
-
-impl Cidr {
-    /// Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or `ipv6/n`. Host bits are cleared (`10.1.2.3/8` is
-    /// `10.0.0.0/8`), as firewalls do. An IPv4-mapped range (`::ffff:10.0.0.0/104`) becomes the IPv4 range.
-    pub fn parse(text: &str) -> Option<Cidr> {
-        let (addr_text, prefix_text) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
-        };
-        // Zones and brackets mean nothing in a range; reject rather than guess.
-        if addr_text.contains(['%', '[', ']']) {
-            return None;
-        }
-        let (v6, max) = if addr_text.contains(':') {
-            (Some(parse_v6(addr_text.as_bytes())?), 128u8)
-        } else {
-            (None, 32u8)
-        };
-        let prefix = match prefix_text {
-            None => max,
-            Some(p) => parse_prefix(p, max)?,
-        };
-        let cidr = match v6 {
-            None => Cidr {
-                addr: Ip::V4(parse_v4(addr_text.as_bytes())?),
-                prefix,
-            },
-            Some(v) => {
-                if prefix >= 96 && is_mapped(v) {
-                    Cidr {
-                        addr: Ip::V4(v as u32),
-                        prefix: prefix - 96,
-                    }
-                } else {
-                    Cidr {
-                        addr: Ip::V6(v),
-                        prefix,
-                    }
-                }
-            }
-        };
-        Some(cidr.truncated())
-    }
-
-    /// Whether the range is too wide to hand to a partner, a trusted proxy or an `allow` rule: wider than `/8`
-    /// (IPv4) or `/16` (IPv6), or an IPv6 range covering the whole IPv4-mapped block (`::/16` holds every IPv4
-    /// address, since a mapped address *is* its IPv4 address). Such a range would let (nearly) everyone in.
-    pub fn is_too_wide(&self) -> bool {
-        match self.addr {
-            Ip::V4(_) => self.prefix < 8,
-            Ip::V6(a) => {
-                self.prefix < 16 || (a <= MAPPED_START && (a | !mask128(self.prefix)) >= MAPPED_END)
-            }
-        }
-    }
-
-    fn truncated(self) -> Cidr {
-        match self.addr {
-            Ip::V4(v) => Cidr {
-                addr: Ip::V4(v & mask32(self.prefix)),
-                prefix: self.prefix,
-            },
-            Ip::V6(v) => Cidr {
-                addr: Ip::V6(v & mask128(self.prefix)),
-                prefix: self.prefix,
-            },
-        }
-    }
-}
-
-impl fmt::Display for Cidr {
-    /// Single addresses without a prefix, everything else as `addr/prefix`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let full = matches!((self.addr, self.prefix), (Ip::V4(_), 32) | (Ip::V6(_), 128));
-        if full {
-            write!(f, "{}", self.addr)
-        } else {
-            write!(f, "{}/{}", self.addr, self.prefix)
-        }
-    }
-}
-
-fn parse_prefix(p: &str, max: u8) -> Option<u8> {
-    let b = p.as_bytes();
-    if b.is_empty()
-        || b.len() > 3
-        || !b.iter().all(u8::is_ascii_digit)
-        || (b.len() > 1 && b[0] == b'0')
-    {
-        return None;
-    }
-    let n = b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
-    (n <= u32::from(max)).then_some(n as u8)
-}
-
-fn mask32(prefix: u8) -> u32 {
-    if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(prefix))
-    }
-}
-
-fn mask128(prefix: u8) -> u128 {
-    if prefix == 0 {
-        0
-    } else {
-        u128::MAX << (128 - u32::from(prefix))
-    }
-}
-
 /// A set of addresses stored as merged, sorted, disjoint inclusive intervals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RangeSet {
@@ -473,34 +353,9 @@ pub struct RangeSet {
 }
 
 impl RangeSet {
-    /// Builds the set from CIDRs in any order, overlapping or not.
-    ///
-    /// An IPv6 range that covers part of the IPv4-mapped block (`::/0`, `::ffff:0:0/95`) also covers those IPv4
-    /// addresses, because a mapped address *is* its IPv4 address everywhere in the engine.
-    pub fn from_cidrs(cidrs: &[Cidr]) -> RangeSet {
-        let mut v4 = Vec::new();
-        let mut v6 = Vec::new();
-        for c in cidrs {
-            match c.addr {
-                Ip::V4(a) => v4.push((a, a | !mask32(c.prefix))),
-                Ip::V6(a) => {
-                    let end = a | !mask128(c.prefix);
-                    v6.push((a, end));
-                    let (lo, hi) = (a.max(MAPPED_START), end.min(MAPPED_END));
-                    if lo <= hi {
-                        v4.push((lo as u32, hi as u32));
-                    }
-                }
-            }
-        }
-        RangeSet {
-            v4: merge(v4),
-            v6: merge(v6),
-        }
-    }
-
     /// Rebuilds a set from stored intervals, checking that they are sorted, disjoint and non-adjacent exactly as
-    /// [`RangeSet::from_cidrs`] leaves them. Used when loading a compiled policy, which is never trusted blindly.
+    /// `RangeSet::from_cidrs` (`crate::ranges`) leaves them. Used when loading a compiled policy, which is never
+    /// trusted blindly.
     pub fn from_intervals(v4: Vec<(u32, u32)>, v6: Vec<(u128, u128)>) -> Option<RangeSet> {
         fn canonical<T: Copy + Ord + core::ops::Add<Output = T> + From<u8>>(v: &[(T, T)]) -> bool {
             v.iter().all(|&(s, e)| s <= e)
@@ -538,93 +393,6 @@ impl RangeSet {
     pub fn v6(&self) -> &[(u128, u128)] {
         &self.v6
     }
-
-    /// The set written back as the fewest CIDRs, IPv4 first, for display.
-    pub fn to_cidrs(&self) -> Vec<Cidr> {
-        let mut out = Vec::new();
-        for &(s, e) in &self.v4 {
-            split_interval(u128::from(s), u128::from(e), 32, &mut |a, p| {
-                out.push(Cidr {
-                    addr: Ip::V4(a as u32),
-                    prefix: p,
-                })
-            });
-        }
-        for &(s, e) in &self.v6 {
-            split_interval(s, e, 128, &mut |a, p| {
-                out.push(Cidr {
-                    addr: Ip::V6(a),
-                    prefix: p,
-                })
-            });
-        }
-        out
-    }
-}
-
-/// Splits `[s, e]` in a `width`-bit address space into the fewest aligned blocks, in order.
-fn split_interval(mut s: u128, e: u128, width: u32, emit: &mut dyn FnMut(u128, u8)) {
-    loop {
-        let aligned = if s == 0 {
-            width
-        } else {
-            s.trailing_zeros().min(width)
-        };
-        let span = e - s; // block size minus one, so the full 128-bit space does not overflow
-        let fits = if span == u128::MAX {
-            128
-        } else {
-            127 - (span + 1).leading_zeros()
-        };
-        let bits = aligned.min(fits);
-        emit(s, (width - bits) as u8);
-        if bits >= 128 {
-            return;
-        }
-        let last = s + ((1u128 << bits) - 1);
-        if last >= e {
-            return;
-        }
-        s = last + 1;
-    }
-}
-
-fn merge<T: Copy + Ord + core::ops::Add<Output = T> + From<u8> + Bounded>(
-    mut v: Vec<(T, T)>,
-) -> Vec<(T, T)> {
-    v.sort_unstable();
-    let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
-    for (s, e) in v {
-        if let Some(last) = out.last_mut() {
-            // Merge overlapping and adjacent intervals; `last.1 == MAX` covers everything after it.
-            if last.1 == T::MAX || s <= last.1 + T::from(1) {
-                if e > last.1 {
-                    last.1 = e;
-                }
-                continue;
-            }
-        }
-        out.push((s, e));
-    }
-    out
-}
-
-trait Bounded {
-    const MAX: Self;
-}
-impl Bounded for u32 {
-    const MAX: u32 = u32::MAX;
-}
-impl Bounded for u128 {
-    const MAX: u128 = u128::MAX;
-}
-
-/// Canonical text of a CIDR list, for policy display.
-pub fn cidrs_to_strings(set: &RangeSet) -> Vec<String> {
-    set.to_cidrs()
-        .iter()
-        .map(|c| alloc::format!("{c}"))
-        .collect()
 }
 
 #[cfg(test)]
@@ -872,66 +640,6 @@ mod tests {
         // A bare IPv6 address that ends like a port is that address (a port on IPv6 needs brackets).
         assert_eq!(parse_hop(b"2001:db8::1:443"), Some(ip("2001:db8::1:443")));
         assert_eq!(parse_hop(b"[::ffff:1.2.3.4]:80"), Some(ip("1.2.3.4")));
-    }
-
-    #[test]
-    fn parses_cidrs() {
-        let c = |s: &str| Cidr::parse(s).map(|c| format!("{c}"));
-        assert_eq!(c("10.0.0.0/8").as_deref(), Some("10.0.0.0/8"));
-        assert_eq!(c("10.1.2.3/8").as_deref(), Some("10.0.0.0/8"));
-        assert_eq!(c("52.58.233.101").as_deref(), Some("52.58.233.101"));
-        assert_eq!(c("2001:db8::/32").as_deref(), Some("2001:db8::/32"));
-        assert_eq!(c("::ffff:10.0.0.0/104").as_deref(), Some("10.0.0.0/8"));
-        assert_eq!(c("::ffff:1.2.3.4").as_deref(), Some("1.2.3.4"));
-        assert_eq!(c("0.0.0.0/0").as_deref(), Some("0.0.0.0/0"));
-        for bad in [
-            "10.0.0.0/33",
-            "10.0.0.0/",
-            "10.0.0.0/08",
-            "10.0.0.0/-1",
-            "::/129",
-            "010.0.0.0/8",
-            "x",
-            "",
-            "[::1]",
-        ] {
-            assert_eq!(c(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn range_set_merges_and_searches() {
-        let cidrs: Vec<Cidr> = [
-            "10.0.0.0/9",
-            "10.128.0.0/9",
-            "192.0.2.7",
-            "192.0.2.8",
-            "2001:db8::/32",
-            "2001:db8:1::/48",
-        ]
-        .iter()
-        .map(|s| Cidr::parse(s).unwrap())
-        .collect();
-        let set = RangeSet::from_cidrs(&cidrs);
-        assert_eq!(set.v4().len(), 2);
-        assert_eq!(set.v6().len(), 1);
-        assert!(set.contains(&ip("10.255.255.255")));
-        assert!(!set.contains(&ip("11.0.0.0")));
-        assert!(set.contains(&ip("192.0.2.8")));
-        assert!(!set.contains(&ip("192.0.2.9")));
-        assert!(set.contains(&ip("2001:db8:ffff::1")));
-        assert!(!set.contains(&ip("2001:db9::")));
-        assert_eq!(
-            cidrs_to_strings(&set),
-            vec!["10.0.0.0/8", "192.0.2.7", "192.0.2.8", "2001:db8::/32"]
-        );
-    }
-
-    #[test]
-    fn v6_ranges_over_the_mapped_block_cover_ipv4() {
-        let set = RangeSet::from_cidrs(&[Cidr::parse("::/0").unwrap()]);
-        assert!(set.contains(&ip("1.2.3.4")));
-        assert_eq!(cidrs_to_strings(&set), vec!["0.0.0.0/0", "::/0"]);
     }
 
     #[test]

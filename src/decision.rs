@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::addr::Ip;
-use crate::json;
+use crate::json_out as json;
 use crate::method::Method;
 pub use crate::policy::Action;
 use crate::presets::Provenance;
@@ -255,16 +255,6 @@ pub struct NotARequest {
 }
 
 impl NotARequest {
-    /// The text is not JSON.
-    pub(crate) fn json(e: &json::SyntaxError) -> NotARequest {
-        NotARequest::because(alloc::format!("{e}"))
-    }
-
-    /// The JSON is not a request (a field missing or of the wrong type).
-    pub(crate) fn field(e: &crate::request::RequestError) -> NotARequest {
-        NotARequest::because(alloc::format!("{e}"))
-    }
-
     /// A buffer that is not exactly one request in the packed form ([`Request::from_packed`](crate::Request)).
     pub fn packed() -> NotARequest {
         NotARequest::because("the buffer is not one request in the packed form")

@@ -31,7 +31,7 @@ use core::fmt;
 
 use crate::addr::{parse_addr_noting_form, parse_hop, trim_ows, Ip};
 use crate::decision::{Decision, Explanation, FieldText, Fields, Reason, Verdict};
-use crate::json;
+use crate::json_out as json;
 use crate::method::Method;
 use crate::path;
 use crate::pattern::{contains_lower, eq_lower, find_byte, find_either, has_byte, is_ascii};

@@ -41,10 +41,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-use crate::addr::cidrs_to_strings;
 use crate::method::Method;
 use crate::pattern::Pattern;
 use crate::policy::{Partner, Policy};
+use crate::ranges::cidrs_to_strings;
 
 /// A server rule format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@
 use alloc::string::String;
 
 use crate::decision::{FieldText, Verdict};
-use crate::json;
+use crate::json_out as json;
 use crate::policy::Policy;
 use crate::request::Request;
 

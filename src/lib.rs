@@ -29,13 +29,15 @@
 //!   through, with the presets' provenance ([`export::export`], [`Policy::export`]).
 //!
 //! Inside, privately: the decision logic (`engine`, in the contract's order; `rules`: the site rules with the filter
-//! that tells a decision which of them its client may meet), the policy schema and compiled form
-//! (`policy`, `bytes`, `show`; `checked`: the ids, claims and path prefixes both the compiler and the bytes loader
-//! check, each rule written once as a type's constructor), and building blocks with no policy knowledge (addresses and range sets, User-Agent
-//! patterns, methods, path normalisation, a float-free JSON reader, the preset data).
+//! that tells a decision which of them its client may meet), the policy compiler and compiled form (`schema`: the
+//! policy JSON as serde types; `policy`, `bytes`, `show`; `ranges`: policy ranges through `ipnet`; `checked`: the
+//! ids, claims and path prefixes both the compiler and the bytes loader check, each rule written once as a type's
+//! constructor), and building blocks with no policy knowledge (addresses and range sets, User-Agent patterns,
+//! methods, path normalisation, a float-free JSON string writer, the preset data). JSON is read with serde_json.
 //!
-//! The crate is `no_std` + `alloc`, has no `unsafe` and no I/O, so the same code compiles to wasm32 with no imports
-//! and no floating-point instructions. Each host is a crate of its own over this one (`crates/` in the repository,
+//! The crate is `no_std` + `alloc`, has no `unsafe` and no I/O, so the same code compiles to wasm32 with no imports.
+//! The decision path has no floating-point instructions and uses none of the compiler's dependencies (`serde`,
+//! `serde_json`, `serde_path_to_error`, `ipnet`), so the decision-only core module has neither. Each host is a crate of its own over this one (`crates/` in the repository,
 //! `docs/architecture.md`): the core wasm module (C ABI, allocator, panic handler, the only `unsafe`), the
 //! wasm-bindgen layer behind the npm package, and the command line.
 #![no_std]
@@ -51,14 +53,16 @@ mod decision;
 mod engine;
 pub mod export;
 pub mod hosts;
-mod json;
+mod json_out;
 mod method;
 mod path;
 mod pattern;
 mod policy;
 mod presets;
+mod ranges;
 mod request;
 mod rules;
+mod schema;
 mod show;
 
 pub use addr::Ip;
@@ -74,14 +78,9 @@ pub use request::{Headers, Request};
 #[doc(hidden)]
 #[allow(missing_docs)] // Hidden and not an API: the building blocks are documented where they are defined.
 pub mod internals {
-    pub use crate::addr::{parse_addr, Cidr, RangeSet};
-    /// The engine's JSON reader and string writer.
-    pub mod json {
-        pub use crate::json::{
-            parse, write_bytes, write_str, Member, Node, Pos, SyntaxError, Value,
-        };
-    }
+    pub use crate::addr::{parse_addr, RangeSet};
     pub use crate::pattern::{contains_lower, Pattern, MAX_SHOPS};
+    pub use crate::ranges::Cidr;
 }
 
 use alloc::string::String;

@@ -1,10 +1,13 @@
-//! The policy: its JSON schema, validation, and the compiled form every decision uses.
+//! The policy: the compiler from its JSON, and the compiled form every decision uses.
 //!
-//! This module is the split `wirefilter` makes between schema, parsed rules and compiled form, collapsed into one
-//! pass: [`Policy::from_json`] reads the JSON, checks every key and value (naming the JSON path and the value
-//! when one is wrong), expands the presets, and builds the compiled structures straight away — range sets merged
-//! and sorted, patterns pre-parsed, methods as sets, paths normalised. Nothing is applied unless everything is
-//! valid: the function returns either a whole [`Policy`] or the first error.
+//! This module is the split `wirefilter` makes between schema, parsed rules and compiled form: [`crate::schema`]
+//! reads the JSON into typed documents with serde (`serde_json`, `serde_path_to_error`; unknown keys refused, every
+//! value with rules of its own checked as it is read), and [`Policy::from_json`] checks what involves more than
+//! one value (unique ids, ranges narrow enough where they let traffic in, a condition on every `allow` rule, the
+//! keys of preset and custom partners, the Cloudflare header), expands the presets and builds the compiled
+//! structures — range sets merged (`ipnet`, [`crate::ranges`]), patterns pre-parsed, methods as sets, paths
+//! normalised. Every error names the JSON path, the line and column of the value and the value itself. Nothing is
+//! applied unless everything is valid: the function returns either a whole [`Policy`] or the first error.
 //!
 //! The compiled form is serialised by [`crate::bytes`], and the decision logic that reads it lives in
 //! [`crate::engine`].
@@ -16,13 +19,15 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::addr::{Cidr, RangeSet};
-use crate::checked::{Claim, Id, PathPrefix, PrefixError};
-use crate::json::{self, Member, Node, Pos, Value};
+use crate::addr::RangeSet;
+use crate::checked::{Claim, Id, PathPrefix};
+use crate::json_out as json;
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::presets::{self, Provenance};
+use crate::ranges::Cidr;
 use crate::rules::Rules;
+use crate::schema::{self, quoted, Object, PartnerDoc, PolicyDoc, ProxiesDoc, Range, RuleDoc};
 
 /// What a site rule does when it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,8 +218,6 @@ impl fmt::Display for PolicyWarning {
     }
 }
 
-pub use crate::checked::{MAX_CLAIM_LEN, MAX_ID_LEN};
-
 impl Policy {
     /// The policy used when none is given: the Sendcloud preset, nothing else.
     pub fn default_policy() -> Policy {
@@ -232,13 +235,25 @@ impl Policy {
     /// Parses, validates and compiles a policy. The first error found is returned; nothing of a policy with an
     /// error is kept.
     pub fn from_json(text: &[u8]) -> Result<Policy, PolicyError> {
-        let root = json::parse(text).map_err(|e| PolicyError {
-            path: String::new(),
-            message: e.to_string(),
-            line: e.pos.line,
-            column: e.pos.column,
-        })?;
-        Compiler::default().policy(&root)
+        // A UTF-8 byte-order mark is what some Windows editors put before a policy file.
+        let (text, bom) = match text.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (rest, 3),
+            None => (text, 0),
+        };
+        let doc = schema::read(text);
+        let mut result = doc.and_then(|doc| {
+            Compiler {
+                text,
+                ids: BTreeMap::new(),
+            }
+            .policy(doc)
+        });
+        if let Err(e) = &mut result {
+            if e.line == 1 && e.column > 0 {
+                e.column += bom;
+            }
+        }
+        result
     }
 
     /// What the policy allows that is probably not meant: an `allow` rule without an `ip` condition (anyone who
@@ -299,243 +314,63 @@ impl Policy {
     }
 }
 
-fn err(path: &str, pos: Pos, message: impl Into<String>) -> PolicyError {
-    PolicyError {
-        path: path.to_owned(),
-        message: message.into(),
-        line: pos.line,
-        column: pos.column,
-    }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// A JSON value quoted for a message: strings as JSON strings, other values by kind.
-fn shown(node: &Node) -> String {
-    match &node.value {
-        Value::String(s) => {
-            let mut out = String::new();
-            json::write_bytes(&mut out, s);
-            out
-        }
-        Value::Number(n) => n.clone(),
-        Value::Bool(b) => b.to_string(),
-        other => other.kind().to_owned(),
-    }
-}
-
-/// An object whose keys have been checked: known, unique, UTF-8.
-struct Object<'a> {
-    path: String,
-    pos: Pos,
-    members: &'a [Member],
-}
-
-impl<'a> Object<'a> {
-    fn new(
-        node: &'a Node,
-        path: &str,
-        allowed: &[&str],
-        what: &str,
-    ) -> Result<Object<'a>, PolicyError> {
-        let Value::Object(members) = &node.value else {
-            return Err(err(
-                path,
-                node.pos,
-                format!("expected an object, found {}", node.value.kind()),
-            ));
-        };
-        for (i, m) in members.iter().enumerate() {
-            let key = core::str::from_utf8(&m.key)
-                .map_err(|_| err(path, m.key_pos, "a key is not valid UTF-8"))?;
-            let key_path = join(path, key);
-            if !allowed.contains(&key) {
-                return Err(err(
-                    &key_path,
-                    m.key_pos,
-                    format!(
-                        "unknown key {} in {what} (expected one of: {})",
-                        shown_key(key),
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-            if members[..i].iter().any(|earlier| earlier.key == m.key) {
-                return Err(err(&key_path, m.key_pos, "duplicate key"));
-            }
-        }
-        Ok(Object {
-            path: path.to_owned(),
-            pos: node.pos,
-            members,
-        })
-    }
-
-    fn get(&self, key: &str) -> Option<&'a Node> {
-        self.members
-            .iter()
-            .find(|m| m.key == key.as_bytes())
-            .map(|m| &m.value)
-    }
-
-    fn path(&self, key: &str) -> String {
-        join(&self.path, key)
-    }
-
-    fn required(&self, key: &str, why: &str) -> Result<&'a Node, PolicyError> {
-        self.get(key)
-            .ok_or_else(|| err(&self.path(key), self.pos, format!("is required {why}")))
-    }
-
-    fn string(&self, key: &str) -> Result<Option<(&'a str, Pos)>, PolicyError> {
-        self.get(key)
-            .map(|n| string(n, &self.path(key)).map(|s| (s, n.pos)))
-            .transpose()
-    }
-
-    fn bool(&self, key: &str, default: bool) -> Result<bool, PolicyError> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(Node {
-                value: Value::Bool(b),
-                ..
-            }) => Ok(*b),
-            Some(n) => Err(err(
-                &self.path(key),
-                n.pos,
-                format!("expected true or false, found {}", shown(n)),
-            )),
-        }
-    }
-
-    /// A list of strings, each with its own path, e.g. `rules[0].ip[2]`.
-    fn strings(&self, key: &str) -> Result<Option<PathedStrings<'a>>, PolicyError> {
-        let Some(node) = self.get(key) else {
-            return Ok(None);
-        };
-        let path = self.path(key);
-        let Value::Array(items) = &node.value else {
-            return Err(err(
-                &path,
-                node.pos,
-                format!("expected an array of strings, found {}", node.value.kind()),
-            ));
-        };
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let item_path = format!("{path}[{i}]");
-                string(item, &item_path).map(|s| (s, item_path, item.pos))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-    }
-}
-
-/// Strings of a JSON array, each with its JSON path and position (for errors about one of them).
-type PathedStrings<'a> = Vec<(&'a str, String, Pos)>;
-
-fn shown_key(key: &str) -> String {
-    let mut out = String::new();
-    json::write_str(&mut out, key);
-    out
-}
-
-fn string<'a>(node: &'a Node, path: &str) -> Result<&'a str, PolicyError> {
-    match &node.value {
-        Value::String(s) => {
-            core::str::from_utf8(s).map_err(|_| err(path, node.pos, "is not valid UTF-8"))
-        }
-        other => Err(err(
-            path,
-            node.pos,
-            format!("expected a string, found {}", other.kind()),
-        )),
-    }
-}
-
-/// Builds a [`Policy`], remembering ids seen so far to report duplicates where the second one stands.
-#[derive(Default)]
-struct Compiler {
+/// Builds a [`Policy`] from the document, checking what involves more than one value; remembers ids seen so far to
+/// report a duplicate where the second one stands.
+struct Compiler<'t> {
+    text: &'t [u8],
     ids: BTreeMap<String, String>,
 }
 
-const POLICY_KEYS: &[&str] = &[
-    "version",
-    "impersonation",
-    "trusted_proxies",
-    "partners",
-    "rules",
-];
-const PROXY_KEYS: &[&str] = &["ranges", "presets", "header"];
-const PRESET_PARTNER_KEYS: &[&str] = &[
-    "preset",
-    "id",
-    "enabled",
-    "add_ip",
-    "add_methods",
-    "add_user_agents",
-];
-const CUSTOM_PARTNER_KEYS: &[&str] = &["id", "enabled", "ip", "user_agents", "claims", "methods"];
-const RULE_KEYS: &[&str] = &[
-    "id",
-    "action",
-    "enabled",
-    "ip",
-    "user_agents",
-    "methods",
-    "paths",
-];
-
-type Strings<'a> = [(&'a str, String, Pos)];
-
-impl Compiler {
-    fn policy(mut self, root: &Node) -> Result<Policy, PolicyError> {
-        let top = Object::new(root, "", POLICY_KEYS, "the policy")?;
-        if let Some(v) = top.get("version") {
-            if v.value != Value::Number("1".into()) {
-                return Err(err(
-                    "version",
-                    v.pos,
-                    format!("{} is not a supported version (only 1)", shown(v)),
-                ));
-            }
+impl Compiler<'_> {
+    /// An error at the value `path` names (its key when `key`), with that value's line and column.
+    fn err(&self, path: &str, key: bool, message: impl Into<String>) -> PolicyError {
+        let (line, column) = schema::locate(self.text, path, key);
+        PolicyError {
+            path: path.to_owned(),
+            message: message.into(),
+            line,
+            column,
         }
-        let impersonation = match top.string("impersonation")? {
-            None | Some(("log", _)) => Impersonation::Log,
-            Some(("deny", _)) => Impersonation::Deny,
-            Some((_, pos)) => {
-                let v = top.get("impersonation").map(shown).unwrap_or_default();
-                return Err(err(
-                    "impersonation",
-                    pos,
-                    format!("{v} is not \"log\" or \"deny\""),
-                ));
-            }
-        };
-        let (trusted_proxies, proxy_header, proxy_presets) = match top.get("trusted_proxies") {
+    }
+
+    fn policy(mut self, doc: PolicyDoc) -> Result<Policy, PolicyError> {
+        let impersonation = doc.impersonation.unwrap_or_default();
+        let (trusted_proxies, proxy_header, proxy_presets) = match doc.trusted_proxies {
             None => (RangeSet::default(), ForwardHeader::default(), Vec::new()),
-            Some(node) => self.trusted_proxies(node)?,
+            Some(Object(proxies)) => self.trusted_proxies(proxies)?,
         };
-        let partners = match top.get("partners") {
+        let partners = match doc.partners {
             None => {
                 let preset = presets::get("sendcloud")
-                    .ok_or_else(|| err("partners", root.pos, "preset missing"))?;
-                let id = self.claim_id("sendcloud", "partners", root.pos)?;
-                alloc::vec![self.preset_partner_from(preset, id, true, &[], &[], &[])?]
+                    .ok_or_else(|| self.err("partners", false, "preset missing"))?;
+                let id = self.claim_id(Id::new("sendcloud"), "sendcloud", "partners")?;
+                let default = PartnerDoc {
+                    preset: None,
+                    id: None,
+                    enabled: None,
+                    add_ip: None,
+                    add_methods: None,
+                    add_user_agents: None,
+                    ip: None,
+                    user_agents: None,
+                    claims: None,
+                    methods: None,
+                };
+                alloc::vec![self.preset_partner(preset, id, default, "partners")?]
             }
-            Some(node) => self.each(node, "partners", Compiler::partner)?,
+            Some(list) => list
+                .into_iter()
+                .enumerate()
+                .map(|(i, Object(p))| self.partner(p, &format!("partners[{i}]")))
+                .collect::<Result<_, _>>()?,
         };
-        let rules = match top.get("rules") {
+        let rules = match doc.rules {
             None => Vec::new(),
-            Some(node) => self.each(node, "rules", Compiler::rule)?,
+            Some(list) => list
+                .into_iter()
+                .enumerate()
+                .map(|(i, Object(r))| self.rule(r, &format!("rules[{i}]")))
+                .collect::<Result<_, _>>()?,
         };
         Ok(Policy {
             impersonation,
@@ -547,64 +382,26 @@ impl Compiler {
         })
     }
 
-    /// Compiles each item of the array at `path`, giving each its own path (`rules[3]`).
-    fn each<T>(
-        &mut self,
-        node: &Node,
-        path: &str,
-        mut compile: impl FnMut(&mut Self, &Node, &str) -> Result<T, PolicyError>,
-    ) -> Result<Vec<T>, PolicyError> {
-        array(node, path)?
-            .iter()
-            .enumerate()
-            .map(|(i, item)| compile(self, item, &format!("{path}[{i}]")))
-            .collect()
-    }
-
     fn trusted_proxies(
         &mut self,
-        node: &Node,
+        doc: ProxiesDoc,
     ) -> Result<(RangeSet, ForwardHeader, Vec<String>), PolicyError> {
-        let obj = Object::new(node, "trusted_proxies", PROXY_KEYS, "trusted_proxies")?;
-        let mut cidrs = match obj.strings("ranges")? {
-            Some(list) => narrow_ranges(&list)?,
-            None => Vec::new(),
-        };
-        let mut names = Vec::new();
-        for (name, path, pos) in obj.strings("presets")?.unwrap_or_default() {
-            if !presets::PROXY_PRESETS.contains(&name) {
-                return Err(err(
-                    &path,
-                    pos,
-                    format!(
-                        "{} is not a trusted-proxy preset (one of: {})",
-                        shown_key(name),
-                        presets::PROXY_PRESETS.join(", ")
-                    ),
-                ));
-            }
-            let preset =
-                presets::get(name).ok_or_else(|| err(&path, pos, "preset data missing"))?;
+        let mut cidrs = self.narrow(doc.ranges.unwrap_or_default(), "trusted_proxies.ranges")?;
+        let mut names: Vec<String> = Vec::new();
+        for (i, name) in doc.presets.unwrap_or_default().into_iter().enumerate() {
+            let preset = presets::get(name.0).ok_or_else(|| {
+                self.err(
+                    &format!("trusted_proxies.presets[{i}]"),
+                    false,
+                    "preset data missing",
+                )
+            })?;
             cidrs.extend(preset.ranges.iter().filter_map(|r| Cidr::parse(r)));
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_owned());
+            if !names.iter().any(|n| n == name.0) {
+                names.push(name.0.to_owned());
             }
         }
-        let header = match obj.string("header")? {
-            None => ForwardHeader::default(),
-            Some((name, pos)) => ForwardHeader::from_name(name).ok_or_else(|| {
-                let all: Vec<&str> = ForwardHeader::ALL.iter().map(|h| h.name()).collect();
-                err(
-                    "trusted_proxies.header",
-                    pos,
-                    format!(
-                        "{} is not a supported header (one of: {})",
-                        shown_key(name),
-                        all.join(", ")
-                    ),
-                )
-            })?,
-        };
+        let header = doc.header.unwrap_or_default();
         // The other headers pass through Cloudflare as the client sent them (or as a Worker set them): trusting
         // Cloudflare's addresses for them trusts anyone.
         if names.iter().any(|n| n == "cloudflare")
@@ -613,10 +410,9 @@ impl Compiler {
                 ForwardHeader::CfConnectingIp | ForwardHeader::XForwardedFor
             )
         {
-            let pos = obj.get("header").map_or(obj.pos, |n| n.pos);
-            return Err(err(
+            return Err(self.err(
                 "trusted_proxies.header",
-                pos,
+                false,
                 format!(
                     "\"{}\" cannot be trusted from the cloudflare preset: anyone can set it through Cloudflare (use cf-connecting-ip or x-forwarded-for)",
                     header.name()
@@ -626,297 +422,194 @@ impl Compiler {
         Ok((RangeSet::from_cidrs(&cidrs), header, names))
     }
 
-    fn claim_id(&mut self, id: &str, path: &str, pos: Pos) -> Result<Id, PolicyError> {
-        let Some(checked) = Id::new(id) else {
-            return Err(err(
-                path,
-                pos,
-                format!(
-                    "{} is not a valid id (1 to {MAX_ID_LEN} bytes, no control characters)",
-                    shown_key(id)
-                ),
-            ));
+    /// Takes a checked id for the rule or partner at `owner`, refusing one already taken. `id` is `None` when the
+    /// text is not an id (only for a preset's name, which the tests rule out).
+    fn claim_id(&mut self, id: Option<Id>, text: &str, path: &str) -> Result<Id, PolicyError> {
+        let Some(id) = id else {
+            return Err(self.err(path, false, format!("{} is not a valid id", quoted(text))));
         };
-        if let Some(first) = self.ids.get(id) {
-            return Err(err(
+        if let Some(first) = self.ids.get(id.as_str()) {
+            return Err(self.err(
                 path,
-                pos,
-                format!("duplicate id {} (already used by {first})", shown_key(id)),
+                false,
+                format!("duplicate id {} (already used by {first})", quoted(&id)),
             ));
         }
         let owner = path.strip_suffix(".id").unwrap_or(path);
-        self.ids.insert(id.to_owned(), owner.to_owned());
-        Ok(checked)
+        self.ids.insert(id.as_str().to_owned(), owner.to_owned());
+        Ok(id)
     }
 
-    fn partner(&mut self, node: &Node, path: &str) -> Result<Partner, PolicyError> {
-        let is_preset =
-            matches!(&node.value, Value::Object(m) if m.iter().any(|m| m.key == b"preset"));
-        if is_preset {
-            let obj = Object::new(
-                node,
-                path,
-                PRESET_PARTNER_KEYS,
-                "a preset partner (use add_ip, add_methods, add_user_agents)",
-            )?;
-            let (name, pos) = obj.string("preset")?.unwrap_or(("", node.pos));
-            if !presets::PARTNER_PRESETS.contains(&name) {
-                return Err(err(
-                    &obj.path("preset"),
-                    pos,
-                    format!(
-                        "{} is not a partner preset (one of: {})",
-                        shown_key(name),
-                        presets::PARTNER_PRESETS.join(", ")
-                    ),
-                ));
-            }
-            let preset = presets::get(name)
-                .ok_or_else(|| err(&obj.path("preset"), pos, "preset data missing"))?;
-            let id = match obj.string("id")? {
-                Some((id, id_pos)) => self.claim_id(id, &obj.path("id"), id_pos)?,
-                None => self.claim_id(name, &obj.path("preset"), pos)?,
-            };
-            let enabled = obj.bool("enabled", true)?;
-            let add_ip = obj.strings("add_ip")?.unwrap_or_default();
-            let add_methods = obj.strings("add_methods")?.unwrap_or_default();
-            let add_uas = obj.strings("add_user_agents")?.unwrap_or_default();
-            self.preset_partner_from(preset, id, enabled, &add_ip, &add_methods, &add_uas)
+    /// The keys of the wrong kind of partner, one error for the first.
+    fn partner_keys(&self, doc: &PartnerDoc, path: &str) -> Result<(), PolicyError> {
+        let preset = doc.preset.is_some();
+        let allowed = if preset {
+            schema::PRESET_PARTNER_KEYS
         } else {
-            let obj = Object::new(node, path, CUSTOM_PARTNER_KEYS, "a custom partner")?;
-            const WHY: &str =
-                "for a custom partner (id, ip, user_agents and methods; or use \"preset\")";
-            let id_node = obj.required("id", WHY)?;
-            let id = string(id_node, &obj.path("id"))?;
-            let id = self.claim_id(id, &obj.path("id"), id_node.pos)?;
-            for key in ["ip", "user_agents", "methods"] {
-                obj.required(key, WHY)?;
-            }
-            let ip = narrow_ranges(&obj.strings("ip")?.unwrap_or_default())?;
-            let user_agents = patterns(&obj.strings("user_agents")?.unwrap_or_default())?;
-            let methods = methods(&obj.strings("methods")?.unwrap_or_default())?;
-            let claims = claims(&obj.strings("claims")?.unwrap_or_default())?;
-            Ok(Partner {
-                id,
-                enabled: obj.bool("enabled", true)?,
-                provenance: None,
-                ranges: RangeSet::from_cidrs(&ip),
-                user_agents,
-                claims,
-                methods,
-            })
+            schema::CUSTOM_PARTNER_KEYS
+        };
+        if let Some(key) = doc.keys().into_iter().find(|k| !allowed.contains(k)) {
+            return Err(self.err(
+                &format!("{path}.{key}"),
+                true,
+                schema::unknown_partner_key(key, preset),
+            ));
         }
+        Ok(())
     }
 
-    fn preset_partner_from(
+    fn partner(&mut self, mut doc: PartnerDoc, path: &str) -> Result<Partner, PolicyError> {
+        self.partner_keys(&doc, path)?;
+        if let Some(name) = &doc.preset {
+            let preset_path = format!("{path}.preset");
+            let preset = presets::get(name.0)
+                .ok_or_else(|| self.err(&preset_path, false, "preset data missing"))?;
+            let id = match doc.id.take() {
+                Some(id) => {
+                    let text = id.as_str().to_owned();
+                    self.claim_id(Some(id), &text, &format!("{path}.id"))?
+                }
+                None => self.claim_id(Id::new(name.0), name.0, &preset_path)?,
+            };
+            return self.preset_partner(preset, id, doc, path);
+        }
+        const WHY: &str =
+            "for a custom partner (id, ip, user_agents and methods; or use \"preset\")";
+        let required = [
+            ("id", doc.id.is_some()),
+            ("ip", doc.ip.is_some()),
+            ("user_agents", doc.user_agents.is_some()),
+            ("methods", doc.methods.is_some()),
+        ];
+        let missing = required
+            .iter()
+            .find(|(_, present)| !present)
+            .map(|(key, _)| key);
+        let (Some(id), None) = (doc.id.take(), missing) else {
+            // Where the object is, under the missing key's own path.
+            let mut e = self.err(path, false, format!("is required {WHY}"));
+            e.path = format!("{path}.{}", missing.unwrap_or(&"id"));
+            return Err(e);
+        };
+        let text = id.as_str().to_owned();
+        let id = self.claim_id(Some(id), &text, &format!("{path}.id"))?;
+        let ip = self.narrow(doc.ip.unwrap_or_default(), &format!("{path}.ip"))?;
+        let mut methods = MethodSet::default();
+        for m in doc.methods.unwrap_or_default() {
+            methods.insert(m);
+        }
+        Ok(Partner {
+            id,
+            enabled: doc.enabled.unwrap_or(true),
+            provenance: None,
+            ranges: RangeSet::from_cidrs(&ip),
+            user_agents: doc.user_agents.unwrap_or_default(),
+            claims: doc.claims.unwrap_or_default(),
+            methods,
+        })
+    }
+
+    fn preset_partner(
         &mut self,
         preset: presets::Preset,
         id: Id,
-        enabled: bool,
-        add_ip: &Strings<'_>,
-        add_methods: &Strings<'_>,
-        add_uas: &Strings<'_>,
+        doc: PartnerDoc,
+        path: &str,
     ) -> Result<Partner, PolicyError> {
         let mut cidrs: Vec<Cidr> = preset
             .ranges
             .iter()
             .filter_map(|r| Cidr::parse(r))
             .collect();
-        cidrs.extend(narrow_ranges(add_ip)?);
+        cidrs.extend(self.narrow(doc.add_ip.unwrap_or_default(), &format!("{path}.add_ip"))?);
         let mut user_agents: Vec<Pattern> = preset
             .user_agents
             .iter()
             .filter_map(|p| Pattern::parse(p).ok())
             .collect();
-        for p in patterns(add_uas)? {
+        for p in doc.add_user_agents.unwrap_or_default() {
             if !user_agents.iter().any(|q| q.as_str() == p.as_str()) {
                 user_agents.push(p);
             }
         }
         let mut method_set = MethodSet::default();
-        for m in preset
+        let preset_methods = preset
             .methods
             .iter()
-            .filter_map(|m| Method::parse(m.as_bytes()))
-        {
+            .filter_map(|m| Method::parse(m.as_bytes()));
+        for m in preset_methods.chain(doc.add_methods.unwrap_or_default()) {
             method_set.insert(m);
         }
-        for m in methods(add_methods)?.iter() {
-            method_set.insert(*m);
-        }
+        let claims = preset
+            .claims
+            .iter()
+            .map(|c| Claim::new(c))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| self.err(path, false, "preset data: invalid claim"))?;
         Ok(Partner {
             id,
-            enabled,
+            enabled: doc.enabled.unwrap_or(true),
             ranges: RangeSet::from_cidrs(&cidrs),
             user_agents,
-            claims: preset
-                .claims
-                .iter()
-                .map(|c| {
-                    Claim::new(c).ok_or_else(|| {
-                        err("partners", Pos::default(), "preset data: invalid claim")
-                    })
-                })
-                .collect::<Result<_, _>>()?,
+            claims,
             methods: method_set,
             provenance: Some(preset.provenance),
         })
     }
 
-    fn rule(&mut self, node: &Node, path: &str) -> Result<Rule, PolicyError> {
-        let obj = Object::new(node, path, RULE_KEYS, "a rule")?;
-        const WHY: &str = "for a rule";
-        let id_node = obj.required("id", WHY)?;
-        let id = string(id_node, &obj.path("id"))?;
-        let id = self.claim_id(id, &obj.path("id"), id_node.pos)?;
-        let action_node = obj.required("action", WHY)?;
-        let action = match string(action_node, &obj.path("action"))? {
-            "allow" => Action::Allow,
-            "deny" => Action::Deny,
-            "pass" => Action::Pass,
-            _ => {
-                return Err(err(
-                    &obj.path("action"),
-                    action_node.pos,
-                    format!(
-                        "{} is not an action (allow, deny or pass)",
-                        shown(action_node)
-                    ),
-                ))
-            }
-        };
-        let paths = match obj.strings("paths")? {
-            None => None,
-            Some(list) => Some(
-                list.iter()
-                    .map(|(p, path, pos)| {
-                        PathPrefix::new(p).map_err(|e| {
-                            let why = match e {
-                                PrefixError::NotAbsolute => "does not start with \"/\"",
-                                PrefixError::BrokenEncoding => "has broken percent-encoding",
-                            };
-                            err(path, *pos, format!("{} {why}", shown_key(p)))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-        };
-        let conditions = ["ip", "user_agents", "methods", "paths"];
-        if action == Action::Allow && conditions.iter().all(|c| obj.get(c).is_none()) {
-            return Err(err(
+    fn rule(&mut self, doc: RuleDoc, path: &str) -> Result<Rule, PolicyError> {
+        let text = doc.id.as_str().to_owned();
+        let id = self.claim_id(Some(doc.id), &text, &format!("{path}.id"))?;
+        let has_condition = doc.ip.is_some()
+            || doc.user_agents.is_some()
+            || doc.methods.is_some()
+            || doc.paths.is_some();
+        if doc.action == Action::Allow && !has_condition {
+            return Err(self.err(
                 path,
-                obj.pos,
+                false,
                 "an allow rule needs a condition (ip, user_agents, methods or paths): without one it lets everyone in",
             ));
         }
-        let rule_ranges = if action == Action::Allow {
-            narrow_ranges
-        } else {
-            ranges
+        let ip = match doc.ip {
+            None => None,
+            // Ranges that let traffic in must be narrow; a deny or pass rule may name any range.
+            Some(list) if doc.action == Action::Allow => {
+                Some(self.narrow(list, &format!("{path}.ip"))?)
+            }
+            Some(list) => Some(list.into_iter().map(|r| r.cidr).collect()),
         };
+        let methods = doc.methods.map(|list| {
+            let mut set = MethodSet::default();
+            for m in list {
+                set.insert(m);
+            }
+            set
+        });
         Ok(Rule {
             id,
-            action,
-            enabled: obj.bool("enabled", true)?,
-            ip: obj
-                .strings("ip")?
-                .map(|l| rule_ranges(&l))
-                .transpose()?
-                .map(|c| RangeSet::from_cidrs(&c)),
-            user_agents: obj
-                .strings("user_agents")?
-                .map(|l| patterns(&l))
-                .transpose()?,
-            methods: obj.strings("methods")?.map(|l| methods(&l)).transpose()?,
-            paths,
+            action: doc.action,
+            enabled: doc.enabled.unwrap_or(true),
+            ip: ip.map(|c: Vec<Cidr>| RangeSet::from_cidrs(&c)),
+            user_agents: doc.user_agents,
+            methods,
+            paths: doc.paths,
         })
     }
-}
 
-fn array<'a>(node: &'a Node, path: &str) -> Result<&'a [Node], PolicyError> {
-    match &node.value {
-        Value::Array(items) => Ok(items),
-        other => Err(err(
-            path,
-            node.pos,
-            format!("expected an array, found {}", other.kind()),
-        )),
-    }
-}
-
-/// [`ranges`] for the lists that let traffic in (partners, trusted proxies, `allow` rules): a range that would let
-/// everyone in is an error there, not a policy.
-fn narrow_ranges(list: &Strings<'_>) -> Result<Vec<Cidr>, PolicyError> {
-    let cidrs = ranges(list)?;
-    for ((s, path, pos), cidr) in list.iter().zip(&cidrs) {
-        if cidr.is_too_wide() {
-            return Err(err(
-                path,
-                *pos,
+    /// The ranges of a list that lets traffic in (partners, trusted proxies, `allow` rules): a range that would let
+    /// everyone in is an error there, not a policy.
+    fn narrow(&self, list: Vec<Range>, path: &str) -> Result<Vec<Cidr>, PolicyError> {
+        if let Some(i) = list.iter().position(|r| r.cidr.is_too_wide()) {
+            return Err(self.err(
+                &format!("{path}[{i}]"),
+                false,
                 format!(
                     "{} would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)",
-                    shown_key(s)
+                    quoted(&list[i].text)
                 ),
             ));
         }
+        Ok(list.into_iter().map(|r| r.cidr).collect())
     }
-    Ok(cidrs)
-}
-
-fn ranges(list: &Strings<'_>) -> Result<Vec<Cidr>, PolicyError> {
-    list.iter()
-        .map(|(s, path, pos)| {
-            Cidr::parse(s)
-                .ok_or_else(|| err(path, *pos, format!("{} is not an IP range", shown_key(s))))
-        })
-        .collect()
-}
-
-fn patterns(list: &Strings<'_>) -> Result<Vec<Pattern>, PolicyError> {
-    list.iter()
-        .map(|(s, path, pos)| {
-            Pattern::parse(s).map_err(|e| {
-                err(
-                    path,
-                    *pos,
-                    format!("{} is not a User-Agent pattern: it {e}", shown_key(s)),
-                )
-            })
-        })
-        .collect()
-}
-
-fn methods(list: &Strings<'_>) -> Result<MethodSet, PolicyError> {
-    let mut set = MethodSet::default();
-    for (s, path, pos) in list {
-        let m = Method::parse(s.as_bytes()).ok_or_else(|| {
-            err(
-                path,
-                *pos,
-                format!(
-                    "{} is not an HTTP method (a token of 1 to 32 characters)",
-                    shown_key(s)
-                ),
-            )
-        })?;
-        set.insert(m);
-    }
-    Ok(set)
-}
-
-fn claims(list: &Strings<'_>) -> Result<Vec<Claim>, PolicyError> {
-    list.iter()
-        .map(|(s, path, pos)| {
-            Claim::new(s).ok_or_else(|| {
-                err(
-                    path,
-                    *pos,
-                    format!(
-                        "{} is not a claim (1 to {MAX_CLAIM_LEN} bytes)",
-                        shown_key(s)
-                    ),
-                )
-            })
-        })
-        .collect()
 }

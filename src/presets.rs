@@ -2,13 +2,11 @@
 //! module (`src/presets/*.json`) so that a reviewer reads and updates data, not code.
 //!
 //! Each file carries its provenance (`source`, `verified`, `reviewed`, `note`); every surface that shows a preset
-//! shows that too. The files are embedded at build time and parsed with the same JSON reader as policies, so a
-//! broken preset file fails the unit tests below rather than a customer's request.
+//! shows that too. The files are embedded at build time and read with serde_json, as policies are, so a broken
+//! preset file fails the unit tests below rather than a customer's request.
 
 use alloc::string::String;
 use alloc::vec::Vec;
-
-use crate::json::{self, Node, Value};
 
 const SENDCLOUD: &str = include_str!("presets/sendcloud.json");
 const CLOUDFLARE: &str = include_str!("presets/cloudflare.json");
@@ -63,63 +61,58 @@ pub fn raw(name: &str) -> Option<&'static str> {
     text_of(name)
 }
 
+/// A preset file, read with serde_json. Other keys (`kind`) are for people and the tester page.
+#[derive(serde::Deserialize)]
+struct PresetFile {
+    preset: String,
+    #[serde(default)]
+    title: String,
+    source: String,
+    #[serde(default)]
+    verified: bool,
+    reviewed: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    ip: Vec<String>,
+    #[serde(default)]
+    ranges: Vec<String>,
+    #[serde(default)]
+    user_agents: Vec<String>,
+    #[serde(default)]
+    claims: Vec<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+}
+
 /// Loads a preset by name. `None` for an unknown name (or a preset file that does not parse, which the tests
 /// rule out).
 pub fn get(name: &str) -> Option<Preset> {
-    let root = json::parse(text_of(name)?.as_bytes()).ok()?;
-    let Value::Object(members) = &root.value else {
-        return None;
-    };
-    let field = |key: &str| {
-        members
-            .iter()
-            .find(|m| m.key == key.as_bytes())
-            .map(|m| &m.value)
-    };
-    let string = |key: &str| match field(key).map(|n| &n.value) {
-        Some(Value::String(s)) => String::from_utf8(s.clone()).ok(),
-        _ => None,
-    };
-    let list = |key: &str| -> Vec<String> {
-        match field(key) {
-            Some(Node {
-                value: Value::Array(items),
-                ..
-            }) => items
-                .iter()
-                .filter_map(|n| match &n.value {
-                    Value::String(s) => String::from_utf8(s.clone()).ok(),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let provenance = Provenance {
-        preset: string("preset")?,
-        title: string("title").unwrap_or_default(),
-        source: string("source")?,
-        verified: matches!(field("verified").map(|n| &n.value), Some(Value::Bool(true))),
-        reviewed: string("reviewed")?,
-        note: string("note").unwrap_or_default(),
-    };
-    let mut ranges = list("ip");
-    ranges.extend(list("ranges"));
+    let file: PresetFile = serde_json::from_str(text_of(name)?).ok()?;
+    let mut ranges = file.ip;
+    ranges.extend(file.ranges);
     Some(Preset {
-        provenance,
+        provenance: Provenance {
+            preset: file.preset,
+            title: file.title,
+            source: file.source,
+            verified: file.verified,
+            reviewed: file.reviewed,
+            note: file.note,
+        },
         ranges,
-        user_agents: list("user_agents"),
-        claims: list("claims"),
-        methods: list("methods"),
+        user_agents: file.user_agents,
+        claims: file.claims,
+        methods: file.methods,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::addr::Cidr;
     use crate::method::Method;
     use crate::pattern::Pattern;
+    use crate::ranges::Cidr;
 
     #[test]
     fn every_preset_file_is_complete_and_valid() {

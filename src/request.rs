@@ -3,7 +3,7 @@
 //! [`Request`] is a view of byte slices: the engine never copies a request to decide on it, and values need not
 //! be UTF-8 (a PHP `$_SERVER` entry or a raw log line may not be). Hosts build one of three ways:
 //! - from Rust values directly ([`Request::new`] and [`Request::header`]);
-//! - from the contract's JSON ([`Request::from_json`]), used by the CLI, the tests and the JS package;
+//! - from the contract's JSON ([`Request::with_json`], serde_json), used by the CLI, the tests and the JS package;
 //! - from the packed one-buffer form ([`Request::from_packed`]), used by the core wasm module so that a decision
 //!   is one call with one buffer, whatever the host language.
 //!
@@ -24,11 +24,14 @@
 //! part left out, so a host that has neither writes the first part only. Trailing bytes or a length past the end
 //! make the buffer invalid.
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;
 
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
 use crate::decision::NotARequest;
-use crate::json::{Node, Value};
 
 /// One request as the contract sees it: bytes as they arrived, nothing validated yet (the engine validates while
 /// deciding, and malformed input is a decision, never an error).
@@ -158,33 +161,6 @@ impl<'a> Iterator for HeaderIter<'a, '_> {
     }
 }
 
-/// Why a JSON value is not a request: the field and what is wrong with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestError {
-    /// `remote_addr`, `headers.User-Agent[1]`, or empty for the whole value.
-    pub field: alloc::string::String,
-    pub message: &'static str,
-}
-
-impl fmt::Display for RequestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() {
-            f.write_str(self.message)
-        } else {
-            write!(f, "{}: {}", self.field, self.message)
-        }
-    }
-}
-
-impl core::error::Error for RequestError {}
-
-fn request_error(field: &str, message: &'static str) -> RequestError {
-    RequestError {
-        field: field.into(),
-        message,
-    }
-}
-
 impl<'a> Request<'a> {
     /// A request with no headers, query or form parameters (add them with the builder methods below).
     pub fn new(remote_addr: &'a [u8], method: &'a [u8], uri: &'a [u8]) -> Request<'a> {
@@ -227,65 +203,8 @@ impl<'a> Request<'a> {
     /// assert_eq!(why.to_string(), "not a request: method: is required");
     /// ```
     pub fn with_json<T>(json: &[u8], f: impl FnOnce(&Request<'_>) -> T) -> Result<T, NotARequest> {
-        let node = crate::json::parse(json).map_err(|e| NotARequest::json(&e))?;
-        let request = Request::from_json(&node).map_err(|e| NotARequest::field(&e))?;
-        Ok(f(&request))
-    }
-
-    /// Reads the contract's JSON request. `remote_addr` and `method` are required strings; `uri` and `query`
-    /// optional strings (`null` counts as absent); `headers` and `form` optional objects of strings or arrays of
-    /// strings. Other keys are ignored, so a test corpus or log can carry its own fields beside the request.
-    #[doc(hidden)]
-    pub fn from_json(node: &'a Node) -> Result<Request<'a>, RequestError> {
-        let Value::Object(members) = &node.value else {
-            return Err(request_error("", "a request must be a JSON object"));
-        };
-        let mut req = Request::default();
-        let mut seen = [false; 6];
-        for m in members {
-            let (at, field) = match m.key.as_slice() {
-                b"remote_addr" => (0, "remote_addr"),
-                b"method" => (1, "method"),
-                b"uri" => (2, "uri"),
-                b"headers" => (3, "headers"),
-                b"query" => (4, "query"),
-                b"form" => (5, "form"),
-                _ => continue,
-            };
-            let seen = &mut seen[at];
-            if core::mem::replace(seen, true) {
-                return Err(request_error(field, "appears twice"));
-            }
-            match (field, &m.value.value) {
-                ("remote_addr", Value::String(s)) => req.remote_addr = s,
-                ("method", Value::String(s)) => req.method = s,
-                ("uri", Value::String(s)) => req.uri = s,
-                ("query", Value::String(s)) => req.query = s,
-                ("uri" | "headers" | "query" | "form", Value::Null) => {}
-                ("headers", Value::Object(pairs)) => push_pairs(&mut req.headers, pairs, field)?,
-                ("form", Value::Object(pairs)) => push_pairs(&mut req.form, pairs, field)?,
-                ("headers", _) => {
-                    return Err(request_error(
-                        "headers",
-                        "must be an object of header names to values",
-                    ))
-                }
-                ("form", _) => {
-                    return Err(request_error(
-                        "form",
-                        "must be an object of parameter names to values",
-                    ))
-                }
-                _ => return Err(request_error(field, "must be a string")),
-            }
-        }
-        if !seen[0] {
-            return Err(request_error("remote_addr", "is required"));
-        }
-        if !seen[1] {
-            return Err(request_error("method", "is required"));
-        }
-        Ok(req)
+        let doc = RequestDoc::read(json)?;
+        Ok(f(&doc.request()))
     }
 
     /// Reads the packed form described in the module docs. `None` if the buffer is not exactly one request.
@@ -341,36 +260,269 @@ impl<'a> Request<'a> {
     }
 }
 
-/// The members of a `headers` or `form` object, each a string or an array of strings (one pair per string).
-fn push_pairs<'a>(
-    into: &mut Headers<'a>,
-    members: &'a [crate::json::Member],
-    field: &str,
-) -> Result<(), RequestError> {
-    for m in members {
-        match &m.value.value {
-            Value::String(v) => into.push(&m.key, v),
-            Value::Array(items) => {
-                for item in items {
-                    let Value::String(v) = &item.value else {
-                        return Err(pair_error(field, &m.key));
-                    };
-                    into.push(&m.key, v);
-                }
-            }
-            _ => return Err(pair_error(field, &m.key)),
-        }
-    }
-    Ok(())
+/// `(name, value)` pairs read from JSON: borrowed from the text where no escape had to be decoded.
+type OwnedPairs<'de> = Vec<(Cow<'de, [u8]>, Cow<'de, [u8]>)>;
+
+/// The contract's JSON request read with serde_json, as byte strings (a value need not be UTF-8, and a lone
+/// surrogate escape is kept as its WTF-8 bytes: what they mean is the engine's business, `malformed_input` where it
+/// matters). Borrowed from the text where no escape had to be decoded.
+#[derive(Default)]
+struct RequestDoc<'de> {
+    remote_addr: Option<Cow<'de, [u8]>>,
+    method: Option<Cow<'de, [u8]>>,
+    uri: Option<Cow<'de, [u8]>>,
+    query: Option<Cow<'de, [u8]>>,
+    headers: OwnedPairs<'de>,
+    form: OwnedPairs<'de>,
 }
 
-fn pair_error(field: &str, name: &[u8]) -> RequestError {
-    let mut path = alloc::string::String::from(field);
-    path.push('.');
-    path.push_str(&alloc::string::String::from_utf8_lossy(name));
-    RequestError {
-        field: path,
-        message: "must be a string or an array of strings",
+impl<'de> RequestDoc<'de> {
+    fn read(json: &'de [u8]) -> Result<RequestDoc<'de>, NotARequest> {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let doc = RequestDoc::deserialize(&mut de).and_then(|doc| de.end().map(|()| doc));
+        doc.map_err(|e| {
+            let full = alloc::string::ToString::to_string(&e);
+            let at = alloc::format!(" at line {} column {}", e.line(), e.column());
+            let message = full.strip_suffix(&at).unwrap_or(&full);
+            if e.is_data() {
+                NotARequest::because(message)
+            } else {
+                NotARequest::because(alloc::format!(
+                    "invalid JSON at line {}, column {}: {message}",
+                    e.line(),
+                    e.column()
+                ))
+            }
+        })
+    }
+
+    fn request(&self) -> Request<'_> {
+        let mut r = Request {
+            remote_addr: self.remote_addr.as_deref().unwrap_or_default(),
+            method: self.method.as_deref().unwrap_or_default(),
+            uri: self.uri.as_deref().unwrap_or_default(),
+            query: self.query.as_deref().unwrap_or_default(),
+            ..Request::default()
+        };
+        for (name, value) in &self.headers {
+            r.headers.push(name, value);
+        }
+        for (name, value) in &self.form {
+            r.form.push(name, value);
+        }
+        r
+    }
+}
+
+impl<'de> Deserialize<'de> for RequestDoc<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(DocVisitor)
+    }
+}
+
+struct DocVisitor;
+
+impl<'de> Visitor<'de> for DocVisitor {
+    type Value = RequestDoc<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a request (a JSON object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RequestDoc<'de>, A::Error> {
+        let mut doc = RequestDoc::default();
+        let mut seen = [false; 6];
+        while let Some(key) = map.next_key::<Bytes<'de>>()? {
+            let (at, field) = match &*key.0 {
+                b"remote_addr" => (0, "remote_addr"),
+                b"method" => (1, "method"),
+                b"uri" => (2, "uri"),
+                b"headers" => (3, "headers"),
+                b"query" => (4, "query"),
+                b"form" => (5, "form"),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if core::mem::replace(&mut seen[at], true) {
+                return Err(de::Error::custom(format_args!("{field}: appears twice")));
+            }
+            let nullable = at >= 2;
+            match at {
+                0..=2 | 4 => {
+                    let value = map.next_value_seed(Text { field, nullable })?;
+                    *[
+                        &mut doc.remote_addr,
+                        &mut doc.method,
+                        &mut doc.uri,
+                        &mut doc.query,
+                    ][if at == 4 { 3 } else { at }] = value;
+                }
+                _ => {
+                    let into = if at == 3 {
+                        &mut doc.headers
+                    } else {
+                        &mut doc.form
+                    };
+                    map.next_value_seed(PairsSeed { field, into })?;
+                }
+            }
+        }
+        if doc.remote_addr.is_none() {
+            return Err(de::Error::custom("remote_addr: is required"));
+        }
+        if doc.method.is_none() {
+            return Err(de::Error::custom("method: is required"));
+        }
+        Ok(doc)
+    }
+}
+
+/// A byte string (a key, a header name).
+struct Bytes<'de>(Cow<'de, [u8]>);
+
+impl<'de> Deserialize<'de> for Bytes<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_bytes(BytesVisitor("a string")).map(Bytes)
+    }
+}
+
+struct BytesVisitor(&'static str);
+
+impl<'de> Visitor<'de> for BytesVisitor {
+    type Value = Cow<'de, [u8]>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_vec()))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v.as_bytes()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.as_bytes().to_vec()))
+    }
+}
+
+/// `remote_addr`, `method` (strings), `uri`, `query` (strings or `null`, which is absent).
+struct Text {
+    field: &'static str,
+    nullable: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Text {
+    type Value = Option<Cow<'de, [u8]>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Option<Cow<'de, [u8]>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} to be a string", self.field)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        if self.nullable {
+            Ok(None)
+        } else {
+            Err(E::custom(format_args!("{}: must be a string", self.field)))
+        }
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let field = self.field;
+        d.deserialize_bytes(BytesVisitor("a string"))
+            .map_err(|_| de::Error::custom(format_args!("{field}: must be a string")))
+            .map(Some)
+    }
+}
+
+/// `headers` and `form`: an object whose values are strings or arrays of strings (one pair per string), or `null`.
+struct PairsSeed<'a, 'de> {
+    field: &'static str,
+    into: &'a mut OwnedPairs<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for PairsSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let field = self.field;
+        d.deserialize_option(self).map_err(|e| {
+            let what = if field == "headers" {
+                "header names to values"
+            } else {
+                "parameter names to values"
+            };
+            // A value's own error names it already; anything else is the whole field's.
+            let text = alloc::string::ToString::to_string(&e);
+            if text.starts_with(field) {
+                e
+            } else {
+                de::Error::custom(format_args!("{field}: must be an object of {what}"))
+            }
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for PairsSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} to be an object", self.field)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Bytes(name)) = map.next_key()? {
+            let values = map.next_value_seed(Values).map_err(|_: A::Error| {
+                de::Error::custom(format_args!(
+                    "{}.{}: must be a string or an array of strings",
+                    self.field,
+                    alloc::string::String::from_utf8_lossy(&name)
+                ))
+            })?;
+            for v in values {
+                self.into.push((name.clone(), v));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A string or an array of strings.
+struct Values;
+
+impl<'de> DeserializeSeed<'de> for Values {
+    type Value = Vec<Cow<'de, [u8]>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        // serde_json reads a string as bytes and hands an array to `visit_seq`.
+        d.deserialize_bytes(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Values {
+    type Value = Vec<Cow<'de, [u8]>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(alloc::vec![Cow::Borrowed(v)])
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(alloc::vec![Cow::Owned(v.to_vec())])
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Bytes(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(out)
     }
 }
 
@@ -432,50 +584,6 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json;
-
-    #[test]
-    fn reads_json_requests() {
-        let node = json::parse(
-            br#"{"remote_addr":"1.2.3.4","method":"get","uri":"/x","headers":{"A":"1","B":["2","3"]},"id":7}"#,
-        )
-        .unwrap();
-        let r = Request::from_json(&node).unwrap();
-        assert_eq!(r.remote_addr, b"1.2.3.4");
-        assert_eq!(
-            r.headers.iter().collect::<Vec<_>>(),
-            [(&b"A"[..], &b"1"[..]), (b"B", b"2"), (b"B", b"3")]
-        );
-    }
-
-    #[test]
-    fn names_the_field_that_is_wrong() {
-        for (text, field) in [
-            (&br#"{"method":"GET"}"#[..], "remote_addr"),
-            (br#"{"remote_addr":"1.2.3.4"}"#, "method"),
-            (br#"{"remote_addr":1,"method":"GET"}"#, "remote_addr"),
-            (
-                br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":1}}"#,
-                "headers.X",
-            ),
-            (
-                br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":["a",null]}}"#,
-                "headers.X",
-            ),
-            (
-                br#"{"remote_addr":"1.2.3.4","method":"GET","headers":[]}"#,
-                "headers",
-            ),
-            (
-                br#"{"remote_addr":"1.2.3.4","remote_addr":"1.2.3.4","method":"GET"}"#,
-                "remote_addr",
-            ),
-            (br#"[]"#, ""),
-        ] {
-            let node = json::parse(text).unwrap();
-            assert_eq!(Request::from_json(&node).unwrap_err().field, field);
-        }
-    }
 
     #[test]
     fn packed_round_trip_and_rejection() {

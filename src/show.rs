@@ -8,12 +8,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::addr::{cidrs_to_strings, RangeSet};
+use crate::addr::RangeSet;
 use crate::decision::write_provenance;
-use crate::json::write_str;
+use crate::json_out::write_str;
 use crate::method::{Method, MethodSet};
 use crate::pattern::Pattern;
 use crate::policy::Policy;
+use crate::ranges::cidrs_to_strings;
 
 impl Policy {
     /// The effective policy, pretty-printed JSON with a trailing newline.

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use sendcloud_gate::internals::json;
+use common::json;
 use sendcloud_gate::{FieldText, Policy, Request};
 
 fn compile_all() -> BTreeMap<String, Policy> {
@@ -28,7 +28,7 @@ fn decide(policies: &BTreeMap<String, Policy>, case: &common::Case) -> String {
         .unwrap_or_else(|| panic!("{}: no policy {}", case.id, case.policy));
     let node = json::parse(case.request_json.as_bytes()).unwrap();
     let request =
-        Request::from_json(&node).unwrap_or_else(|e| panic!("{}: not a request: {e}", case.id));
+        common::request_from(&node).unwrap_or_else(|| panic!("{}: not a request", case.id));
     policy.decide(&request).to_json()
 }
 
@@ -66,7 +66,7 @@ fn explain_gives_the_same_decision_as_decide() {
     for case in common::load_cases("cases.jsonl") {
         let policy = &policies[&case.policy];
         let node = json::parse(case.request_json.as_bytes()).unwrap();
-        let request = Request::from_json(&node).unwrap();
+        let request = common::request_from(&node).unwrap();
         let explained = policy.explain(&request);
         assert_eq!(explained.decision, policy.decide(&request), "{}", case.id);
         assert!(!explained.trace.is_empty(), "{}: empty trace", case.id);
@@ -94,7 +94,7 @@ fn fields_form_equals_the_decision_written_out() {
     for case in common::load_cases("cases.jsonl") {
         let policy = &policies[&case.policy];
         let node = json::parse(case.request_json.as_bytes()).unwrap();
-        let request = Request::from_json(&node).unwrap();
+        let request = common::request_from(&node).unwrap();
         let addr = String::from_utf8_lossy(request.remote_addr).into_owned();
         for spelled in spellings(&addr) {
             let mut r = request.clone();
@@ -138,7 +138,7 @@ fn compiled_bytes_decide_the_same() {
     for case in common::load_cases("cases.jsonl") {
         assert_eq!(&loaded[&case.policy], &policies[&case.policy]);
         let node = json::parse(case.request_json.as_bytes()).unwrap();
-        let request = Request::from_json(&node).unwrap();
+        let request = common::request_from(&node).unwrap();
         assert_eq!(
             loaded[&case.policy].decide(&request),
             policies[&case.policy].decide(&request),
@@ -234,4 +234,68 @@ fn report_ambiguous_cases() {
     for d in &differing {
         println!("  {d}");
     }
+}
+
+/// `Request::with_json` (serde_json: what `decide_json`, the CLI and the JS package read requests with) reads every
+/// corpus request as the tree reader this harness uses does.
+#[test]
+fn every_request_reads_the_same_through_serde() {
+    for case in common::load_cases("cases.jsonl") {
+        let node = json::parse(case.request_json.as_bytes()).unwrap();
+        let tree = common::request_from(&node).unwrap().to_packed();
+        let serde = Request::with_json(case.request_json.as_bytes(), |r| r.to_packed())
+            .unwrap_or_else(|e| panic!("{}: {e}", case.id));
+        assert_eq!(serde, tree, "{}", case.id);
+    }
+}
+
+/// `with_json` (serde_json) reads every text as the tree reader does: the same request, or no request.
+#[test]
+fn serde_reader_reads_what_the_tree_reader_reads() {
+    for text in [
+        &br#"{"remote_addr":"1.2.3.4","method":"get","uri":"/x","headers":{"A":"1","B":["2","3"]},"id":7}"#[..],
+        br#"{"remote_addr":"1.2.3.4","method":"GET","uri":null,"query":null,"headers":null,"form":null}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"GET","query":"a=1","form":{"_method":["PUT","DELETE"],"x":"y"}}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"G\u00c9T","headers":{"User-Agent":"a\ud800b","X\n":"\ud83d\ude00"}}"#,
+        b"{\"remote_addr\":\"1.2.3.\xff\",\"method\":\"GET\",\"headers\":{\"\xfe\":\"\xff\"}}",
+        br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":[]},"other":{"a":[1,2.5,{"b":null}]}}"#,
+        br#"{"method":"GET"}"#,
+        br#"{"remote_addr":"1.2.3.4"}"#,
+        br#"{"remote_addr":1,"method":"GET"}"#,
+        br#"{"remote_addr":null,"method":"GET"}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"GET","uri":5}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":1}}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":["a",null]}}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":[["a"]]}}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"GET","headers":[]}"#,
+        br#"{"remote_addr":"1.2.3.4","method":"GET","form":"a=1"}"#,
+        br#"{"remote_addr":"1.2.3.4","remote_addr":"1.2.3.4","method":"GET"}"#,
+        br#"[]"#,
+        b"",
+        b"{",
+        br#"{"remote_addr":"1.2.3.4","method":"GET"} x"#,
+    ] {
+        let tree = json::parse(text)
+            .ok()
+            .and_then(|n| common::request_from(&n).map(|r| r.to_packed()));
+        let serde = Request::with_json(text, |r| r.to_packed()).ok();
+        assert_eq!(serde, tree, "{}", String::from_utf8_lossy(text));
+    }
+    let why = |text: &[u8]| Request::with_json(text, |_| ()).unwrap_err().to_string();
+    assert_eq!(
+        why(br#"{"remote_addr":"1.2.3.4"}"#),
+        "not a request: method: is required"
+    );
+    assert_eq!(
+        why(br#"{"remote_addr":"1.2.3.4","method":"GET","headers":{"X":1}}"#),
+        "not a request: headers.X: must be a string or an array of strings"
+    );
+    assert_eq!(
+        why(br#"{"remote_addr":"1.2.3.4","method":"GET","headers":[]}"#),
+        "not a request: headers: must be an object of header names to values"
+    );
+    assert_eq!(
+        why(br#"{"remote_addr":1,"method":"GET"}"#),
+        "not a request: remote_addr: must be a string"
+    );
 }

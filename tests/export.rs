@@ -13,9 +13,9 @@
 
 mod common;
 
+use common::json::{self, Node, Value};
 use proptest::prelude::*;
 use sendcloud_gate::export::{self, cloudflare_expression, user_agent_regex, Case, Format};
-use sendcloud_gate::internals::json::{self, Node, Value};
 use sendcloud_gate::internals::parse_addr;
 use sendcloud_gate::internals::Pattern;
 use sendcloud_gate::{Action, Policy, Reason, Request};
@@ -319,7 +319,7 @@ fn the_corpus_seen_by_a_server_gets_the_engines_verdict() {
                 .and_then(|h| field(h, "user-agent"))
                 .map(bytes)
                 .unwrap_or_default();
-            let full = policy.decide(&Request::from_json(&node).unwrap());
+            let full = policy.decide(&common::request_from(&node).unwrap());
             let mut skip = None;
             if full.reason == Reason::RuleMatch {
                 skip = Some("site rule");

@@ -19,8 +19,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use common::json::{self, Node, Value};
 use sendcloud_gate::export::cloudflare_expression;
-use sendcloud_gate::internals::json::{self, Node, Value};
 use sendcloud_gate::internals::parse_addr;
 use sendcloud_gate::{Action, Ip, Policy, Reason, Request};
 use wirefilter::{ExecutionContext, Scheme, Type};
@@ -106,7 +106,7 @@ fn wirefilter_runs_the_cloudflare_export_like_the_engine_decides() {
                 .and_then(|h| field(h, "user-agent"))
                 .map(bytes)
                 .unwrap_or_default();
-            let full = policy.decide(&Request::from_json(&node).unwrap());
+            let full = policy.decide(&common::request_from(&node).unwrap());
             let mut seen = Request::new(&remote, &method, b"/");
             if let Some(ua) = uas.first() {
                 seen = seen.header(b"User-Agent", ua);

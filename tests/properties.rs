@@ -234,7 +234,7 @@ proptest! {
     #[test]
     fn arbitrary_policy_text_and_bytes_never_panic(text in prop::collection::vec(any::<u8>(), 0..200), flips in prop::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
         let _ = Policy::from_json(&text);
-        let _ = sendcloud_gate::internals::json::parse(&text);
+        let _ = Request::with_json(&text, |r| r.to_packed());
         let _ = Request::from_packed(&text);
         let _ = Policy::default_policy().decide_json(&text);
         let mut bytes = Policy::from_json(POLICIES[2].as_bytes()).unwrap().to_bytes();

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sendcloud_gate::internals::json::{self, Node, Value};
+pub mod json;
+
+use json::{Node, Value};
+use sendcloud_gate::Request;
 
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -192,4 +195,61 @@ pub fn load_warnings() -> Vec<Warned> {
             }
         })
         .collect()
+}
+
+/// The request a corpus JSON value is, read from the harness's own tree (`json::parse`): `remote_addr` and `method`
+/// strings, `uri` and `query` strings or null, `headers` and `form` objects of strings or arrays of strings, other
+/// keys ignored. This was the engine's reader before it read requests with serde_json; `tests/conformance.rs` holds
+/// the two to the same requests.
+pub fn request_from(node: &Node) -> Option<Request<'_>> {
+    let Value::Object(members) = &node.value else {
+        return None;
+    };
+    let mut req = Request::default();
+    let mut seen = [false; 6];
+    for m in members {
+        let at = match m.key.as_slice() {
+            b"remote_addr" => 0,
+            b"method" => 1,
+            b"uri" => 2,
+            b"headers" => 3,
+            b"query" => 4,
+            b"form" => 5,
+            _ => continue,
+        };
+        if std::mem::replace(&mut seen[at], true) {
+            return None;
+        }
+        match (at, &m.value.value) {
+            (0, Value::String(s)) => req.remote_addr = s,
+            (1, Value::String(s)) => req.method = s,
+            (2, Value::String(s)) => req.uri = s,
+            (4, Value::String(s)) => req.query = s,
+            (2..=5, Value::Null) => {}
+            (3 | 5, Value::Object(pairs)) => {
+                for p in pairs {
+                    let values: Vec<&[u8]> = match &p.value.value {
+                        Value::String(v) => vec![v],
+                        Value::Array(items) => items
+                            .iter()
+                            .map(|i| match &i.value {
+                                Value::String(v) => Some(&v[..]),
+                                _ => None,
+                            })
+                            .collect::<Option<_>>()?,
+                        _ => return None,
+                    };
+                    for v in values {
+                        if at == 3 {
+                            req.headers.push(&p.key, v);
+                        } else {
+                            req.form.push(&p.key, v);
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    (seen[0] && seen[1]).then_some(req)
 }

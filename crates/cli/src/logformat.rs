@@ -500,12 +500,17 @@ mod tests {
     }
 }
 
+/// The test harness's JSON reader (byte strings, keys in order), shared with the engine's corpus tests.
+#[cfg(test)]
+#[path = "../../../tests/common/json.rs"]
+mod test_json;
+
 /// The shared fixtures: `tests/logs/*.log` must give exactly `*.expected.jsonl`, which `www/logparse.mjs` is held to
 /// as well (`www/test/logs.test.mjs`).
 #[cfg(test)]
 mod fixtures {
+    use super::test_json::{parse, Node, Value};
     use super::*;
-    use sendcloud_gate::internals::json::{parse, Node, Value};
 
     fn get<'a>(n: &'a Node, key: &str) -> Option<&'a Value> {
         match &n.value {

@@ -9,9 +9,9 @@ use std::ffi::OsString;
 use std::fs;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 
-use sendcloud_gate::internals::json::{self as sjson, Node, Value};
 use sendcloud_gate::internals::{contains_lower, Pattern};
 use sendcloud_gate::{Action, Decision, Policy, Reason, Request};
+use serde_json::Value;
 
 use crate::logformat::{Entry, Format, MAX_LINE};
 use crate::{arg_text, load_policy, Fail};
@@ -110,24 +110,27 @@ struct Partners {
     probe: Option<Policy>,
 }
 
-fn member<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
-    match &node.value {
-        Value::Object(members) => members
-            .iter()
-            .find(|m| m.key == key.as_bytes())
-            .map(|m| &m.value),
-        _ => None,
+/// The JSON writer every host uses (`sendcloud_gate::hosts`), under the names this file has always used.
+mod sjson {
+    pub fn write_str(out: &mut String, s: &str) {
+        sendcloud_gate::hosts::write_json_str(out, s);
+    }
+
+    /// Bytes that may not be UTF-8, each invalid sequence as U+FFFD.
+    pub fn write_bytes(out: &mut String, b: &[u8]) {
+        write_str(out, &String::from_utf8_lossy(b));
     }
 }
 
-fn strings(node: Option<&Node>) -> Vec<String> {
-    match node.map(|n| &n.value) {
+fn member<'a>(node: &'a Value, key: &str) -> Option<&'a Value> {
+    node.get(key)
+}
+
+fn strings(node: Option<&Value>) -> Vec<String> {
+    match node {
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|n| match &n.value {
-                Value::String(s) => Some(String::from_utf8_lossy(s).into_owned()),
-                _ => None,
-            })
+            .filter_map(|n| n.as_str().map(str::to_owned))
             .collect(),
         _ => Vec::new(),
     }
@@ -147,7 +150,8 @@ fn json_list(out: &mut String, items: &[String]) {
 impl Partners {
     fn of(policy: &Policy) -> Result<Partners, Fail> {
         let shown = policy.show_json();
-        let root = sjson::parse(shown.as_bytes()).map_err(|e| Fail(format!("policy show: {e}")))?;
+        let root: Value =
+            serde_json::from_str(&shown).map_err(|e| Fail(format!("policy show: {e}")))?;
         let mut p = Partners {
             ids: Vec::new(),
             patterns: Vec::new(),
@@ -158,26 +162,19 @@ impl Partners {
         let tp = member(&root, "trusted_proxies");
         let header = tp
             .and_then(|t| member(t, "header"))
-            .map(|h| match &h.value {
-                Value::String(s) => String::from_utf8_lossy(s).into_owned(),
-                _ => "x-forwarded-for".into(),
-            });
+            .map(|h| h.as_str().unwrap_or("x-forwarded-for").to_owned());
         sjson::write_str(&mut probe, header.as_deref().unwrap_or("x-forwarded-for"));
         probe.push_str(",\"ranges\":");
         json_list(&mut probe, &strings(tp.and_then(|t| member(t, "ranges"))));
         probe.push_str("},\"partners\":[");
-        if let Some(Value::Array(partners)) = member(&root, "partners").map(|n| &n.value) {
+        if let Some(Value::Array(partners)) = member(&root, "partners") {
             for partner in partners {
-                if !matches!(
-                    member(partner, "enabled").map(|n| &n.value),
-                    Some(Value::Bool(true))
-                ) {
+                if !matches!(member(partner, "enabled"), Some(Value::Bool(true))) {
                     continue;
                 }
-                let id = strings(Some(&Node {
-                    value: Value::Array(vec![member(partner, "id").cloned().unwrap()]),
-                    pos: partner.pos,
-                }));
+                let id = strings(Some(&Value::Array(vec![member(partner, "id")
+                    .cloned()
+                    .unwrap_or_default()])));
                 let uas = strings(member(partner, "user_agents"));
                 let claims = strings(member(partner, "claims"));
                 if !p.ids.is_empty() {

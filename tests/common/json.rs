@@ -1,24 +1,13 @@
-//! A small JSON reader and writer for policies, requests and decisions.
+//! A JSON reader for the test harness: the corpus as byte strings with positions. (The engine read JSON this way
+//! before issue 13; it now reads with serde_json, and `tests/conformance.rs` checks that the two read every corpus
+//! request alike.)
 //!
-//! # Why not serde_json
-//!
-//! The engine is compiled to a wasm32 core module that must contain no floating-point instructions (it is
-//! translated to PHP, which has no exact floats to offer, and hosts check the module for them). serde_json always
-//! links its f64 number parser, so it cannot be used there. This reader is float-free by construction: numbers are
-//! validated against the JSON grammar and kept as text; the policy only ever needs the small integer `1`.
-//!
-//! It also does what the engine needs and serde_json does not give directly:
-//! - every value carries its line and column, so a policy error can say where it is;
-//! - strings are byte strings: a request line or a PHP `$_SERVER` value may hold invalid UTF-8, and deciding what
-//!   that means is the engine's job (it is `malformed_input` where it matters), not the parser's;
-//! - nesting is bounded ([`MAX_DEPTH`]) so hostile input cannot exhaust the stack, and all work is linear.
-//!
-//! Duplicate keys are kept in order; the policy layer rejects them, the request layer treats repeated header names
-//! as repeated headers.
+//! Strings are byte strings and duplicate keys are kept in order, as the contract's requests need; nesting is
+//! bounded ([`MAX_DEPTH`]).
 
-use alloc::string::String;
-use alloc::vec::Vec;
-use core::fmt;
+#![allow(dead_code)] // Each test crate uses part of it.
+
+use std::fmt;
 
 /// Deepest nesting of arrays and objects accepted. Policies need 4 levels, requests 3.
 pub const MAX_DEPTH: usize = 32;
@@ -397,172 +386,12 @@ fn push_wtf8(out: &mut Vec<u8>, cp: u32) {
     }
 }
 
+/// Appends bytes as a JSON string literal, each invalid UTF-8 sequence as U+FFFD.
+pub fn write_bytes(out: &mut String, bytes: &[u8]) {
+    sendcloud_gate::hosts::write_json_str(out, &String::from_utf8_lossy(bytes));
+}
+
 /// Appends `s` as a JSON string literal.
 pub fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    write_escaped(out, s);
-    out.push('"');
-}
-
-fn write_escaped(out: &mut String, s: &str) {
-    // Runs of bytes that need no escape are copied whole: a rule id or a trace step usually is one run.
-    let mut run = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        // Every byte escaped is ASCII, so `run..i` lies on character boundaries: `get` cannot fail. (Not `&s[..]`:
-        // its panic path formats the string with `Debug`, whose Unicode tables the core wasm module cannot afford.)
-        out.push_str(s.get(run..i).unwrap_or_default());
-        if escape.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-            out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-        } else {
-            out.push_str(escape);
-        }
-        run = i + 1;
-    }
-    out.push_str(s.get(run..).unwrap_or_default());
-}
-
-/// [`write_str`] for byte strings that may not be UTF-8: each invalid sequence is written as U+FFFD, as
-/// `String::from_utf8_lossy` does, so the output is always valid JSON. (Not `from_utf8_lossy` itself: it costs the
-/// size-budgeted core wasm module a kilobyte.)
-pub fn write_bytes(out: &mut String, mut bytes: &[u8]) {
-    out.push('"');
-    loop {
-        match core::str::from_utf8(bytes) {
-            Ok(s) => break write_escaped(out, s),
-            Err(e) => {
-                let (valid, rest) = bytes.split_at(e.valid_up_to());
-                write_escaped(out, core::str::from_utf8(valid).unwrap_or_default());
-                out.push('\u{FFFD}');
-                bytes = &rest[e.error_len().unwrap_or(rest.len())..];
-            }
-        }
-    }
-    out.push('"');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::vec;
-
-    #[test]
-    fn parses_nested_values_with_positions() {
-        let n = parse(b"{\n  \"a\": [1, -2.5e3, true, null],\n  \"b\": \"x\"\n}").unwrap();
-        let Value::Object(m) = n.value else { panic!() };
-        assert_eq!(m[0].key, b"a");
-        assert_eq!(m[0].value.pos, Pos { line: 2, column: 8 });
-        assert_eq!(m[1].key_pos, Pos { line: 3, column: 3 });
-        let Value::Array(items) = &m[0].value.value else {
-            panic!()
-        };
-        assert_eq!(items[1].value, Value::Number("-2.5e3".into()));
-    }
-
-    #[test]
-    fn writes_invalid_utf8_as_replacement_characters_like_from_utf8_lossy() {
-        for bytes in [
-            &b"plain"[..],
-            b"a\xffb",
-            b"\xf0\x9f\x98",
-            b"\xf0\x9f\x98\x80\xe9x\xc3",
-            b"\xed\xa0\x80\"\n",
-            b"\xc0\xaf\xe0\x80\xbf\xf8",
-            b"",
-        ] {
-            let mut ours = String::new();
-            write_bytes(&mut ours, bytes);
-            let mut reference = String::new();
-            write_str(&mut reference, &String::from_utf8_lossy(bytes));
-            assert_eq!(ours, reference, "{bytes:?}");
-        }
-    }
-
-    #[test]
-    fn decodes_escapes_and_keeps_lone_surrogates_as_bytes() {
-        let n = parse(br#""a\u00e9\ud83d\ude00\n\ud800""#).unwrap();
-        let mut expected = "a\u{e9}\u{1F600}\n".as_bytes().to_vec();
-        expected.extend_from_slice(&[0xED, 0xA0, 0x80]);
-        assert_eq!(n.value, Value::String(expected));
-    }
-
-    #[test]
-    fn keeps_raw_invalid_utf8_bytes() {
-        let n = parse(b"\"\xff\xfe\"").unwrap();
-        assert_eq!(n.value, Value::String(vec![0xFF, 0xFE]));
-    }
-
-    #[test]
-    fn rejects_bad_syntax_with_position() {
-        for (text, line, column) in [
-            (&b"{\"a\" 1}"[..], 1, 6),
-            (b"[1,]", 1, 4),
-            (b"{\n\"a\": 01}", 2, 7),
-            (b"\"abc", 1, 5),
-            (b"[1] x", 1, 5),
-            (b"", 1, 1),
-            (b"{\"a\":\"\x01\"}", 1, 7),
-        ] {
-            let e = parse(text).unwrap_err();
-            assert_eq!(
-                (e.pos.line, e.pos.column),
-                (line, column),
-                "{:?}: {e}",
-                core::str::from_utf8(text)
-            );
-        }
-    }
-
-    #[test]
-    fn bounds_nesting() {
-        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
-        assert_eq!(
-            parse(deep.as_bytes()).unwrap_err().message,
-            "nested too deeply"
-        );
-        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
-        assert!(parse(ok.as_bytes()).is_ok());
-    }
-
-    #[test]
-    fn writes_escaped_strings() {
-        let mut s = String::new();
-        write_str(&mut s, "a\"b\\c\u{1}");
-        assert_eq!(s, r#""a\"b\\c\u0001""#);
-    }
-
-    /// Every ASCII character, alone and between multi-byte characters, is written so that the parser reads the
-    /// same text back, and exactly the characters JSON requires are escaped.
-    #[test]
-    fn written_strings_parse_back_to_themselves() {
-        for c in (0u8..0x80).map(char::from) {
-            for text in [alloc::format!("{c}"), alloc::format!("é{c}€{c}{c}x😀")] {
-                let mut out = String::new();
-                write_str(&mut out, &text);
-                let node = parse(out.as_bytes()).unwrap_or_else(|e| panic!("{out}: {e:?}"));
-                assert_eq!(
-                    node.value,
-                    Value::String(text.clone().into_bytes()),
-                    "{out}"
-                );
-                let escaped = out.len() - 2 - text.len();
-                let expected = match c {
-                    '"' | '\\' | '\n' | '\r' | '\t' => 1,
-                    c if (c as u32) < 0x20 => 5,
-                    _ => 0,
-                } * text.matches(c).count();
-                assert_eq!(escaped, expected, "{out}");
-            }
-        }
-    }
+    sendcloud_gate::hosts::write_json_str(out, s);
 }

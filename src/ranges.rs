@@ -1,0 +1,303 @@
+//! Policy ranges through `ipnet`: parsing what a person wrote, merging a list into a [`RangeSet`], and writing a
+//! set back as the fewest CIDRs (`policy show`, the server-rule export).
+//!
+//! Only the compiler and the display use this module; the decision path reads the merged intervals of a
+//! [`RangeSet`] ([`crate::addr`]), which is also what the compiled bytes store, so neither the compiled form nor the
+//! decision-only wasm module depends on `ipnet`.
+//!
+//! Parsing is as strict as the engine's address parser: the address goes through `core::net` (which refuses
+//! `010.0.0.1`, zones and brackets), the prefix must be plain decimal digits (no `/08`), and `ipnet` checks the
+//! prefix length and clears the host bits. An IPv4-mapped range (`::ffff:10.0.0.0/104`) becomes the IPv4 range, as
+//! an IPv4-mapped address becomes its IPv4 address everywhere in the engine.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::{IpNet, Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
+
+use crate::addr::{Ip, RangeSet};
+
+/// The IPv4-mapped block, `::ffff:0:0/96`.
+const MAPPED: Ipv6Net = match Ipv6Net::new(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96) {
+    Ok(n) => n,
+    Err(_) => panic!("a /96 is a valid prefix"),
+};
+
+/// One range as written in a policy, before merging: an address and a prefix length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    /// The first address of the range (host bits cleared).
+    pub addr: Ip,
+    /// The prefix length in bits.
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or `ipv6/n`. Host bits are cleared (`10.1.2.3/8` is
+    /// `10.0.0.0/8`), as firewalls do. An IPv4-mapped range (`::ffff:10.0.0.0/104`) becomes the IPv4 range.
+    pub fn parse(text: &str) -> Option<Cidr> {
+        let (addr_text, prefix_text) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr_text.parse().ok()?;
+        let net = match prefix_text {
+            None => IpNet::from(addr),
+            Some(p) => IpNet::new(addr, plain_decimal(p)?).ok()?,
+        };
+        Some(Cidr::from_net(net.trunc()))
+    }
+
+    /// A truncated network as a CIDR, un-mapping an IPv4-mapped IPv6 network of /96 or longer.
+    fn from_net(net: IpNet) -> Cidr {
+        match net {
+            IpNet::V4(n) => Cidr {
+                addr: Ip::V4(u32::from(n.network())),
+                prefix: n.prefix_len(),
+            },
+            IpNet::V6(n) if n.prefix_len() >= 96 && MAPPED.contains(&n.network()) => Cidr {
+                addr: Ip::V4(u128::from(n.network()) as u32),
+                prefix: n.prefix_len() - 96,
+            },
+            IpNet::V6(n) => Cidr {
+                addr: Ip::V6(u128::from(n.network())),
+                prefix: n.prefix_len(),
+            },
+        }
+    }
+
+    /// The CIDR as an `ipnet` network (`None` only for a prefix longer than the address, which [`Cidr::parse`]
+    /// never makes).
+    fn net(&self) -> Option<IpNet> {
+        match self.addr {
+            Ip::V4(a) => Ipv4Net::new(Ipv4Addr::from(a), self.prefix)
+                .ok()
+                .map(|n| IpNet::V4(n.trunc())),
+            Ip::V6(a) => Ipv6Net::new(Ipv6Addr::from(a), self.prefix)
+                .ok()
+                .map(|n| IpNet::V6(n.trunc())),
+        }
+    }
+
+    /// Whether the range is too wide to hand to a partner, a trusted proxy or an `allow` rule: wider than `/8`
+    /// (IPv4) or `/16` (IPv6), or an IPv6 range covering the whole IPv4-mapped block (`::/16` holds every IPv4
+    /// address, since a mapped address *is* its IPv4 address). Such a range would let (nearly) everyone in.
+    pub fn is_too_wide(&self) -> bool {
+        match self.net() {
+            Some(IpNet::V4(n)) => n.prefix_len() < 8,
+            Some(IpNet::V6(n)) => n.prefix_len() < 16 || n.contains(&MAPPED),
+            None => true,
+        }
+    }
+}
+
+/// A prefix length as written after the `/`: decimal digits only, no leading zero.
+fn plain_decimal(p: &str) -> Option<u8> {
+    let b = p.as_bytes();
+    let plain = !b.is_empty() && b.len() <= 3 && b.iter().all(u8::is_ascii_digit);
+    if !plain || (b.len() > 1 && b[0] == b'0') {
+        return None;
+    }
+    p.parse().ok()
+}
+
+impl fmt::Display for Cidr {
+    /// Single addresses without a prefix, everything else as `addr/prefix`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let full = matches!((self.addr, self.prefix), (Ip::V4(_), 32) | (Ip::V6(_), 128));
+        if full {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.prefix)
+        }
+    }
+}
+
+impl RangeSet {
+    /// Builds the set from CIDRs in any order, overlapping or not: `ipnet` aggregates each family, and the
+    /// aggregated networks that touch become one interval.
+    ///
+    /// An IPv6 range that covers part of the IPv4-mapped block (`::/0`, `::ffff:0:0/95`) also covers those IPv4
+    /// addresses, because a mapped address *is* its IPv4 address everywhere in the engine.
+    pub fn from_cidrs(cidrs: &[Cidr]) -> RangeSet {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for net in cidrs.iter().filter_map(Cidr::net) {
+            match net {
+                IpNet::V4(n) => v4.push(n),
+                IpNet::V6(n) => {
+                    v6.push(n);
+                    if n.contains(&MAPPED) {
+                        v4.push(Ipv4Net::default()); // 0.0.0.0/0
+                    } else if MAPPED.contains(&n) {
+                        let bits = u128::from(n.network()) as u32;
+                        v4.extend(Ipv4Net::new(Ipv4Addr::from(bits), n.prefix_len() - 96).ok());
+                    }
+                }
+            }
+        }
+        let v4 = intervals(
+            Ipv4Net::aggregate(&v4)
+                .iter()
+                .map(|n| (u32::from(n.network()), u32::from(n.broadcast()))),
+        );
+        let v6 = intervals(
+            Ipv6Net::aggregate(&v6)
+                .iter()
+                .map(|n| (u128::from(n.network()), u128::from(n.broadcast()))),
+        );
+        // Aggregated and joined, the intervals are sorted, disjoint and apart: what `from_intervals` checks.
+        RangeSet::from_intervals(v4, v6).unwrap_or_default()
+    }
+
+    /// The set written back as the fewest CIDRs, IPv4 first, for display.
+    pub fn to_cidrs(&self) -> Vec<Cidr> {
+        let v4 = self.v4().iter().flat_map(|&(s, e)| {
+            Ipv4Subnets::new(Ipv4Addr::from(s), Ipv4Addr::from(e), 0).map(IpNet::V4)
+        });
+        let v6 = self.v6().iter().flat_map(|&(s, e)| {
+            Ipv6Subnets::new(Ipv6Addr::from(s), Ipv6Addr::from(e), 0).map(IpNet::V6)
+        });
+        v4.chain(v6).map(Cidr::from_net).collect()
+    }
+}
+
+/// Sorted, non-overlapping networks (what `aggregate` returns) as intervals, the adjacent ones joined: two
+/// aggregated networks can touch without making one CIDR (`10.0.0.0/24` and `10.0.1.0/23`).
+fn intervals<T: Copy + PartialEq + IncrementOf>(nets: impl Iterator<Item = (T, T)>) -> Vec<(T, T)> {
+    let mut out: Vec<(T, T)> = Vec::new();
+    for (s, e) in nets {
+        match out.last_mut() {
+            Some(last) if last.1.next() == Some(s) => last.1 = e,
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// The next address, `None` after the last.
+trait IncrementOf: Sized {
+    fn next(self) -> Option<Self>;
+}
+impl IncrementOf for u32 {
+    fn next(self) -> Option<u32> {
+        self.checked_add(1)
+    }
+}
+impl IncrementOf for u128 {
+    fn next(self) -> Option<u128> {
+        self.checked_add(1)
+    }
+}
+
+/// Canonical text of a range set as CIDRs, for policy display and the export.
+pub fn cidrs_to_strings(set: &RangeSet) -> Vec<String> {
+    set.to_cidrs()
+        .iter()
+        .map(|c| alloc::format!("{c}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use alloc::format;
+    use alloc::vec;
+
+    fn ip(s: &str) -> Ip {
+        crate::addr::parse_addr(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn parses_cidrs() {
+        let c = |s: &str| Cidr::parse(s).map(|c| format!("{c}"));
+        assert_eq!(c("10.0.0.0/8").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(c("10.1.2.3/8").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(c("52.58.233.101").as_deref(), Some("52.58.233.101"));
+        assert_eq!(c("2001:db8::/32").as_deref(), Some("2001:db8::/32"));
+        assert_eq!(c("::ffff:10.0.0.0/104").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(c("::ffff:1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(c("0.0.0.0/0").as_deref(), Some("0.0.0.0/0"));
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "10.0.0.0/08",
+            "10.0.0.0/-1",
+            "10.0.0.0/+8",
+            "::/129",
+            "010.0.0.0/8",
+            "x",
+            "",
+            "[::1]",
+            "fe80::1%eth0",
+            "10.0.0.0/8/8",
+        ] {
+            assert_eq!(c(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn too_wide() {
+        let wide = |s: &str| Cidr::parse(s).unwrap().is_too_wide();
+        assert!(!wide("10.0.0.0/8") && wide("10.0.0.0/7"));
+        assert!(!wide("2001:db8::/16") && wide("2000::/15"));
+        assert!(wide("::/16") && wide("::ffff:0:0/96") && wide("::ffff:0.0.0.0/100"));
+        assert!(wide("::ffff:0:0/97") && !wide("::ffff:0:0/104"));
+        assert!(!wide("::1/128") && !wide("::/97"));
+    }
+
+    #[test]
+    fn range_set_merges_and_searches() {
+        let cidrs: Vec<Cidr> = [
+            "10.0.0.0/9",
+            "10.128.0.0/9",
+            "192.0.2.7",
+            "192.0.2.8",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+        ]
+        .iter()
+        .map(|s| Cidr::parse(s).unwrap())
+        .collect();
+        let set = RangeSet::from_cidrs(&cidrs);
+        assert_eq!(set.v4().len(), 2);
+        assert_eq!(set.v6().len(), 1);
+        assert!(set.contains(&ip("10.255.255.255")));
+        assert!(!set.contains(&ip("11.0.0.0")));
+        assert!(set.contains(&ip("192.0.2.8")));
+        assert!(!set.contains(&ip("192.0.2.9")));
+        assert!(set.contains(&ip("2001:db8:ffff::1")));
+        assert!(!set.contains(&ip("2001:db9::")));
+        assert_eq!(
+            cidrs_to_strings(&set),
+            vec!["10.0.0.0/8", "192.0.2.7", "192.0.2.8", "2001:db8::/32"]
+        );
+        // Touching networks that make no single CIDR are one interval, written back as the fewest CIDRs.
+        let set = RangeSet::from_cidrs(&[
+            Cidr::parse("10.0.1.0/24").unwrap(),
+            Cidr::parse("10.0.2.0/23").unwrap(),
+            Cidr::parse("255.255.255.255").unwrap(),
+        ]);
+        assert_eq!(set.v4(), [(0x0a00_0100, 0x0a00_03ff), (u32::MAX, u32::MAX)]);
+        assert_eq!(
+            cidrs_to_strings(&set),
+            vec!["10.0.1.0/24", "10.0.2.0/23", "255.255.255.255"]
+        );
+    }
+
+    #[test]
+    fn v6_ranges_over_the_mapped_block_cover_ipv4() {
+        let set = RangeSet::from_cidrs(&[Cidr::parse("::/0").unwrap()]);
+        assert!(set.contains(&ip("1.2.3.4")));
+        assert_eq!(cidrs_to_strings(&set), vec!["0.0.0.0/0", "::/0"]);
+        let mapped = Cidr {
+            addr: Ip::V6(0xffff_0a00_0000),
+            prefix: 104,
+        };
+        let set = RangeSet::from_cidrs(&[mapped]);
+        assert!(set.contains(&ip("10.1.2.3")) && !set.contains(&ip("11.0.0.0")));
+    }
+}

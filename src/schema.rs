@@ -1,0 +1,883 @@
+//! The policy's JSON schema as `serde` types, and where in the text an error is.
+//!
+//! [`read`] deserializes a policy with `serde_json`, through `serde_path_to_error` for the JSON path of an error.
+//! Every object is a derived struct with `deny_unknown_fields`; every value that has rules of its own (a range, a
+//! pattern, a method, an id, a claim, a path prefix, a preset name, the action…) is a type whose `Deserialize`
+//! checks it, so that serde_json reports where it is and the path tracker its path. What involves more than one
+//! value (unique ids, ranges too wide for an `allow` rule, an `allow` rule without a condition, the keys of preset
+//! and custom partners, the Cloudflare header) is checked by the compiler ([`crate::policy`]) on these types, which
+//! finds the value's line and column again with [`locate`].
+//!
+//! # Line and column
+//!
+//! serde_json reports a data error where its reader stands: after the value that was refused (or after an
+//! object's `}` for a missing key, after a key for an unknown one, before an array or object of the wrong type). A
+//! person wants the start of the value, as the tester page selects it: [`start_of`] walks back over the value that
+//! ends there (over a string to its opening quote, over a bracketed value to its opening bracket). Everything
+//! before that point has been read as JSON by serde_json, so the walk back needs nothing but matching quotes and
+//! brackets.
+
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+use core::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::checked::{Claim, Id, PathPrefix, PrefixError, MAX_CLAIM_LEN, MAX_ID_LEN};
+use crate::method::Method;
+use crate::pattern::Pattern;
+use crate::policy::{Action, ForwardHeader, Impersonation, PolicyError};
+use crate::presets;
+use crate::ranges::Cidr;
+
+/// The policy document.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDoc {
+    /// Checked when read (only 1 exists), not needed after.
+    #[allow(dead_code)]
+    #[serde(default, deserialize_with = "present")]
+    pub version: Option<Version>,
+    #[serde(default, deserialize_with = "present")]
+    pub impersonation: Option<Impersonation>,
+    #[serde(default, deserialize_with = "present")]
+    pub trusted_proxies: Option<Object<ProxiesDoc>>,
+    #[serde(default, deserialize_with = "objects")]
+    pub partners: Option<Vec<Object<PartnerDoc>>>,
+    #[serde(default, deserialize_with = "objects")]
+    pub rules: Option<Vec<Object<RuleDoc>>>,
+}
+
+/// `trusted_proxies`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxiesDoc {
+    #[serde(default, deserialize_with = "strings")]
+    pub ranges: Option<Vec<Range>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub presets: Option<Vec<ProxyPreset>>,
+    #[serde(default, deserialize_with = "present")]
+    pub header: Option<ForwardHeader>,
+}
+
+/// A partner: the keys of a preset entry and of a custom one (which keys go with which is the compiler's check, so
+/// that the message can say which kind of partner a key does not belong to).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerDoc {
+    #[serde(default, deserialize_with = "present")]
+    pub preset: Option<PartnerPreset>,
+    #[serde(default, deserialize_with = "present")]
+    pub id: Option<Id>,
+    #[serde(default, deserialize_with = "present")]
+    pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "strings")]
+    pub add_ip: Option<Vec<Range>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub add_methods: Option<Vec<Method>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub add_user_agents: Option<Vec<Pattern>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub ip: Option<Vec<Range>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub user_agents: Option<Vec<Pattern>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub claims: Option<Vec<Claim>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub methods: Option<Vec<Method>>,
+}
+
+/// The keys of each kind of partner, for the compiler's messages.
+pub const PRESET_PARTNER_KEYS: &[&str] = &[
+    "preset",
+    "id",
+    "enabled",
+    "add_ip",
+    "add_methods",
+    "add_user_agents",
+];
+/// See [`PRESET_PARTNER_KEYS`].
+pub const CUSTOM_PARTNER_KEYS: &[&str] =
+    &["id", "enabled", "ip", "user_agents", "claims", "methods"];
+
+impl PartnerDoc {
+    /// The keys present, in [`PartnerDoc`]'s order.
+    pub fn keys(&self) -> Vec<&'static str> {
+        let present = [
+            ("preset", self.preset.is_some()),
+            ("id", self.id.is_some()),
+            ("enabled", self.enabled.is_some()),
+            ("add_ip", self.add_ip.is_some()),
+            ("add_methods", self.add_methods.is_some()),
+            ("add_user_agents", self.add_user_agents.is_some()),
+            ("ip", self.ip.is_some()),
+            ("user_agents", self.user_agents.is_some()),
+            ("claims", self.claims.is_some()),
+            ("methods", self.methods.is_some()),
+        ];
+        present
+            .into_iter()
+            .filter_map(|(k, p)| p.then_some(k))
+            .collect()
+    }
+}
+
+/// A site rule.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: Id,
+    pub action: Action,
+    #[serde(default, deserialize_with = "present")]
+    pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "strings")]
+    pub ip: Option<Vec<Range>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub user_agents: Option<Vec<Pattern>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub methods: Option<Vec<Method>>,
+    #[serde(default, deserialize_with = "strings")]
+    pub paths: Option<Vec<PathPrefix>>,
+}
+
+/// An optional key that, when present, must hold a value of its type: `null` is not "absent" (it is an error,
+/// as every other value of the wrong type).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A list of strings, each checked by its type.
+fn strings<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    d.deserialize_seq(Array(PhantomData, "an array of strings"))
+        .map(Some)
+}
+
+/// A list of objects (partners, rules).
+fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    d.deserialize_seq(Array(PhantomData, "an array of objects"))
+        .map(Some)
+}
+
+/// A JSON array of `T`, called `.1` in messages.
+struct Array<T>(PhantomData<T>, &'static str);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Array<T> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.1)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+}
+
+/// What an object of the schema is called in a message (`expected a rule (an object)`).
+pub trait Named {
+    /// `a rule`.
+    const WHAT: &'static str;
+}
+impl Named for PolicyDoc {
+    const WHAT: &'static str = "a policy";
+}
+impl Named for ProxiesDoc {
+    const WHAT: &'static str = "trusted_proxies";
+}
+impl Named for PartnerDoc {
+    const WHAT: &'static str = "a partner";
+}
+impl Named for RuleDoc {
+    const WHAT: &'static str = "a rule";
+}
+
+/// A JSON object read as `T`. (A derived struct also accepts a JSON array of its fields in order, which a policy
+/// never means: `[]` is not an empty policy.)
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de> + Named> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Named> Visitor<'de> for V<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{} (an object)", T::WHAT)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// A string value checked by `check`, which says what is wrong with it.
+fn checked_str<'de, D, T>(
+    d: D,
+    expecting: &'static str,
+    check: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct V<T> {
+        expecting: &'static str,
+        check: fn(&str) -> Result<T, String>,
+    }
+    impl<T> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+            (self.check)(s).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(V { expecting, check })
+}
+
+/// `s` as a JSON string literal, for messages.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::new();
+    crate::json_out::write_str(&mut out, s);
+    out
+}
+
+/// A range as written, with its text (the too-wide message quotes it).
+pub struct Range {
+    pub cidr: Cidr,
+    pub text: String,
+}
+
+impl<'de> Deserialize<'de> for Range {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "an IP range (a string)", |s| {
+            Cidr::parse(s)
+                .map(|cidr| Range {
+                    cidr,
+                    text: s.to_owned(),
+                })
+                .ok_or_else(|| format!("{} is not an IP range", quoted(s)))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a User-Agent pattern (a string)", |s| {
+            Pattern::parse(s)
+                .map_err(|e| format!("{} is not a User-Agent pattern: it {e}", quoted(s)))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "an HTTP method (a string)", |s| {
+            Method::parse(s.as_bytes()).ok_or_else(|| {
+                format!(
+                    "{} is not an HTTP method (a token of 1 to 32 characters)",
+                    quoted(s)
+                )
+            })
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "an id (a string)", |s| {
+            Id::new(s).ok_or_else(|| {
+                format!(
+                    "{} is not a valid id (1 to {MAX_ID_LEN} bytes, no control characters)",
+                    quoted(s)
+                )
+            })
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Claim {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a claim (a string)", |s| {
+            Claim::new(s)
+                .ok_or_else(|| format!("{} is not a claim (1 to {MAX_CLAIM_LEN} bytes)", quoted(s)))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for PathPrefix {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a path prefix (a string)", |s| {
+            PathPrefix::new(s).map_err(|e| {
+                let why = match e {
+                    PrefixError::NotAbsolute => "does not start with \"/\"",
+                    PrefixError::BrokenEncoding => "has broken percent-encoding",
+                };
+                format!("{} {why}", quoted(s))
+            })
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(
+            d,
+            "an action (\"allow\", \"deny\" or \"pass\")",
+            |s| match s {
+                "allow" => Ok(Action::Allow),
+                "deny" => Ok(Action::Deny),
+                "pass" => Ok(Action::Pass),
+                _ => Err(format!(
+                    "{} is not an action (allow, deny or pass)",
+                    quoted(s)
+                )),
+            },
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for Impersonation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "\"log\" or \"deny\"", |s| match s {
+            "log" => Ok(Impersonation::Log),
+            "deny" => Ok(Impersonation::Deny),
+            _ => Err(format!("{} is not \"log\" or \"deny\"", quoted(s))),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ForwardHeader {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a header name (a string)", |s| {
+            ForwardHeader::from_name(s).ok_or_else(|| {
+                let all: Vec<&str> = ForwardHeader::ALL.iter().map(|h| h.name()).collect();
+                format!(
+                    "{} is not a supported header (one of: {})",
+                    quoted(s),
+                    all.join(", ")
+                )
+            })
+        })
+    }
+}
+
+/// A partner preset's name.
+pub struct PartnerPreset(pub &'static str);
+
+impl<'de> Deserialize<'de> for PartnerPreset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a partner preset (a string)", |s| {
+            presets::PARTNER_PRESETS
+                .iter()
+                .find(|p| **p == s)
+                .map(|p| PartnerPreset(p))
+                .ok_or_else(|| {
+                    format!(
+                        "{} is not a partner preset (one of: {})",
+                        quoted(s),
+                        presets::PARTNER_PRESETS.join(", ")
+                    )
+                })
+        })
+    }
+}
+
+/// A trusted-proxy preset's name.
+pub struct ProxyPreset(pub &'static str);
+
+impl<'de> Deserialize<'de> for ProxyPreset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a trusted-proxy preset (a string)", |s| {
+            presets::PROXY_PRESETS
+                .iter()
+                .find(|p| **p == s)
+                .map(|p| ProxyPreset(p))
+                .ok_or_else(|| {
+                    format!(
+                        "{} is not a trusted-proxy preset (one of: {})",
+                        quoted(s),
+                        presets::PROXY_PRESETS.join(", ")
+                    )
+                })
+        })
+    }
+}
+
+/// `version`: the number 1.
+pub struct Version;
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Version;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the version 1")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Version, E> {
+                match v {
+                    1 => Ok(Version),
+                    _ => Err(E::custom(format_args!(
+                        "{v} is not a supported version (only 1)"
+                    ))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Version, E> {
+                Err(E::custom(format_args!(
+                    "{v} is not a supported version (only 1)"
+                )))
+            }
+        }
+        d.deserialize_u64(V)
+    }
+}
+
+/// Reads a policy text into its document, or the error with its JSON path and the line and column of the value.
+pub fn read(text: &[u8]) -> Result<PolicyDoc, PolicyError> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let doc = serde_path_to_error::deserialize::<_, Object<PolicyDoc>>(&mut de).map_err(|e| {
+        let path = path_text(e.path());
+        from_serde(text, path, e.inner())
+    })?;
+    de.end().map_err(|e| from_serde(text, String::new(), &e))?;
+    Ok(doc.0)
+}
+
+/// The path as the policy's errors write it: `rules[1].ip[0]`, empty for the whole policy.
+fn path_text(path: &serde_path_to_error::Path) -> String {
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+            }
+            serde_path_to_error::Segment::Map { key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            serde_path_to_error::Segment::Enum { variant } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(variant);
+            }
+            serde_path_to_error::Segment::Unknown => out.push_str(".?"),
+        }
+    }
+    out
+}
+
+/// serde_json's message without the position it appends (the error carries line and column apart).
+fn message_of(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full);
+    // serde names JSON's objects and arrays by its own data model; a policy's author writes JSON.
+    for (serde, json) in [("map", "an object"), ("sequence", "an array")] {
+        if let Some(rest) = message
+            .strip_prefix("invalid type: ")
+            .and_then(|m| m.strip_prefix(serde))
+        {
+            return format!("invalid type: {json}{rest}");
+        }
+    }
+    message.to_owned()
+}
+
+/// An unknown key of a partner, named as the compiler names a key of the other kind of partner: the derived
+/// [`PartnerDoc`] knows the keys of both kinds, a person wants those of the partner written.
+pub fn unknown_partner_key(key: &str, preset: bool) -> String {
+    let (allowed, what) = if preset {
+        (
+            PRESET_PARTNER_KEYS,
+            "a preset partner (use add_ip, add_methods, add_user_agents)",
+        )
+    } else {
+        (CUSTOM_PARTNER_KEYS, "a custom partner")
+    };
+    format!(
+        "unknown key {} in {what} (expected one of: {})",
+        quoted(key),
+        allowed.join(", ")
+    )
+}
+
+fn from_serde(text: &[u8], path: String, e: &serde_json::Error) -> PolicyError {
+    let message = message_of(e);
+    if !e.is_data() {
+        // Not JSON: where the reader stopped is the place. The path means nothing, except for what is wrong inside
+        // a string (bytes that are not UTF-8, a bad escape), where it names the value, as before serde.
+        let (line, column) = (e.line() as u32, e.column() as u32);
+        let in_string = [
+            "invalid unicode code point",
+            "lone leading surrogate in hex escape",
+            "invalid escape",
+            "unexpected end of hex escape",
+            "control character (\\u0000-\\u001F) found while parsing a string",
+        ]
+        .contains(&message.as_str());
+        return PolicyError {
+            path: if in_string { path } else { String::new() },
+            message: format!("invalid JSON at line {line}, column {column}: {message}"),
+            line,
+            column,
+        };
+    }
+    let (line, column) = line_column(text, start_of(text, index_of(text, e.line(), e.column())));
+    let partner_key = path
+        .strip_prefix("partners[")
+        .and_then(|p| p.split_once("]."))
+        .filter(|_| message.starts_with("unknown field"));
+    let message = match partner_key {
+        Some((i, key)) => {
+            let preset = locate(text, &format!("partners[{i}].preset"), false) != (0, 0);
+            unknown_partner_key(key, preset)
+        }
+        None => message,
+    };
+    // serde reports a repeated key against its object; the key's own path says which one is repeated.
+    let repeated = message
+        .strip_prefix("duplicate field `")
+        .and_then(|m| m.strip_suffix('`'));
+    let path = match repeated {
+        Some(key) if path.is_empty() => key.to_owned(),
+        Some(key) => format!("{path}.{key}"),
+        None => path,
+    };
+    PolicyError {
+        path,
+        message,
+        line,
+        column,
+    }
+}
+
+/// The byte index serde_json's (line, column) stands for: `column` bytes into line `line`.
+fn index_of(text: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].iter().position(|&b| b == b'\n') {
+            Some(i) => start += i + 1,
+            None => break,
+        }
+    }
+    (start + column).min(text.len())
+}
+
+/// 1-based line and column (bytes) of byte `at`.
+fn line_column(text: &[u8], at: usize) -> (u32, u32) {
+    let before = &text[..at.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line as u32, (at - line_start + 1) as u32)
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The start of the value serde_json's reader stands after (or before, when it refused an array or object without
+/// reading it): see the module docs.
+fn start_of(text: &[u8], at: usize) -> usize {
+    let mut end = at;
+    while end > 0 && is_ws(text[end - 1]) {
+        end -= 1;
+    }
+    let Some(&last) = end.checked_sub(1).and_then(|i| text.get(i)) else {
+        return skip_ws(text, at);
+    };
+    match last {
+        b'"' => string_start(text, end - 1),
+        b']' | b'}' => {
+            // Back to the matching bracket, over strings whole.
+            let mut depth = 0usize;
+            let mut i = end;
+            while i > 0 {
+                i -= 1;
+                match text[i] {
+                    b'"' => i = string_start(text, i),
+                    b']' | b'}' => depth += 1,
+                    b'[' | b'{' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return i;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            0
+        }
+        b if b.is_ascii_alphanumeric() || b == b'.' || b == b'+' || b == b'-' => {
+            let mut i = end - 1;
+            while i > 0
+                && (text[i - 1].is_ascii_alphanumeric()
+                    || matches!(text[i - 1], b'.' | b'+' | b'-'))
+            {
+                i -= 1;
+            }
+            i
+        }
+        // `:`, `,`, `[` or `{`: the value was refused before it was read; it starts at the next byte that is not
+        // whitespace.
+        _ => skip_ws(text, at),
+    }
+}
+
+fn skip_ws(text: &[u8], mut at: usize) -> usize {
+    while at < text.len() && is_ws(text[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// The opening quote of the string whose closing quote is at `close`: the previous quote not escaped (preceded
+/// by an even number of backslashes).
+fn string_start(text: &[u8], close: usize) -> usize {
+    let mut i = close;
+    while i > 0 {
+        i -= 1;
+        if text[i] == b'"' {
+            let backslashes = text[..i].iter().rev().take_while(|&&b| b == b'\\').count();
+            if backslashes % 2 == 0 {
+                return i;
+            }
+        }
+    }
+    0
+}
+
+/// Line and column of the value at `path` (`rules[1].ip[0]`), or of its key when `key` is set: the text is read
+/// again with serde_json, which stops right after that value, and [`start_of`] goes back to its start. (0, 0) when
+/// the path is not in the text.
+pub fn locate(text: &[u8], path: &str, key: bool) -> (u32, u32) {
+    let mut segments = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if !name.is_empty() {
+            segments.push(Segment::Key(name));
+        }
+        while let Some((index, after)) = rest.split_once(']') {
+            if let Ok(i) = index.parse() {
+                segments.push(Segment::Index(i));
+            }
+            rest = after.strip_prefix('[').unwrap_or(after);
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    match (Find {
+        path: &segments,
+        key,
+    })
+    .deserialize(&mut de)
+    {
+        Err(e) if e.to_string().starts_with(FOUND) => {
+            line_column(text, start_of(text, index_of(text, e.line(), e.column())))
+        }
+        _ => (0, 0),
+    }
+}
+
+const FOUND: &str = "\u{0}found";
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Reads down `path` and fails with [`FOUND`] right after the value (or key) it names.
+struct Find<'p> {
+    path: &'p [Segment<'p>],
+    key: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Find<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Find<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        match self.path.split_first() {
+            Some((Segment::Index(want), rest)) => {
+                while let Some(()) = if i == *want {
+                    seq.next_element_seed(Find {
+                        path: rest,
+                        key: self.key,
+                    })?
+                } else {
+                    seq.next_element::<IgnoredAny>()?.map(|_| ())
+                } {
+                    i += 1;
+                }
+                Ok(())
+            }
+            Some(_) => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+            None => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Err(de::Error::custom(FOUND))
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match self.path.split_first() {
+            Some((Segment::Key(want), rest)) => {
+                let here = rest.is_empty() && self.key;
+                while let Some(hit) = map.next_key_seed(KeyIs { want, fail: here })? {
+                    if hit {
+                        map.next_value_seed(Find {
+                            path: rest,
+                            key: self.key,
+                        })?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(())
+            }
+            Some(_) => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+            None => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Err(de::Error::custom(FOUND))
+            }
+        }
+    }
+}
+
+impl Find<'_> {
+    fn scalar<E: de::Error>(self) -> Result<(), E> {
+        if self.path.is_empty() {
+            Err(E::custom(FOUND))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A key: whether it is `want` (failing with [`FOUND`] right after it if `fail`).
+struct KeyIs<'a> {
+    want: &'a str,
+    fail: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyIs<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<bool, E> {
+        match (s == self.want, self.fail) {
+            (true, true) => Err(E::custom(FOUND)),
+            (hit, _) => Ok(hit),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_values_and_keys() {
+        let text = b"{\n  \"rules\": [\n    {\"id\": \"a\", \"action\": \"allow\", \"ip\": [\"10.0.0.0/33\", {\"x\": \"]\\\"\"}]}\n  ]\n}";
+        assert_eq!(locate(text, "rules[0].ip[0]", false), (3, 43));
+        assert_eq!(locate(text, "rules[0].ip[1]", false), (3, 58));
+        assert_eq!(locate(text, "rules[0]", false), (3, 5));
+        assert_eq!(locate(text, "rules[0].action", true), (3, 17));
+        assert_eq!(locate(text, "rules", false), (2, 12));
+        assert_eq!(locate(text, "", false), (1, 1));
+        assert_eq!(locate(text, "rules[1]", false), (0, 0));
+    }
+
+    #[test]
+    fn errors_stand_at_the_start_of_the_value() {
+        let at = |text: &str| {
+            let e = read(text.as_bytes()).err().unwrap();
+            (e.path, e.line, e.column)
+        };
+        let p = |s: &str| String::from(s);
+        assert_eq!(
+            at(r#"{"rules": [{"id": "a", "action": "deny", "ip": ["x"]}]}"#),
+            (p("rules[0].ip[0]"), 1, 49)
+        );
+        assert_eq!(
+            at(r#"{"rules": [{"id": "a", "action": "deny", "ip": {}}]}"#),
+            (p("rules[0].ip"), 1, 48)
+        );
+        assert_eq!(
+            at(r#"{"rules": [{"id": "a", "action": "deny", "ip": 12}]}"#),
+            (p("rules[0].ip"), 1, 48)
+        );
+        assert_eq!(at(r#"{"rules": [{"id": "a"}]}"#), (p("rules[0]"), 1, 12));
+        assert_eq!(
+            at(r#"{"rules": [{"id": "a", "ipp" : 1}]}"#),
+            (p("rules[0].ipp"), 1, 24)
+        );
+        assert_eq!(at(r#"{"version": 2}"#), (p("version"), 1, 13));
+        assert_eq!(at("[]"), (p(""), 1, 1));
+        let bad_utf8 = read(b"{\"rules\": [{\"id\": \"a\xff\"}]}").err().unwrap();
+        assert_eq!(bad_utf8.path, "rules[0].id", "{bad_utf8}");
+        let syntax = read(br#"{"rules": [}"#).err().unwrap();
+        assert_eq!(syntax.path, "", "{syntax}");
+        assert_eq!(at(r#"{"partners": null}"#), (p("partners"), 1, 14));
+        assert_eq!(
+            at(r#"{"rules": [{"id": "a", "id": "b"}]}"#),
+            (p("rules[0].id"), 1, 24)
+        );
+    }
+}
