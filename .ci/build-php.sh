@@ -7,7 +7,8 @@
 #                                   (target/wasm/sendcloud_gate_core_decide.wasm). The only engine a request loads.
 #   generated/DecideCore/f<N>.php   its larger functions, each loaded on its first call (wasm2php's lazy mode).
 #   generated/CompileCore.php       SendcloudGate\Generated\CompileCore (+ CompileCoreTrap): the full core module with
-#                                   the policy compiler; loaded only by Gate::fromPolicyJson().
+#                                   the policy compiler; loaded only by Gate::fromPolicyJson() and explain.
+#   generated/CompileCore/f<N>.php  its functions of 400 bytes or more, each loaded on its first call.
 #   generated/default-policy.bin    the default policy (Sendcloud preset only), compiled, produced by the core module.
 #   generated/default-snapshot.php  DecideCore's memory and globals right after loading the default policy, so that
 #                                   Gate::default() costs no policy load at run time (opcache keeps it as one string).
@@ -59,10 +60,12 @@ translate() { # wasm class [wasm2php options]
 # The decision module in lazy mode: each function of 2,000 bytes of PHP or more (before minifying) is a file of its own
 # in generated/DecideCore/, compiled only when a request first calls it. A default-policy decision runs a third of the
 # module's code, and without opcache PHP keeps every function it compiles in the request's memory (about 8 bytes per
-# byte of source): this keeps such a request under 2 MiB (plugin-shim/php/README.md). CompileCore, loaded only to
-# compile a policy or explain a decision, stays one file.
+# byte of source): this keeps such a request under 2 MiB (plugin-shim/php/README.md).
 translate "$decide" DecideCore --lazy-min-bytes 2000
-translate "$core" CompileCore
+# CompileCore, loaded to compile a policy or explain a decision, in lazy mode too, with a lower threshold: with a
+# cold opcache, PHP compiles and optimises every function of a file it includes, and the compiler's code is large
+# (serde_json, serde's visitors) while a policy needs a part of it (compiling `{}` loads 63 of its 327 files).
+translate "$core" CompileCore --lazy-min-bytes 400
 
 # The default policy's bytes, from the full module, and the snapshot of the decision module with it loaded.
 php -d error_reporting=-1 plugin-shim/php/tools/build-generated.php "$out" "$core" "$decide"

@@ -2,8 +2,9 @@
 //! module (`src/presets/*.json`) so that a reviewer reads and updates data, not code.
 //!
 //! Each file carries its provenance (`source`, `verified`, `reviewed`, `note`); every surface that shows a preset
-//! shows that too. The files are embedded at build time and read with serde_json, as policies are, so a broken
-//! preset file fails the unit tests below rather than a customer's request.
+//! shows that too. The files are read with serde_json when the crate is built (`build.rs`), which writes their facts
+//! as static data: a broken preset file fails the build, and a compile takes the facts without parsing JSON. The
+//! texts themselves are embedded as well, for `presets()` in the JS package and the tester page.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -61,49 +62,46 @@ pub fn raw(name: &str) -> Option<&'static str> {
     text_of(name)
 }
 
-/// A preset file, read with serde_json. Other keys (`kind`) are for people and the tester page.
-#[derive(serde::Deserialize)]
-struct PresetFile {
-    preset: String,
-    #[serde(default)]
-    title: String,
-    source: String,
-    #[serde(default)]
+/// A preset's facts as `build.rs` wrote them from its file.
+struct PresetData {
+    preset: &'static str,
+    title: &'static str,
+    source: &'static str,
     verified: bool,
-    reviewed: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    ip: Vec<String>,
-    #[serde(default)]
-    ranges: Vec<String>,
-    #[serde(default)]
-    user_agents: Vec<String>,
-    #[serde(default)]
-    claims: Vec<String>,
-    #[serde(default)]
-    methods: Vec<String>,
+    reviewed: &'static str,
+    note: &'static str,
+    /// `ip` then `ranges`, as the file lists them.
+    ranges: &'static [&'static str],
+    user_agents: &'static [&'static str],
+    claims: &'static [&'static str],
+    methods: &'static [&'static str],
 }
 
-/// Loads a preset by name. `None` for an unknown name (or a preset file that does not parse, which the tests
-/// rule out).
+include!(concat!(env!("OUT_DIR"), "/presets.rs"));
+
+/// Loads a preset by name; `None` for an unknown name.
 pub fn get(name: &str) -> Option<Preset> {
-    let file: PresetFile = serde_json::from_str(text_of(name)?).ok()?;
-    let mut ranges = file.ip;
-    ranges.extend(file.ranges);
+    let data = match name {
+        "sendcloud" => &SENDCLOUD_DATA,
+        "cloudflare" => &CLOUDFLARE_DATA,
+        "loopback" => &LOOPBACK_DATA,
+        "private" => &PRIVATE_DATA,
+        _ => return None,
+    };
+    let owned = |items: &[&str]| items.iter().map(|s| String::from(*s)).collect::<Vec<_>>();
     Some(Preset {
         provenance: Provenance {
-            preset: file.preset,
-            title: file.title,
-            source: file.source,
-            verified: file.verified,
-            reviewed: file.reviewed,
-            note: file.note,
+            preset: data.preset.into(),
+            title: data.title.into(),
+            source: data.source.into(),
+            verified: data.verified,
+            reviewed: data.reviewed.into(),
+            note: data.note.into(),
         },
-        ranges,
-        user_agents: file.user_agents,
-        claims: file.claims,
-        methods: file.methods,
+        ranges: owned(data.ranges),
+        user_agents: owned(data.user_agents),
+        claims: owned(data.claims),
+        methods: owned(data.methods),
     })
 }
 

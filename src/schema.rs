@@ -174,6 +174,8 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Array<T> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.1)
     }
+    // Apart from the object that holds the array, for the reason given at Object's visit_map.
+    #[inline(never)]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let mut out = Vec::new();
         while let Some(item) = seq.next_element()? {
@@ -213,6 +215,10 @@ impl<'de, T: Deserialize<'de> + Named> Deserialize<'de> for Object<T> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{} (an object)", T::WHAT)
             }
+            // A function of its own for each kind of object: inlined, every object of the schema would be read
+            // by one function, the policy's, which a PHP host compiles whole to read `{}` (wasm2php loads a
+            // function on its first call).
+            #[inline(never)]
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
                 T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Object)
             }

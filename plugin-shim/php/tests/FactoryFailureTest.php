@@ -163,10 +163,10 @@ final class FactoryFailureTest extends TestCase
         file_put_contents($file, substr($data, 0, $length ?? intdiv(strlen($data), 2)));
     }
 
-    /** @return list<string> the lazily loaded function files of the decision module */
-    private static function functionFiles(string $dir): array
+    /** @return list<string> the lazily loaded function files of a module (DecideCore, CompileCore) */
+    private static function functionFiles(string $dir, string $class = 'DecideCore'): array
     {
-        return glob($dir . '/DecideCore/*.php') ?: [];
+        return glob($dir . '/' . $class . '/*.php') ?: [];
     }
 
     /**
@@ -212,6 +212,24 @@ final class FactoryFailureTest extends TestCase
             }, ['fromPolicyJson'], ['default', 'fromCompiled']],
             'CompileCore.php cut in half' => [static function (string $d): string {
                 self::cut("$d/CompileCore.php");
+                return $d;
+            }, ['fromPolicyJson'], ['default', 'fromCompiled']],
+            // The compiler's functions load on first call (lazy mode): a missing or broken one fails the compile
+            // with an EngineException, never the process; deciding does not need them.
+            'CompileCore/ missing' => [static function (string $d): string {
+                exec('rm -rf ' . escapeshellarg("$d/CompileCore"));
+                return $d;
+            }, ['fromPolicyJson'], ['default', 'fromCompiled']],
+            'CompileCore/ function files cut in half' => [static function (string $d): string {
+                foreach (self::functionFiles($d, 'CompileCore') as $f) {
+                    self::cut($f);
+                }
+                return $d;
+            }, ['fromPolicyJson'], ['default', 'fromCompiled']],
+            'CompileCore/ function files empty' => [static function (string $d): string {
+                foreach (self::functionFiles($d, 'CompileCore') as $f) {
+                    self::cut($f, 0);
+                }
                 return $d;
             }, ['fromPolicyJson'], ['default', 'fromCompiled']],
             'default-snapshot.php missing' => [static function (string $d): string {
