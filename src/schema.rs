@@ -146,11 +146,13 @@ pub struct RuleDoc {
 
 /// An optional key that, when present, must hold a value of its type: `null` is not "absent" (it is an error,
 /// as every other value of the wrong type).
+#[inline(never)] // a function of each field's type, apart from its object's (see Object's visit_map)
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
 
 /// A list of strings, each checked by its type.
+#[inline(never)] // a function of each field's type, apart from its object's (see Object's visit_map)
 fn strings<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
@@ -159,6 +161,7 @@ fn strings<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// A list of objects (partners, rules).
+#[inline(never)] // a function of each field's type, apart from its object's (see Object's visit_map)
 fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
