@@ -358,7 +358,7 @@ class Gate
     /**
      * decideRequest() with the reasoning: the decision's keys plus `trace` (the ordered steps that led to it) and
      * `provenance` (the deciding preset's source and verification status, or null). Runs in the full engine module
-     * (generated/CompileCore.php, loaded on the first call: three times the decision module's size), so it is for
+     * (generated/CompileCore.php and the functions of generated/CompileCore/ it calls, loaded on the first call), so it is for
      * admin pages and logs, not for every request. Never throws.
      */
     public function explain(array $request): array
