@@ -68,6 +68,19 @@ pub fn write_json_str(out: &mut String, s: &str) {
     json::write_str(out, s);
 }
 
+/// Writes `items` to `out` as a JSON array of strings: the lists of names the host crates hand over (action and
+/// reason codes, rule ids, export formats).
+pub fn write_json_strs<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
+    out.push('[');
+    for (i, s) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_str(out, s);
+    }
+    out.push(']');
+}
+
 /// The preset files with their provenance, as one JSON object keyed by preset name (partner presets, then
 /// trusted-proxy presets).
 pub fn presets_json() -> String {

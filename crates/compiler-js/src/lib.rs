@@ -33,14 +33,8 @@ pub fn last_error() -> String {
 /// The export formats, in the order they are listed to users, as a JSON array of the names `--format` takes.
 #[wasm_bindgen]
 pub fn formats() -> String {
-    let mut out = String::from("[");
-    for (i, f) in Format::ALL.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        hosts::write_json_str(&mut out, f.name());
-    }
-    out.push(']');
+    let mut out = String::new();
+    hosts::write_json_strs(&mut out, Format::ALL.iter().map(|f| f.name()));
     out
 }
 

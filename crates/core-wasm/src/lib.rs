@@ -355,21 +355,11 @@ pub extern "C" fn scg_policy_warnings(handle: i32) -> i64 {
 #[cfg(feature = "compile")]
 #[no_mangle]
 pub extern "C" fn scg_request_names() -> i64 {
-    let mut out = String::from("{\"headers\":[");
-    for (i, h) in hosts::HEADERS_READ.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        hosts::write_json_str(&mut out, h);
-    }
-    out.push_str("],\"params\":[");
-    for (i, p) in hosts::PARAMS_READ.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        hosts::write_json_str(&mut out, p);
-    }
-    out.push_str("]}");
+    let mut out = String::from("{\"headers\":");
+    hosts::write_json_strs(&mut out, hosts::HEADERS_READ.iter().copied());
+    out.push_str(",\"params\":");
+    hosts::write_json_strs(&mut out, hosts::PARAMS_READ.iter().copied());
+    out.push('}');
     result(out.into_bytes())
 }
 

@@ -92,21 +92,11 @@ pub fn presets_json() -> String {
 /// [`Reason::ALL`]). JS reads it once; no list of codes is written twice.
 #[wasm_bindgen]
 pub fn codes() -> String {
-    let mut out = String::from("{\"actions\":[");
-    for (i, a) in Action::ALL.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        hosts::write_json_str(&mut out, a.as_str());
-    }
-    out.push_str("],\"reasons\":[");
-    for (i, r) in Reason::ALL.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        hosts::write_json_str(&mut out, r.as_str());
-    }
-    out.push_str("]}");
+    let mut out = String::from("{\"actions\":");
+    hosts::write_json_strs(&mut out, Action::ALL.iter().map(|a| a.as_str()));
+    out.push_str(",\"reasons\":");
+    hosts::write_json_strs(&mut out, Reason::ALL.iter().map(|r| r.as_str()));
+    out.push('}');
     out
 }
 
@@ -173,14 +163,8 @@ impl WasmPolicy {
 
     /// The rule ids then the partner ids, as a JSON array: what the decision's rule index points into.
     pub fn ids(&self) -> String {
-        let mut out = String::from("[");
-        for (i, id) in self.policy.ids().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            hosts::write_json_str(&mut out, id);
-        }
-        out.push(']');
+        let mut out = String::new();
+        hosts::write_json_strs(&mut out, self.policy.ids());
         out
     }
 
