@@ -142,7 +142,8 @@ final class Prepend
     /**
      * The prepend file's text: the settings it carries ($config: mode, policy), the plugin's runner, the chained file.
      *
-     * @param array{mode: string, policy: string}|null $config null: only the chaining (after switching off)
+     * @param array{mode: string, policy: string, snapshot?: string, spool?: string}|null $config null: only the
+     *        chaining (after switching off); spool: where decisions made before WordPress go (Log\Spool)
      */
     public static function contents(?array $config, string $runner, string $chained, string $target): string
     {
@@ -158,7 +159,7 @@ final class Prepend
             . "    define('SENDCLOUD_GATE_PREPEND', " . ($config === null ? 'false' : 'true') . ");\n";
         if ($config !== null) {
             $o .= '    $sendcloud_gate_prepend = ' . var_export(['mode' => $config['mode'], 'policy' => $config['policy'],
-                'snapshot' => $config['snapshot'] ?? ''], true) . ";\n"
+                'snapshot' => $config['snapshot'] ?? '', 'spool' => $config['spool'] ?? ''], true) . ";\n"
                 . '    if (is_file(' . var_export($runner, true) . ")) {\n"
                 . '        include ' . var_export($runner, true) . ";\n"
                 . "    }\n"
@@ -328,13 +329,13 @@ final class Prepend
         return $resolved;
     }
 
-    /** @return array{mode: string, policy: string, snapshot: string} */
+    /** @return array{mode: string, policy: string, snapshot: string, spool: string} */
     private static function config(): array
     {
         $compiled = function_exists('get_option') ? get_option(Settings::COMPILED_OPTION, '') : '';
         $snapshot = function_exists('get_option') ? get_option(Settings::SNAPSHOT_OPTION, '') : '';
         return ['mode' => (string) Settings::load()['mode'], 'policy' => is_string($compiled) ? $compiled : '',
-            'snapshot' => is_string($snapshot) ? $snapshot : ''];
+            'snapshot' => is_string($snapshot) ? $snapshot : '', 'spool' => Log\Hooks::spoolPath()];
     }
 
     /** @return array{kind: string, target: string, file: string, chained: string, newline: bool, created: bool}|null */

@@ -6,6 +6,8 @@ namespace SendcloudGate\WordPress\Tests;
 
 use SendcloudGate\WordPress\Admin\Page;
 use SendcloudGate\WordPress\Early;
+use SendcloudGate\WordPress\Log\Hooks;
+use SendcloudGate\WordPress\Log\Spool;
 use SendcloudGate\WordPress\Plugin;
 use SendcloudGate\WordPress\Prepend;
 use SendcloudGate\WordPress\Runtime;
@@ -245,6 +247,15 @@ final class PrependTest extends AdminTestCase
         self::assertSame("host prepend\nWordPress loaded\n", $out);
         [$out] = $this->runPrepended('198.51.100.1', 'Mozilla/5.0');
         self::assertSame("host prepend\nWordPress loaded\n", $out);
+        // The decision log's rows of both (the script here is not WordPress, so the request path never claimed them)
+        // are in the spool, as the process wrote them when it ended (after the 403's exit for the first); the page
+        // view is not.
+        [$rows, $skipped] = Spool::parse((string) file_get_contents(Hooks::spoolPath()));
+        self::assertSame(0, $skipped);
+        self::assertSame([['deny', 'impersonation', self::IMPERSONATOR, 'GET'], ['allow', 'partner_match', self::SENDCLOUD_IP, 'PATCH']],
+            array_map(static function (array $r): array {
+                return [$r['action'], $r['reason'], $r['client_ip'], $r['method']];
+            }, $rows));
 
         // Switching on again while the gate's own file is in force keeps chaining the earlier one (never itself).
         self::assertTrue($this->enable('apache2handler', Prepend::prependFile())['ok']);
