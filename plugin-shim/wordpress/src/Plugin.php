@@ -63,5 +63,6 @@ final class Plugin
         delete_option(Settings::COMPILED_OPTION);
         delete_option(Settings::SNAPSHOT_OPTION);
         delete_option(Prepend::OPTION);
+        delete_option(Prepend::STUB_OPTION);
     }
 }

@@ -159,6 +159,35 @@ final class PrependTest extends AdminTestCase
         [$out] = $this->runPrepended(self::SENDCLOUD_IP, self::SENDCLOUD_UA);
         self::assertSame("host prepend\nWordPress loaded\n", $out);
         self::assertStringNotContainsString('prepend-run.php', (string) file_get_contents(Prepend::prependFile()));
+
+        // The stub goes once PHP's INI cache cannot hold the lines any more: twice the cache_ttl of the PHP that
+        // switched the mode on (here the CLI's, 300 s), plus 5 s; not before.
+        $stub = get_option(Prepend::STUB_OPTION);
+        $ttl = (int) ini_get('user_ini.cache_ttl');
+        self::assertEqualsWithDelta(time() + 2 * $ttl + 5, $stub['until'], 2);
+        Prepend::removeStaleStub($stub['until'] - 1);
+        self::assertFileExists(Prepend::prependFile());
+        Prepend::removeStaleStub('');   // what WordPress passes to an admin_init callback: now
+        self::assertFileExists(Prepend::prependFile());
+        Prepend::removeStaleStub($stub['until']);
+        self::assertFileDoesNotExist(Prepend::prependFile());
+        self::assertNull(get_option(Prepend::STUB_OPTION, null));
+        self::assertSame("memory_limit = 256M\n", file_get_contents($ini));
+
+        // Switched on again before the time: the live prepend file is not touched.
+        self::assertTrue($this->enable('fpm-fcgi', $chained)['ok']);
+        self::assertTrue(Prepend::disable());
+        self::assertTrue($this->enable('fpm-fcgi', $chained)['ok']);
+        self::assertNull(get_option(Prepend::STUB_OPTION, null));
+        update_option(Prepend::STUB_OPTION, ['file' => Prepend::prependFile(), 'sha1' => sha1_file(Prepend::prependFile()), 'until' => 0]);
+        Prepend::removeStaleStub();
+        self::assertStringContainsString('prepend-run.php', (string) file_get_contents(Prepend::prependFile()));
+        // A stub changed by hand since is left alone.
+        self::assertTrue(Prepend::disable());
+        file_put_contents(Prepend::prependFile(), "\n// the merchant's line\n", FILE_APPEND);
+        Prepend::removeStaleStub(PHP_INT_MAX);
+        self::assertFileExists(Prepend::prependFile());
+        self::assertNull(get_option(Prepend::STUB_OPTION, null));
     }
 
     /**
