@@ -12,6 +12,10 @@ php -m 2>/dev/null | grep -qi '^dom$' || need_apt+=(php-xml)
 command -v phpunit >/dev/null || need_apt+=(phpunit)
 # php-cgi: the CGI SAPI, which reads .user.ini as PHP-FPM does (the plugin's auto_prepend_file mode, PrependTest)
 command -v php-cgi >/dev/null || need_apt+=(php-cgi)
+# php-fpm and nginx: the plugin's auto_prepend_file mode under a real PHP-FPM behind nginx (the .user.ini kind,
+# plugin-shim/wordpress/tests/e2e/fpm.test.mjs, which starts both on loopback itself)
+ls /usr/sbin/php-fpm* >/dev/null 2>&1 || need_apt+=(php-fpm)
+command -v nginx >/dev/null || need_apt+=(nginx)
 command -v wasm-opt >/dev/null || need_apt+=(binaryen)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v zip >/dev/null || need_apt+=(zip)
@@ -19,8 +23,16 @@ command -v unzip >/dev/null || need_apt+=(unzip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  # No system service may start while packages install (php-fpm, nginx: the tests start their own, on loopback): a
+  # policy-rc.d that refuses, removed afterwards if it was ours.
+  ours_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && ours_policy=1
+  fi
+  rc=0
+  { apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null; } || rc=$?
+  [ "$ours_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  [ "$rc" = 0 ] || exit "$rc"
 fi
 
 rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown

@@ -39,5 +39,8 @@ if (!defined('SENDCLOUD_GATE_BOOTSTRAPPED')) {
         add_action('add_option_' . $sendcloud_gate_option, ['SendcloudGate\\WordPress\\Prepend', 'refresh']);
     }
     unset($sendcloud_gate_option);
+    // Under .user.ini, the stub left after switching the mode off goes once PHP's INI cache has expired.
+    add_action('admin_init', ['SendcloudGate\\WordPress\\Prepend', 'removeStaleStub']);
+    add_action(\SendcloudGate\WordPress\Log\Hooks::CRON_HOOK, ['SendcloudGate\\WordPress\\Prepend', 'removeStaleStub']);
     \SendcloudGate\WordPress\Runtime::current()->enforce();
 }

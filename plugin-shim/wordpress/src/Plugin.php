@@ -30,16 +30,20 @@ final class Plugin
         if (function_exists('wp_clear_scheduled_hook')) {
             wp_clear_scheduled_hook(Log\DecisionLog::CRON_HOOK);
         }
+        // The rows decided before WordPress and not imported yet go to the table; nothing writes the spool any more.
+        Log\Spool::import();
+        Log\Spool::remove();
     }
 
     /**
-     * Uninstall: the loader, the auto_prepend_file lines and prepend file, and this plugin's options, log table and
-     * .htninja block, on every site of a network.
+     * Uninstall: the loader, the auto_prepend_file lines and prepend file, the decision log's spool, and this plugin's
+     * options, log table and .htninja block, on every site of a network.
      */
     public static function uninstall(): void
     {
         Loader::remove();
         Prepend::disable();
+        Log\Spool::remove();
         if (function_exists('is_multisite') && is_multisite() && function_exists('get_sites')) {
             foreach (get_sites(['fields' => 'ids', 'number' => 0]) as $siteId) {
                 switch_to_blog((int) $siteId);
@@ -59,5 +63,6 @@ final class Plugin
         delete_option(Settings::COMPILED_OPTION);
         delete_option(Settings::SNAPSHOT_OPTION);
         delete_option(Prepend::OPTION);
+        delete_option(Prepend::STUB_OPTION);
     }
 }

@@ -28,12 +28,16 @@ namespace SendcloudGate\WordPress;
  * Switching off (disable(): settings page, deactivation, uninstall) removes the lines — the file is then what it was
  * before, byte for byte, or is deleted when the plugin created it — and the prepend file. Under `.user.ini`, which
  * PHP caches for `user_ini.cache_ttl` seconds (300 by default), the prepend file is instead reduced to the chaining
- * of the earlier auto_prepend_file, so that requests still using the cached setting keep being served.
+ * of the earlier auto_prepend_file, so that requests still using the cached setting keep being served; that stub is
+ * deleted by the first admin page or daily event after twice the server's cache_ttl plus 5 seconds
+ * (removeStaleStub(); the cache_ttl is the one of the request that switched the mode on, under the server's PHP).
  */
 final class Prepend
 {
     public const FILE = 'sendcloud-gate-prepend.php';
     public const OPTION = 'sendcloud_gate_prepend';
+    /** The stub left under .user.ini after switching off, until PHP's INI cache has expired (removeStaleStub()). */
+    public const STUB_OPTION = 'sendcloud_gate_prepend_stub';
     public const BEGIN = 'BEGIN Sendcloud Gate';
     public const END = 'END Sendcloud Gate';
     public const VERSION = 1;
@@ -142,7 +146,8 @@ final class Prepend
     /**
      * The prepend file's text: the settings it carries ($config: mode, policy), the plugin's runner, the chained file.
      *
-     * @param array{mode: string, policy: string}|null $config null: only the chaining (after switching off)
+     * @param array{mode: string, policy: string, snapshot?: string, spool?: string}|null $config null: only the
+     *        chaining (after switching off); spool: where decisions made before WordPress go (Log\Spool)
      */
     public static function contents(?array $config, string $runner, string $chained, string $target): string
     {
@@ -158,7 +163,7 @@ final class Prepend
             . "    define('SENDCLOUD_GATE_PREPEND', " . ($config === null ? 'false' : 'true') . ");\n";
         if ($config !== null) {
             $o .= '    $sendcloud_gate_prepend = ' . var_export(['mode' => $config['mode'], 'policy' => $config['policy'],
-                'snapshot' => $config['snapshot'] ?? ''], true) . ";\n"
+                'snapshot' => $config['snapshot'] ?? '', 'spool' => $config['spool'] ?? ''], true) . ";\n"
                 . '    if (is_file(' . var_export($runner, true) . ")) {\n"
                 . '        include ' . var_export($runner, true) . ";\n"
                 . "    }\n"
@@ -220,7 +225,10 @@ final class Prepend
         update_option(self::OPTION, [
             'kind' => $kind, 'target' => $target, 'file' => $file, 'chained' => $chained, 'newline' => $newline,
             'created' => $wasOurs ? (bool) $state['created'] : !$exists,
+            // How long PHP may keep using the lines after they are removed (.user.ini only): this server's setting.
+            'cache_ttl' => $kind === 'user_ini' ? max((int) ini_get('user_ini.cache_ttl'), (int) ($state['cache_ttl'] ?? 0)) : 0,
         ]);
+        delete_option(self::STUB_OPTION);   // the prepend file is the live one again
         return ['ok' => true, 'message' => '', 'target' => $target];
     }
 
@@ -240,12 +248,44 @@ final class Prepend
             return false;
         }
         if ($state['kind'] === 'user_ini') {
-            AtomicFile::write($state['file'], self::contents(null, '', $state['chained'], $state['target']), 0644);
+            $stub = self::contents(null, '', $state['chained'], $state['target']);
+            if (AtomicFile::write($state['file'], $stub, 0644)) {
+                $ttl = max(0, (int) $state['cache_ttl']);
+                update_option(self::STUB_OPTION, ['file' => $state['file'], 'sha1' => sha1($stub), 'until' => time() + 2 * $ttl + 5]);
+            }
         } elseif (is_file($state['file'])) {
             @unlink($state['file']);
         }
         delete_option(self::OPTION);
         return true;
+    }
+
+    /**
+     * Deletes the stub disable() left under .user.ini once PHP cannot be using the removed lines any more: PHP-FPM and
+     * FastCGI keep a directory's .user.ini for user_ini.cache_ttl seconds from the request that read it, so after the
+     * removal plus that time no request includes the file; twice that time plus 5 seconds is waited. Only the file
+     * as the plugin wrote it is deleted (not one switched on again since, nor one changed by hand). Hooked to
+     * admin_init and the daily event; one get_option() of an autoloaded option otherwise.
+     *
+     * @param mixed $now the time (tests); anything else, such as the '' WordPress passes to a hook without arguments, is
+     *                   now
+     */
+    public static function removeStaleStub($now = null): void
+    {
+        $stub = function_exists('get_option') ? get_option(self::STUB_OPTION, null) : null;
+        if (!is_array($stub)) {
+            return;
+        }
+        if ((is_int($now) ? $now : time()) < (int) ($stub['until'] ?? 0)) {
+            return;
+        }
+        $file = is_string($stub['file'] ?? null) ? $stub['file'] : '';
+        $live = self::stored();
+        if ($file !== '' && ($live === null || $live['file'] !== $file) && is_file($file)
+            && @sha1_file($file) === ($stub['sha1'] ?? null)) {
+            @unlink($file);
+        }
+        delete_option(self::STUB_OPTION);
     }
 
     /** Rewrites the prepend file with the settings in force, when the mode is on (update_option hooks). */
@@ -328,16 +368,16 @@ final class Prepend
         return $resolved;
     }
 
-    /** @return array{mode: string, policy: string, snapshot: string} */
+    /** @return array{mode: string, policy: string, snapshot: string, spool: string} */
     private static function config(): array
     {
         $compiled = function_exists('get_option') ? get_option(Settings::COMPILED_OPTION, '') : '';
         $snapshot = function_exists('get_option') ? get_option(Settings::SNAPSHOT_OPTION, '') : '';
         return ['mode' => (string) Settings::load()['mode'], 'policy' => is_string($compiled) ? $compiled : '',
-            'snapshot' => is_string($snapshot) ? $snapshot : ''];
+            'snapshot' => is_string($snapshot) ? $snapshot : '', 'spool' => Log\Hooks::spoolPath()];
     }
 
-    /** @return array{kind: string, target: string, file: string, chained: string, newline: bool, created: bool}|null */
+    /** @return array{kind: string, target: string, file: string, chained: string, newline: bool, created: bool, cache_ttl: int}|null */
     private static function stored(): ?array
     {
         $s = function_exists('get_option') ? get_option(self::OPTION, null) : null;
@@ -348,6 +388,8 @@ final class Prepend
             'kind' => ($s['kind'] ?? '') === 'user_ini' ? 'user_ini' : 'htaccess', 'target' => $s['target'], 'file' => $s['file'],
             'chained' => is_string($s['chained'] ?? null) ? $s['chained'] : '', 'newline' => (bool) ($s['newline'] ?? false),
             'created' => (bool) ($s['created'] ?? false),
+            // Not recorded by older versions: PHP's default.
+            'cache_ttl' => is_int($s['cache_ttl'] ?? null) ? $s['cache_ttl'] : 300,
         ];
     }
 

@@ -113,11 +113,15 @@ final class Runtime
 
     /**
      * Acts on the decision, once per request: logs it when it belongs in the decision log (Log\DecisionLog: one
-     * INSERT, in `monitor` too); in mode `on`, an `allow` lets the request through each active security plugin
+     * INSERT, in `monitor` too; in the auto_prepend_file mode instead of the row Early would spool); in mode `on`, an `allow` lets the request through each active security plugin
      * (Adapters\Registry) and a `deny` ends the request with 403. Returns only when it does not.
      */
     public function enforce(): void
     {
+        // WordPress loaded: what this request path logs is the request's row, not the one kept before WordPress.
+        if ($this->early && class_exists(Early::class, false)) {
+            Early::claim();
+        }
         $decision = $this->decision();
         if ($decision === null) {
             return;

@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace SendcloudGate\WordPress\Tests;
 
 use SendcloudGate\WordPress\Log\DecisionLog;
+use SendcloudGate\WordPress\Log\Hooks;
+use SendcloudGate\WordPress\Log\Spool;
 use SendcloudGate\WordPress\Plugin;
 use SendcloudGate\WordPress\Settings;
 
@@ -94,14 +96,26 @@ final class DecisionLogTest extends LogTestCase
         self::assertStringContainsString("sendcloud-gate: the decision could not be logged: Table 'wp.wp_sendcloud_gate_log' doesn't exist", $lines[0]);
     }
 
-    public function testWithoutWpdbTheRowIsWrittenOncePluginsHaveLoaded(): void
+    public function testWithoutWpdbTheRowIsSpooledAndInsertedOncePluginsHaveLoaded(): void
     {
         unset($GLOBALS['wpdb']);
-        DecisionLog::record(self::ALLOW, self::server('94.232.247.10', 'PATCH', self::SENDCLOUD_UA));
-        self::assertCount(1, WpTestStandIn::$actions['plugins_loaded'] ?? []);
+        $deny = ['action' => 'deny', 'reason' => 'impersonation', 'rule' => 'sendcloud', 'client_ip' => '203.0.113.7', 'method' => 'PATCH'];
+        DecisionLog::record($deny, self::server('127.0.0.1', 'PATCH', self::SENDCLOUD_UA, '/wp-json/wc/v3/orders/12?consumer_secret=cs_x'));
+        self::assertSame([], $this->db->queries);
+        $spool = (string) file_get_contents(Hooks::spoolPath());
+        self::assertStringContainsString('"client_ip":"203.0.113.7"', $spool);
+        self::assertStringNotContainsString('cs_x', $spool);
+
+        // The request goes on (or the next one comes): plugins_loaded imports the spool.
         $GLOBALS['wpdb'] = $this->db;
-        (WpTestStandIn::$actions['plugins_loaded'][0])();
-        self::assertCount(1, $this->queries('INSERT'));
+        Hooks::register();
+        foreach (WpTestStandIn::$actions['plugins_loaded'] as $callback) {
+            $callback();
+        }
+        $inserts = $this->queries('INSERT');
+        self::assertCount(1, $inserts);
+        self::assertStringContainsString("'203.0.113.7', 'PATCH', '/wp-json/wc/v3/orders/12', '" . self::SENDCLOUD_UA . "', 'deny', 'impersonation', 'sendcloud')", $inserts[0]);
+        self::assertSame(Spool::HEADER, file_get_contents(Hooks::spoolPath()), 'truncated to its header');
         self::assertSame([], $this->logLines());
     }
 
@@ -229,7 +243,7 @@ final class DecisionLogTest extends LogTestCase
         \SendcloudGate\WordPress\Log\Hooks::register();
         \SendcloudGate\WordPress\Log\Hooks::register();
         self::assertCount(1, WpTestStandIn::$actions[DecisionLog::CRON_HOOK]);
-        self::assertCount(1, WpTestStandIn::$actions['plugins_loaded']);
+        self::assertCount(2, WpTestStandIn::$actions['plugins_loaded'], 'the schema check and the spool import');
         self::assertCount(1, WpTestStandIn::$actions['admin_init']);
         self::assertCount(1, WpTestStandIn::$filters['wp_privacy_personal_data_exporters']);
         self::assertCount(1, WpTestStandIn::$filters['wp_privacy_personal_data_erasers']);

@@ -6,6 +6,8 @@ namespace SendcloudGate\WordPress\Tests;
 
 use SendcloudGate\WordPress\Admin\Page;
 use SendcloudGate\WordPress\Early;
+use SendcloudGate\WordPress\Log\Hooks;
+use SendcloudGate\WordPress\Log\Spool;
 use SendcloudGate\WordPress\Plugin;
 use SendcloudGate\WordPress\Prepend;
 use SendcloudGate\WordPress\Runtime;
@@ -157,6 +159,35 @@ final class PrependTest extends AdminTestCase
         [$out] = $this->runPrepended(self::SENDCLOUD_IP, self::SENDCLOUD_UA);
         self::assertSame("host prepend\nWordPress loaded\n", $out);
         self::assertStringNotContainsString('prepend-run.php', (string) file_get_contents(Prepend::prependFile()));
+
+        // The stub goes once PHP's INI cache cannot hold the lines any more: twice the cache_ttl of the PHP that
+        // switched the mode on (here the CLI's, 300 s), plus 5 s; not before.
+        $stub = get_option(Prepend::STUB_OPTION);
+        $ttl = (int) ini_get('user_ini.cache_ttl');
+        self::assertEqualsWithDelta(time() + 2 * $ttl + 5, $stub['until'], 2);
+        Prepend::removeStaleStub($stub['until'] - 1);
+        self::assertFileExists(Prepend::prependFile());
+        Prepend::removeStaleStub('');   // what WordPress passes to an admin_init callback: now
+        self::assertFileExists(Prepend::prependFile());
+        Prepend::removeStaleStub($stub['until']);
+        self::assertFileDoesNotExist(Prepend::prependFile());
+        self::assertNull(get_option(Prepend::STUB_OPTION, null));
+        self::assertSame("memory_limit = 256M\n", file_get_contents($ini));
+
+        // Switched on again before the time: the live prepend file is not touched.
+        self::assertTrue($this->enable('fpm-fcgi', $chained)['ok']);
+        self::assertTrue(Prepend::disable());
+        self::assertTrue($this->enable('fpm-fcgi', $chained)['ok']);
+        self::assertNull(get_option(Prepend::STUB_OPTION, null));
+        update_option(Prepend::STUB_OPTION, ['file' => Prepend::prependFile(), 'sha1' => sha1_file(Prepend::prependFile()), 'until' => 0]);
+        Prepend::removeStaleStub();
+        self::assertStringContainsString('prepend-run.php', (string) file_get_contents(Prepend::prependFile()));
+        // A stub changed by hand since is left alone.
+        self::assertTrue(Prepend::disable());
+        file_put_contents(Prepend::prependFile(), "\n// the merchant's line\n", FILE_APPEND);
+        Prepend::removeStaleStub(PHP_INT_MAX);
+        self::assertFileExists(Prepend::prependFile());
+        self::assertNull(get_option(Prepend::STUB_OPTION, null));
     }
 
     /**
@@ -245,6 +276,15 @@ final class PrependTest extends AdminTestCase
         self::assertSame("host prepend\nWordPress loaded\n", $out);
         [$out] = $this->runPrepended('198.51.100.1', 'Mozilla/5.0');
         self::assertSame("host prepend\nWordPress loaded\n", $out);
+        // The decision log's rows of both (the script here is not WordPress, so the request path never claimed them)
+        // are in the spool, as the process wrote them when it ended (after the 403's exit for the first); the page
+        // view is not.
+        [$rows, $skipped] = Spool::parse((string) file_get_contents(Hooks::spoolPath()));
+        self::assertSame(0, $skipped);
+        self::assertSame([['deny', 'impersonation', self::IMPERSONATOR, 'GET'], ['allow', 'partner_match', self::SENDCLOUD_IP, 'PATCH']],
+            array_map(static function (array $r): array {
+                return [$r['action'], $r['reason'], $r['client_ip'], $r['method']];
+            }, $rows));
 
         // Switching on again while the gate's own file is in force keeps chaining the earlier one (never itself).
         self::assertTrue($this->enable('apache2handler', Prepend::prependFile())['ok']);

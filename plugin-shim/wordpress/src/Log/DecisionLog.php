@@ -51,8 +51,9 @@ final class DecisionLog
 
     /**
      * Records the decision about the request $server ($_SERVER) when it belongs in the log: one INSERT. Never throws;
-     * a failure is one error_log() line. When $wpdb does not exist yet, the row is written once it does
-     * (plugins_loaded).
+     * a failure is one error_log() line. When $wpdb does not exist yet, the row goes to the spool (Spool), which is
+     * imported on plugins_loaded (of this request if it goes on, else of the next one): a `deny` that ends the request
+     * before then is not lost.
      *
      * @param array<string,mixed> $decision as Gate::decide() returns it
      * @param array<string,mixed> $server
@@ -64,15 +65,8 @@ final class DecisionLog
         }
         try {
             $row = self::row($decision, $server, time());
-            $wpdb = self::db();
-            if ($wpdb === null) {
-                if (function_exists('add_action')) {
-                    add_action('plugins_loaded', static function () use ($row): void {
-                        self::insert($row);
-                    }, 0);
-                    return;
-                }
-                self::fail('the database is not ready; the decision was not logged');
+            if (self::db() === null) {
+                Spool::append($row);   // one error_log() line of its own when it cannot
                 return;
             }
             self::insert($row);
@@ -395,6 +389,45 @@ final class DecisionLog
             $error = isset($wpdb->last_error) && is_string($wpdb->last_error) && $wpdb->last_error !== '' ? $wpdb->last_error : 'unknown error';
             self::fail('the decision could not be logged: ' . $error);
         }
+    }
+
+    /**
+     * Inserts rows (as row() makes them; the spool's import), one prepared INSERT per 50 rows. Null when every row was
+     * inserted, else the database's error (the rows of the failed INSERT and after it were not inserted).
+     *
+     * @param list<array<string,string>> $rows
+     */
+    public static function insertRows(array $rows): ?string
+    {
+        $wpdb = self::db();
+        if ($wpdb === null) {
+            return 'the database is not ready';
+        }
+        $t = self::tableName();
+        $suppressed = method_exists($wpdb, 'suppress_errors') ? $wpdb->suppress_errors(true) : false;
+        try {
+            foreach (array_chunk($rows, 50) as $chunk) {
+                $values = [];
+                foreach ($chunk as $row) {
+                    foreach (['created_at', 'client_ip', 'method', 'path', 'user_agent', 'action', 'reason', 'rule'] as $c) {
+                        $values[] = (string) ($row[$c] ?? '');
+                    }
+                }
+                $ok = $wpdb->query($wpdb->prepare(
+                    "INSERT INTO `$t` (created_at, client_ip, method, path, user_agent, action, reason, rule) VALUES "
+                        . implode(', ', array_fill(0, count($chunk), '(%s, %s, %s, %s, %s, %s, %s, %s)')),
+                    $values
+                ));
+                if ($ok === false) {
+                    return isset($wpdb->last_error) && is_string($wpdb->last_error) && $wpdb->last_error !== '' ? $wpdb->last_error : 'unknown error';
+                }
+            }
+        } finally {
+            if (method_exists($wpdb, 'suppress_errors')) {
+                $wpdb->suppress_errors($suppressed);
+            }
+        }
+        return null;
     }
 
     /**

@@ -457,9 +457,16 @@ plainTest('uninstall leaves nothing: options, log table, pruning event, loader, 
     const htninja = `${DOCROOT}/.htninja`;
     assert.equal(wp(`return \\SendcloudGate\\WordPress\\Adapters\\NinjaFirewall::install(${phpString(htninja)})['ok'];`), true);
     assert.ok(fs.existsSync(htninja));
-    // As wp-admin's Plugins screen does: deactivate, then delete (which runs uninstall.php).
-    const r = wp(`deactivate_plugins(${phpString(GATE)}); return delete_plugins([${phpString(GATE)}]);`);
-    assert.equal(r, true);
+    // As wp-admin's Plugins screen does: deactivate, then delete (which runs uninstall.php). In between, a row lands in
+    // the decision log's spool (as a request decided before WordPress would write it): uninstall removes it too.
+    const spool = `${CONTENT}/sendcloud-gate-spool`;
+    const r = wp(`deactivate_plugins(${phpString(GATE)});
+        $spooled = \\SendcloudGate\\WordPress\\Log\\Spool::append(\\SendcloudGate\\WordPress\\Log\\DecisionLog::row(
+            ['action' => 'deny', 'reason' => 'impersonation', 'rule' => 'sendcloud', 'client_ip' => '203.0.113.7', 'method' => 'GET'],
+            ['REQUEST_URI' => '/x'], time()));
+        return [$spooled, is_file(\\SendcloudGate\\WordPress\\Log\\Spool::path()), delete_plugins([${phpString(GATE)}])];`);
+    assert.deepEqual(r, [true, true, true]);
+    assert.equal(fs.existsSync(spool), false, 'the spool directory is gone');
     const left = wp(`global $wpdb; return [
         'options' => $wpdb->get_col($wpdb->prepare("SELECT option_name FROM $wpdb->options WHERE option_name LIKE %s", '%sendcloud%gate%')),
         'table' => $wpdb->get_var($wpdb->prepare('SHOW TABLES LIKE %s', $wpdb->prefix . 'sendcloud_gate_log')),

@@ -25,6 +25,10 @@ const MARKER = `${CONTENT}/mu-plugins/scg-e2e-wordpress-loaded-marker.php`;
 const LOADED_LOG = `${STATE}/wordpress-loaded.log`;
 const CHAIN_LOG = `${STATE}/prepend-chain.log`;
 const PHP_LOG = `${STATE}/php-error.log`;
+const SPOOL_DIR = `${CONTENT}/sendcloud-gate-spool`;
+const SPOOL = `${SPOOL_DIR}/decisions.php`;
+const SPOOL_HEADER = '<?php exit; __halt_compiler();\n';
+const LOG_PAGE = '/wp-admin/tools.php?page=sendcloud-gate-log';
 const GATE = 'sendcloud-gate/sendcloud-gate.php';
 const PAGE = '/wp-admin/options-general.php?page=sendcloud-gate';
 
@@ -181,6 +185,44 @@ plainTest('auto_prepend_file mode: a deny with "block" is 403 before WordPress a
     assert.ok(rows.some((x) => x.method === 'PATCH' && x.client_ip === SC_IP));
 });
 
+plainTest('auto_prepend_file mode: a deny before WordPress reaches the decision log through the spool, imported on the next WordPress load', async () => {
+    const ip = '203.0.113.77';
+    const target = '/wp-json/wc/v3/orders/4077';
+    const r = await request('GET', `${target}?consumer_secret=e2e_query_secret`, { ip, ua: SC_UA });
+    assert.equal(r.status, 403);
+    assert.equal(r.body, BLOCK_BODY);
+    // Nothing has loaded WordPress since: the row is in the spool, written by the web server's PHP when the 403 ended
+    // the request (a shutdown function: before PHP hands the buffered response over; waited for a moment anyway),
+    // without the query string.
+    for (let i = 0; i < 50 && !(fs.existsSync(SPOOL) && fs.readFileSync(SPOOL, 'utf8').includes(ip)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const text = fs.readFileSync(SPOOL, 'utf8');
+    assert.ok(text.startsWith(SPOOL_HEADER), 'the file starts with the PHP header');
+    const spooled = text.slice(SPOOL_HEADER.length).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    assert.deepEqual(spooled.map((x) => [x.action, x.reason, x.client_ip, x.method, x.path, x.user_agent]),
+        [['deny', 'impersonation', ip, 'GET', target, SC_UA]]);
+    assert.doesNotMatch(text, /e2e_query_secret/);
+    const www = Number(execFileSync('id', ['-u', 'www-data'], { encoding: 'utf8' }).trim());
+    assert.equal(fs.statSync(SPOOL).uid, www);
+    assert.equal(fs.statSync(SPOOL).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(SPOOL_DIR).mode & 0o777, 0o700);
+    // Requested over the web (this stack's Apache reads no .htaccess under wp-content), PHP runs it: nothing printed.
+    const web = await request('GET', '/wp-content/sendcloud-gate-spool/decisions.php', { ip: '198.51.100.20', ua: 'Mozilla/5.0' });
+    assert.equal(web.body, '');
+
+    // The merchant's next page (WordPress loads: plugins_loaded imports the spool) lists it.
+    const page = await request('GET', LOG_PAGE, { ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true });
+    assert.equal(page.status, 200);
+    const row = page.body.split('<tr ').find((t) => t.includes(`<code>${ip}</code>`));
+    assert.ok(row, 'the denied request is in the admin log');
+    assert.match(row, /^data-action="deny" data-reason="impersonation">/);
+    assert.ok(row.includes(`<code>${target}</code>`));
+    assert.equal(fs.readFileSync(SPOOL, 'utf8'), SPOOL_HEADER, 'the spool was truncated');
+    const rows = wp(`return \\SendcloudGate\\WordPress\\Log\\DecisionLog::rowsForAddresses([${phpString(ip)}], 1, 10);`);
+    assert.deepEqual(rows.map((x) => [x.action, x.reason, x.method, x.path]), [['deny', 'impersonation', 'GET', target]], 'one row, once');
+});
+
 plainTest('auto_prepend_file mode: the prepend file follows the settings (monitor lets the impersonator through)', async () => {
     configure({ mode: 'monitor', impersonation: 'block' });
     const m = mark();
@@ -210,6 +252,7 @@ plainTest('auto_prepend_file mode: deactivating the plugin removes the lines and
     wp(`deactivate_plugins(${phpString(GATE)}); return true;`);
     assert.equal(fs.readFileSync(HTACCESS, 'utf8'), originalHtaccess);
     assert.equal(fs.existsSync(PREPEND_FILE), false);
+    assert.equal(fs.existsSync(SPOOL_DIR), false, 'the spool is imported and removed');
     const r = await request('GET', '/wp-json/', { ip: '198.51.100.20', ua: 'Mozilla/5.0' });
     assert.equal(r.status, 200);
 });

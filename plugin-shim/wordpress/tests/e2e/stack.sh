@@ -254,6 +254,8 @@ install_wordpress() {
 
 stop_all() {
     local a="$STATE/apache" d="$STATE/mysql" pid i
+    # The PHP-FPM front fpm.test.mjs starts (fpm.sh), when an interrupted run left it running.
+    if [ -d "$STATE/fpm" ]; then SCG_E2E_DIR="$STATE" bash "$here/fpm.sh" stop || true; fi
     if [ -f "$a/apache2.pid" ]; then
         apache2 -f "$a/apache2.conf" -k stop >/dev/null 2>&1 || true
         for i in $(seq 1 50); do [ -f "$a/apache2.pid" ] || break; sleep 0.1; done

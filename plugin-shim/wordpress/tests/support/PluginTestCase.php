@@ -22,6 +22,8 @@ abstract class PluginTestCase extends TestCase
     {
         WpTestStandIn::reset();
         Runtime::reset();
+        // A site has a wp-content directory (the decision log's spool goes there when there is no $wpdb).
+        @mkdir(ABSPATH . 'wp-content', 0755, true);
         $this->log = (string) tempnam(sys_get_temp_dir(), 'scg-wp-log');
         $this->oldLog = ini_set('error_log', $this->log);
     }
@@ -30,6 +32,7 @@ abstract class PluginTestCase extends TestCase
     {
         ini_set('error_log', (string) $this->oldLog);
         @unlink($this->log);
+        exec('rm -rf ' . escapeshellarg(ABSPATH));
     }
 
     /** @return list<string> this test's error_log() lines */
