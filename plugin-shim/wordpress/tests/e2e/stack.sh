@@ -13,7 +13,11 @@
 # policy-rc.d that refuses to start services). The only file outside the state directory is the site's config,
 # /etc/wordpress/config-scg-e2e-PORT.php (Debian's wp-config.php reads it from there), removed by `stop`.
 # Environment: SCG_E2E_DIR, SCG_E2E_HOST (shop.test), SCG_E2E_PORT (18080), SCG_E2E_DB_PORT (13306): a second stack
-# can run beside the first with other values.
+# can run beside the first with other values. SCG_E2E_SITES (e.g. "b c", used by bench.sh): more WordPress sites on
+# the same server, document root, wp-content and database, each with its own tables (prefix wp<site>_) and config
+# file (/etc/wordpress/config-scg-e2e-PORT-<site>.php), chosen by the request header `X-SCG-Site: <site>` (requests
+# without it are the main site); the wp-cli stand-in takes SCG_E2E_SITE=<site>. The Apache config ends with
+# `IncludeOptional $STATE/apache/extra-*.conf`, for a caller's own lines (then `apache2 -k graceful`).
 set -euo pipefail
 
 STATE="${SCG_E2E_DIR:-/tmp/sendcloud-gate-e2e}"
@@ -28,6 +32,8 @@ WP=/usr/share/wordpress
 # named by port, so that two stacks (other ports) can run side by side with the same host name.
 SITE_NAME="scg-e2e-$PORT"
 SITE_CONFIG="/etc/wordpress/config-$SITE_NAME.php"
+SITES="${SCG_E2E_SITES:-}"
+case "$SITES" in *[!a-z0-9\ ]*) echo "stack: SCG_E2E_SITES takes lowercase letters and digits" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -152,6 +158,11 @@ define('NONCE_KEY', 'e2e-nonce'); define('AUTH_SALT', 'e2e-as'); define('SECURE_
 define('LOGGED_IN_SALT', 'e2e-lis'); define('NONCE_SALT', 'e2e-ns');
 EOF
     chmod 644 "$SITE_CONFIG"
+    local site
+    for site in $SITES; do
+        sed -e "s#^// Written by#\$table_prefix = 'wp${site}_';\n// Written by#" "$SITE_CONFIG" > "/etc/wordpress/config-$SITE_NAME-$site.php"
+        chmod 644 "/etc/wordpress/config-$SITE_NAME-$site.php"
+    done
 }
 
 write_apache_config() {
@@ -219,8 +230,15 @@ php_admin_value opcache.revalidate_freq 0
 php_admin_flag display_errors off
 php_admin_value error_reporting 32767
 php_value auto_prepend_file $STATE/prepend.php
-SetEnv WORDPRESS_CONFIG $SITE_NAME
 EOF
+        if [ -z "$SITES" ]; then
+            echo "SetEnv WORDPRESS_CONFIG $SITE_NAME"
+        else
+            # The main site unless the request names another (SetEnvIf: in order, the last match wins).
+            echo "SetEnvIf Request_URI ^ WORDPRESS_CONFIG=$SITE_NAME"
+            local site
+            for site in $SITES; do echo "SetEnvIf X-SCG-Site ^$site\$ WORDPRESS_CONFIG=$SITE_NAME-$site"; done
+        fi
         if [ "${SCG_E2E_MODSECURITY:-0}" = 1 ]; then
             sed -e 's/^SecRuleEngine .*/SecRuleEngine On/' \
                 -e "s#^SecAuditLog .*#SecAuditLog $a/modsec_audit.log#" \
@@ -233,6 +251,7 @@ EOF
             echo "Include /etc/modsecurity/crs/crs-setup.conf"
             echo "IncludeOptional /usr/share/modsecurity-crs/rules/*.conf"
         fi
+        echo "IncludeOptional $a/extra-*.conf"
     } > "$a/apache2.conf"
 }
 
@@ -249,7 +268,11 @@ start_apache() {
 }
 
 install_wordpress() {
-    HTTP_HOST="$HOST" SCG_E2E_PORT="$PORT" php "$here/wp-cli-stand-in.php" install >/dev/null
+    HTTP_HOST="$HOST" SCG_E2E_PORT="$PORT" SCG_E2E_SITE='' php "$here/wp-cli-stand-in.php" install >/dev/null
+    local site
+    for site in $SITES; do
+        HTTP_HOST="$HOST" SCG_E2E_PORT="$PORT" SCG_E2E_SITE="$site" php "$here/wp-cli-stand-in.php" install >/dev/null
+    done
 }
 
 stop_all() {
@@ -267,7 +290,7 @@ stop_all() {
         for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null || true
     fi
-    rm -f "$SITE_CONFIG"
+    rm -f "$SITE_CONFIG" "/etc/wordpress/config-$SITE_NAME-"*.php
     rm -rf "$STATE"
 }
 

@@ -7,12 +7,14 @@
  *   php wp-cli-stand-in.php eval 'PHP code'  run code with WordPress loaded; prints json_encode() of what it returns
  *
  * Debian's wp-config.php picks /etc/wordpress/config-<WORDPRESS_CONFIG>.php: scg-e2e-<SCG_E2E_PORT> (default 18080),
- * as stack.sh's Apache sets it; HTTP_HOST is the environment's, else shop.test.
+ * as stack.sh's Apache sets it, or scg-e2e-<SCG_E2E_PORT>-<SCG_E2E_SITE> for one of its extra sites; HTTP_HOST is
+ * the environment's, else shop.test.
  */
 
 $_SERVER['HTTP_HOST'] = getenv('HTTP_HOST') ?: 'shop.test';
-// The site's config, as the stack's Apache names it (SetEnv WORDPRESS_CONFIG scg-e2e-PORT).
-$scg_site = 'scg-e2e-' . (getenv('SCG_E2E_PORT') ?: '18080');
+// The site's config, as the stack's Apache names it (SetEnv WORDPRESS_CONFIG scg-e2e-PORT; with SCG_E2E_SITE=s, one of
+// stack.sh's extra sites, scg-e2e-PORT-s).
+$scg_site = 'scg-e2e-' . (getenv('SCG_E2E_PORT') ?: '18080') . (preg_match('/^[a-z0-9]+$/', (string) getenv('SCG_E2E_SITE')) ? '-' . getenv('SCG_E2E_SITE') : '');
 if (is_file("/etc/wordpress/config-$scg_site.php")) {
     $_SERVER['WORDPRESS_CONFIG'] = $scg_site;
 }
