@@ -382,6 +382,9 @@ impl Compiler<'_> {
         })
     }
 
+    // Not inlined into `policy`: a PHP host loads a function on its first call, and a policy without this part
+    // (`{}`) then does not compile it (.ci/build-php.sh, lazy mode).
+    #[inline(never)]
     fn trusted_proxies(
         &mut self,
         doc: ProxiesDoc,
@@ -458,6 +461,9 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    // Not inlined into `policy`: a PHP host loads a function on its first call, and a policy without this part
+    // (`{}`) then does not compile it (.ci/build-php.sh, lazy mode).
+    #[inline(never)]
     fn partner(&mut self, mut doc: PartnerDoc, path: &str) -> Result<Partner, PolicyError> {
         self.partner_keys(&doc, path)?;
         if let Some(name) = &doc.preset {
@@ -557,6 +563,9 @@ impl Compiler<'_> {
         })
     }
 
+    // Not inlined into `policy`: a PHP host loads a function on its first call, and a policy without this part
+    // (`{}`) then does not compile it (.ci/build-php.sh, lazy mode).
+    #[inline(never)]
     fn rule(&mut self, doc: RuleDoc, path: &str) -> Result<Rule, PolicyError> {
         let text = doc.id.as_str().to_owned();
         let id = self.claim_id(Some(doc.id), &text, &format!("{path}.id"))?;
