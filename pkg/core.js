@@ -70,7 +70,6 @@ function malformed() {
 export function bind(raw, wasm) {
   const memory = wasm.memory;
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   let u8 = new Uint8Array(memory.buffer);
   let cap = 0;
   let base = 0;
