@@ -181,10 +181,21 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Array<T> {
     #[inline(never)]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let mut out = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            out.push(item);
-        }
+        while seq.next_element_seed(PushTo(&mut out))?.is_some() {}
         Ok(out)
+    }
+}
+
+/// Reads one element straight into the array: returned instead, as `Result<Option<T>>`, an element is moved through
+/// each layer of the reader (serde_path_to_error's, serde_json's), which the core module does with a `memory.copy`
+/// each time (ten 56-byte copies per IP range, a fifth of compiling 1,000 ranges in PHP).
+struct PushTo<'a, T>(&'a mut Vec<T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PushTo<'_, T> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.push(T::deserialize(d)?);
+        Ok(())
     }
 }
 

@@ -138,6 +138,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         trap: &trap,
         max_depth: opts.max_call_depth,
         fuel: opts.fuel,
+        opcache_ssa: opts.opcache_ssa,
     };
 
     // Function bodies first: they report which call_indirect dispatchers exist.

@@ -229,6 +229,8 @@ pub struct Ctx<'c> {
     pub trap: &'c str,
     pub max_depth: u32,
     pub fuel: bool,
+    /// See [`crate::Options::opcache_ssa`].
+    pub opcache_ssa: bool,
 }
 
 struct Gen<'m, 'a> {
@@ -356,6 +358,11 @@ pub fn translate_function(
     )
     .unwrap();
     code.push_str("    {\n");
+    if !ctx.opcache_ssa {
+        // opcache's SSA passes (type inference, SCCP, dead code) skip a function with a try block. The catch only
+        // ever runs on the way out of a trap and throws the same object on, trace and all.
+        code.push_str("        try {\n");
+    }
     writeln!(
         code,
         "        if ($dep > {}) self::w2p_deep();",
@@ -388,6 +395,11 @@ pub fn translate_function(
         }
     }
     code.push_str(&g.out);
+    if !ctx.opcache_ssa {
+        code.push_str(
+            "        } catch (\\Throwable $w2p_e) {\n            throw $w2p_e;\n        }\n",
+        );
+    }
     code.push_str("    }\n");
     Ok(FnOut {
         code,

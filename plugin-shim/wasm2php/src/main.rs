@@ -1,4 +1,4 @@
-//! `wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel]`
+//! `wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel] [--lazy-min-bytes N] [--no-opcache-ssa]`
 
 use std::process::ExitCode;
 
@@ -6,7 +6,9 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel]\n\
          \x20                [--lazy-min-bytes N]   functions of N bytes of PHP or more go to NAME/f<i>.php beside OUT.php,\n\
-         \x20                                       loaded on their first call"
+         \x20                                       loaded on their first call\n\
+         \x20                [--no-opcache-ssa]     each function in a try block, which opcache's SSA passes skip: for\n\
+         \x20                                       code that runs rarely, compiled faster with a cold opcache"
     );
     ExitCode::from(2)
 }
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
                 Some(v) => opts.lazy_min_bytes = Some(v),
                 None => return usage(),
             },
+            "--no-opcache-ssa" => opts.opcache_ssa = false,
             "-h" | "--help" => return usage(),
             _ if input.is_none() && !a.starts_with('-') => input = Some(a),
             _ => return usage(),

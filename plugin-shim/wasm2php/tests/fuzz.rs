@@ -428,6 +428,8 @@ fn differential_fuzz() {
         opts.max_memory_pages = MAX_PAGES;
         // Every other module in lazy mode (each function in a file of its own, loaded on its first call).
         opts.lazy_min_bytes = (n % 2 == 1).then_some(0);
+        // Every third with each function in a try block (`--no-opcache-ssa`), lazy or not.
+        opts.opcache_ssa = n % 3 != 0;
         match wasm2php::translate_files(&bytes, &opts) {
             Ok(files) => {
                 let file = dir.join(format!("f{n}.php"));

@@ -97,6 +97,90 @@ echo json_encode(is_file(__DIR__ . '/Lazy/f9.php')), "\n";
     assert_files_driver_prints(&dir, &files, body, want);
 }
 
+/// `opcache_ssa: false`: every translated function sits in a try block, which opcache's SSA passes (asked to dump
+/// what they see, `opt_debug_level` 0x200000 "before dfa pass") skip, while with the default they see each one;
+/// results, traps (class and message) and deep recursion are those of the default translation.
+#[test]
+fn without_opcache_ssa_functions_are_skipped_by_the_ssa_passes_and_behave_the_same() {
+    require_php();
+    let bytes = wat(r#"(module
+      (memory 1)
+      (func $sum (export "sum") (param i32) (result i32) (local i32)
+        (block (loop
+          (br_if 1 (i32.eqz (local.get 0)))
+          (local.set 1 (i32.add (local.get 1) (local.get 0)))
+          (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+          (br 0)))
+        (local.get 1))
+      (func $deep (export "deep") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+          (else (i32.add (i32.const 1) (call $deep (i32.sub (local.get 0) (i32.const 1)))))))
+      (func (export "store") (param i32) (i32.store (local.get 0) (i32.const 1))))"#);
+    let body = r#"$x = new Ssa();
+echo $x->sum(100), "\n", $x->deep(50), "\n";
+foreach ([[$x, 'store', 65533], [$x, 'deep', 100000]] as [$o, $f, $a]) {
+    try { $o->$f($a); echo "no trap\n"; } catch (SsaTrap $e) { echo get_class($e), ': ', $e->getMessage(), "\n"; }
+}
+"#;
+    let want = "5050\n50\nSsaTrap: out of bounds memory access\nSsaTrap: call stack exhausted\n";
+    for ssa in [true, false] {
+        let mut opts = wasm2php::Options::new("Ssa");
+        opts.opcache_ssa = ssa;
+        opts.max_call_depth = 1000;
+        let php = wasm2php::translate(&bytes, &opts).unwrap();
+        assert_eq!(
+            php.matches("} catch (\\Throwable $w2p_e) {").count(),
+            if ssa { 0 } else { 3 },
+            "one try block per function without SSA, none with"
+        );
+        let dir = scratch(if ssa { "ssa-on" } else { "ssa-off" });
+        assert_driver_prints(&dir, &php, body, want);
+        // What opcache's SSA passes see (a dump of each function they analyse, headed by its name).
+        let out = std::process::Command::new(php_bin())
+            .args([
+                "-n",
+                "-d",
+                "zend_extension=opcache",
+                "-d",
+                "opcache.enable_cli=1",
+            ])
+            // file_update_protection=0: opcache leaves alone a file written in the last 2 s, as these just were.
+            .args([
+                "-d",
+                "opcache.file_update_protection=0",
+                "-d",
+                "opcache.opt_debug_level=0x200000",
+            ])
+            .arg(dir.join("drv.php"))
+            .output()
+            .unwrap();
+        let dump = String::from_utf8_lossy(&out.stderr); // where opcache writes its dumps
+        let lines: Vec<&str> = dump.lines().collect();
+        // `Ssa::w2p_f0:` (a translated function), not a helper such as `Ssa::w2p_fill:`.
+        let is_function = |l: &str| {
+            l.strip_prefix("Ssa::w2p_f")
+                .and_then(|r| r.strip_suffix(':'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let mut analysed: Vec<&str> = lines
+            .windows(3)
+            .filter(|w| w[2].contains("(before dfa pass)") && is_function(w[0]))
+            .map(|w| w[0].trim_end_matches(':'))
+            .collect();
+        analysed.sort();
+        assert!(
+            dump.contains("(before dfa pass)"),
+            "opcache did not dump: {dump}"
+        );
+        let want_analysed: &[&str] = if ssa {
+            &["Ssa::w2p_f0", "Ssa::w2p_f1", "Ssa::w2p_f2"]
+        } else {
+            &[]
+        };
+        assert_eq!(analysed, want_analysed, "ssa {ssa}");
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
