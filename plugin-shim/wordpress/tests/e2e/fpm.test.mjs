@@ -6,110 +6,30 @@
 // (stand-ins/wordpress-loaded-marker.php) notes the requests that reached WordPress. The mode is switched on and off
 // as a merchant does it, through PHP-FPM: logged in, on the settings page, with the form's nonce.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+    here, STATE, PORT, HOST, ZIP, CONTENT, PLUGINS, DOCROOT, HTACCESS, PREPEND_FILE, MARKER, LOADED_LOG, CHAIN_LOG, PHP_LOG,
+    GATE, PAGE, SC_UA, ORDER, BLOCK_BODY, MODSECURITY, plainTest, phpString, lines, merchantClient,
+    wp as wpWith, configure as configureWith,
+} from './support.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const STATE = process.env.SCG_E2E_DIR || '/tmp/sendcloud-gate-e2e';
-const PORT = Number(process.env.SCG_E2E_PORT || 18080);
 const FPM_PORT = Number(process.env.SCG_E2E_FPM_PORT || PORT + 1);
-const HOST = process.env.SCG_E2E_HOST || 'shop.test';
-const ZIP = process.env.SCG_E2E_ZIP;
-const CONTENT = `${STATE}/wp-content`;
-const PLUGINS = `${CONTENT}/plugins`;
-const DOCROOT = `${STATE}/docroot`;
 const USER_INI = `${DOCROOT}/.user.ini`;
-const HTACCESS = `${DOCROOT}/.htaccess`;
-const PREPEND_FILE = `${CONTENT}/sendcloud-gate-prepend.php`;
-const MARKER = `${CONTENT}/mu-plugins/scg-e2e-wordpress-loaded-marker.php`;
-const LOADED_LOG = `${STATE}/wordpress-loaded.log`;
-const CHAIN_LOG = `${STATE}/prepend-chain.log`;
 const FPM_ACCESS_LOG = `${STATE}/fpm/access.log`;
-const PHP_LOG = `${STATE}/php-error.log`;
-const GATE = 'sendcloud-gate/sendcloud-gate.php';
-const PAGE = '/wp-admin/options-general.php?page=sendcloud-gate';
-
-const SC_IP = '94.232.247.10';
-const SC_UA = 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)';
 const FOREIGN = '203.0.113.78';
-const ORDER = '/wp-json/wc/v3/orders/12';
-const BLOCK_BODY = 'Forbidden: this request was blocked by Sendcloud Gate.\n';
-const MODSECURITY = process.env.SCG_E2E_MODSECURITY === '1';
-const plainTest = (name, fn) => test(name, MODSECURITY ? { skip: 'runs in the phase without ModSecurity' } : {}, fn);
 
-const phpString = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const env = { ...process.env, SCG_E2E_DIR: STATE, SCG_E2E_PORT: String(PORT), SCG_E2E_FPM_PORT: String(FPM_PORT), SCG_E2E_HOST: HOST };
+const wp = (code) => wpWith(code, env);
+const configure = (overrides = {}) => configureWith(overrides, env);
 
-function wp(code) {
-    const out = execFileSync('php', ['-d', 'display_errors=0', '-d', 'log_errors=0', `${here}/wp-cli-stand-in.php`, 'eval', code], {
-        env: { ...env, HTTP_HOST: HOST }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = out.trim().split('\n');
-    return JSON.parse(lines[lines.length - 1]);
-}
-
-function configure(overrides = {}) {
-    const s = { mode: 'on', proxy: 'custom', proxy_ranges: '127.0.0.1/32', proxy_header: 'x-forwarded-for', impersonation: 'block', ...overrides };
-    const r = wp(`return \\SendcloudGate\\WordPress\\Settings::save(json_decode(${phpString(JSON.stringify(s))}, true));`);
-    assert.equal(r.ok, true, JSON.stringify(r));
-}
-
-let cookies = {};
+// Requests to the PHP-FPM front (nginx), with the site's Host header.
+const { request, login, adminGet, pressPrepend } = merchantClient(FPM_PORT);
 let markN = 0;
-
-/** One HTTP request to the PHP-FPM front (nginx) from 127.0.0.1, the trusted proxy; the site's Host header. */
-function request(method, target, { ip = SC_IP, ua = SC_UA, form = null, mark = null, admin = false } = {}) {
-    return new Promise((resolve, reject) => {
-        const body = form === null ? null : new URLSearchParams(form).toString();
-        const h = { Host: `${HOST}:${PORT}`, 'X-Forwarded-For': ip, 'User-Agent': ua };
-        if (mark !== null) h['X-SCG-Mark'] = mark;
-        if (admin) h.Cookie = Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; ');
-        if (body !== null) {
-            h['Content-Type'] = 'application/x-www-form-urlencoded';
-            h['Content-Length'] = Buffer.byteLength(body);
-        }
-        const req = http.request({ host: '127.0.0.1', port: FPM_PORT, method, path: target, headers: h, agent: false }, (res) => {
-            let data = '';
-            res.setEncoding('utf8');
-            res.on('data', (c) => { data += c; });
-            res.on('end', () => {
-                for (const c of res.headers['set-cookie'] || []) {
-                    const [kv] = c.split(';');
-                    const i = kv.indexOf('=');
-                    cookies[kv.slice(0, i)] = kv.slice(i + 1);
-                }
-                resolve({ status: res.statusCode, body: data, headers: res.headers });
-            });
-        });
-        req.setTimeout(20000, () => req.destroy(new Error(`${method} ${target}: timed out`)));
-        req.on('error', reject);
-        if (body !== null) req.write(body);
-        req.end();
-    });
-}
-
-const adminGet = (target) => request('GET', target, { ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true });
-
-/** Presses the settings page's auto_prepend_file button (`enable` or `disable`), with the form's own nonce. */
-async function pressPrepend(op) {
-    const page = await adminGet(PAGE);
-    assert.equal(page.status, 200);
-    const form = page.body.split('<form').find((f) => f.includes(`id="sendcloud-gate-prepend-${op}"`));
-    assert.ok(form, `the page offers "${op}"`);
-    const field = (name) => (form.match(new RegExp(`name="${name}" value="([^"]*)"`)) || [])[1];
-    return request('POST', PAGE, {
-        ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true,
-        form: { _wpnonce: field('_wpnonce'), _wp_http_referer: field('_wp_http_referer') ?? PAGE, sendcloud_gate_action: 'prepend', op },
-    });
-}
-
-const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
 const mark = () => `fpm${++markN}-${Date.now()}`;
 
 /** Polls `check` (async, truthy when done) every 100 ms for up to `ms`; returns its last value. */
@@ -152,12 +72,7 @@ before(async () => {
     configure({ mode: 'on', impersonation: 'block' });
     execFileSync('bash', [`${here}/fpm.sh`, 'start'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     fpmStarted = true;
-    cookies = { wordpress_test_cookie: 'WP%20Cookie%20check' };
-    const r = await request('POST', '/wp-login.php', {
-        ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true,
-        form: { log: 'admin', pwd: 'e2e-admin-password', 'wp-submit': 'Log In', redirect_to: '/wp-admin/', testcookie: '1' },
-    });
-    assert.equal(r.status, 302, r.body.slice(0, 500));
+    await login();
 });
 
 plainTest('PHP-FPM: the settings page (served by PHP-FPM) writes the lines to .user.ini and chains the pool\'s auto_prepend_file', async () => {

@@ -4,116 +4,24 @@
 // plugin (stand-ins/wordpress-loaded-marker.php) notes the requests that reached WordPress. The mode is switched on
 // and off as a merchant does it: logged in, on the settings page, with the form's nonce.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+    here, STATE, PORT, ZIP, PLUGINS, HTACCESS, PREPEND_FILE, MARKER, LOADED_LOG, CHAIN_LOG, PHP_LOG, GATE, PAGE, CONTENT,
+    SC_IP, SC_UA, ORDER, BLOCK_BODY, MODSECURITY, plainTest, phpString, lines, wp, configure, merchantClient,
+} from './support.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const STATE = process.env.SCG_E2E_DIR || '/tmp/sendcloud-gate-e2e';
-const PORT = Number(process.env.SCG_E2E_PORT || 18080);
-const HOST = process.env.SCG_E2E_HOST || 'shop.test';
-const ZIP = process.env.SCG_E2E_ZIP;
-const CONTENT = `${STATE}/wp-content`;
-const PLUGINS = `${CONTENT}/plugins`;
-const HTACCESS = `${STATE}/docroot/.htaccess`;
-const PREPEND_FILE = `${CONTENT}/sendcloud-gate-prepend.php`;
-const MARKER = `${CONTENT}/mu-plugins/scg-e2e-wordpress-loaded-marker.php`;
-const LOADED_LOG = `${STATE}/wordpress-loaded.log`;
-const CHAIN_LOG = `${STATE}/prepend-chain.log`;
-const PHP_LOG = `${STATE}/php-error.log`;
 const SPOOL_DIR = `${CONTENT}/sendcloud-gate-spool`;
 const SPOOL = `${SPOOL_DIR}/decisions.php`;
 const SPOOL_HEADER = '<?php exit; __halt_compiler();\n';
 const LOG_PAGE = '/wp-admin/tools.php?page=sendcloud-gate-log';
-const GATE = 'sendcloud-gate/sendcloud-gate.php';
-const PAGE = '/wp-admin/options-general.php?page=sendcloud-gate';
-
-const SC_IP = '94.232.247.10';
-const SC_UA = 'SendCloud/1.0 (woocommerce; https://www.sendcloud.sc)';
 const FOREIGN = '203.0.113.7';
-const ORDER = '/wp-json/wc/v3/orders/12';
-const BLOCK_BODY = 'Forbidden: this request was blocked by Sendcloud Gate.\n';
-const MODSECURITY = process.env.SCG_E2E_MODSECURITY === '1';
-const plainTest = (name, fn) => test(name, MODSECURITY ? { skip: 'runs in the phase without ModSecurity' } : {}, fn);
 
-const phpString = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
-function wp(code) {
-    const out = execFileSync('php', ['-d', 'display_errors=0', '-d', 'log_errors=0', `${here}/wp-cli-stand-in.php`, 'eval', code], {
-        env: { ...process.env, HTTP_HOST: HOST }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = out.trim().split('\n');
-    return JSON.parse(lines[lines.length - 1]);
-}
-
-function configure(overrides = {}) {
-    const s = { mode: 'on', proxy: 'custom', proxy_ranges: '127.0.0.1/32', proxy_header: 'x-forwarded-for', impersonation: 'block', ...overrides };
-    const r = wp(`return \\SendcloudGate\\WordPress\\Settings::save(json_decode(${phpString(JSON.stringify(s))}, true));`);
-    assert.equal(r.ok, true, JSON.stringify(r));
-}
-
-let cookies = {};
+const { request, login, adminGet, pressPrepend } = merchantClient(PORT);
 let markN = 0;
-
-/** One HTTP request from 127.0.0.1 (the trusted proxy); `mark` goes in X-SCG-Mark; the admin's cookies when `admin`. */
-function request(method, target, { ip = SC_IP, ua = SC_UA, form = null, mark = null, admin = false } = {}) {
-    return new Promise((resolve, reject) => {
-        const body = form === null ? null : new URLSearchParams(form).toString();
-        const h = { Host: `${HOST}:${PORT}`, 'X-Forwarded-For': ip, 'User-Agent': ua };
-        if (mark !== null) h['X-SCG-Mark'] = mark;
-        if (admin) h.Cookie = Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; ');
-        if (body !== null) {
-            h['Content-Type'] = 'application/x-www-form-urlencoded';
-            h['Content-Length'] = Buffer.byteLength(body);
-        }
-        const req = http.request({ host: '127.0.0.1', port: PORT, method, path: target, headers: h, agent: false }, (res) => {
-            let data = '';
-            res.setEncoding('utf8');
-            res.on('data', (c) => { data += c; });
-            res.on('end', () => {
-                for (const c of res.headers['set-cookie'] || []) {
-                    const [kv] = c.split(';');
-                    const i = kv.indexOf('=');
-                    cookies[kv.slice(0, i)] = kv.slice(i + 1);
-                }
-                resolve({ status: res.statusCode, body: data, headers: res.headers });
-            });
-        });
-        req.setTimeout(20000, () => req.destroy(new Error(`${method} ${target}: timed out`)));
-        req.on('error', reject);
-        if (body !== null) req.write(body);
-        req.end();
-    });
-}
-
-async function login() {
-    cookies = { wordpress_test_cookie: 'WP%20Cookie%20check' };
-    const r = await request('POST', '/wp-login.php', {
-        ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true,
-        form: { log: 'admin', pwd: 'e2e-admin-password', 'wp-submit': 'Log In', redirect_to: '/wp-admin/', testcookie: '1' },
-    });
-    assert.equal(r.status, 302, r.body.slice(0, 500));
-    assert.ok(Object.keys(cookies).some((k) => k.startsWith('wordpress_logged_in_')), 'logged in');
-}
-
-/** Presses the settings page's auto_prepend_file button (`enable` or `disable`), with the form's own nonce. */
-async function pressPrepend(op, { nonce = null } = {}) {
-    const page = await request('GET', PAGE, { ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true });
-    assert.equal(page.status, 200);
-    const form = page.body.split('<form').find((f) => f.includes(`id="sendcloud-gate-prepend-${op}"`));
-    assert.ok(form, `the page offers "${op}"`);
-    const field = (name) => (form.match(new RegExp(`name="${name}" value="([^"]*)"`)) || [])[1];
-    return request('POST', PAGE, {
-        ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true,
-        form: { _wpnonce: nonce ?? field('_wpnonce'), _wp_http_referer: field('_wp_http_referer') ?? PAGE, sendcloud_gate_action: 'prepend', op },
-    });
-}
-
-const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
 const phpLogMark = () => lines(PHP_LOG).length;
 const mark = () => `m${++markN}-${Date.now()}`;
 
@@ -161,7 +69,7 @@ plainTest('auto_prepend_file mode: switched on from the settings page (nonce che
     assert.ok(prepend.includes(`include_once '${STATE}/prepend.php'`), 'the auto_prepend_file the server had set is chained');
 
     // The page itself now loads through it.
-    const page = await request('GET', PAGE, { ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true });
+    const page = await adminGet(PAGE);
     assert.match(page.body, /id="sendcloud-gate-prepend" data-enabled="1"/);
     assert.match(page.body, /This page was itself loaded through it\./);
 });
@@ -212,7 +120,7 @@ plainTest('auto_prepend_file mode: a deny before WordPress reaches the decision 
     assert.equal(web.body, '');
 
     // The merchant's next page (WordPress loads: plugins_loaded imports the spool) lists it.
-    const page = await request('GET', LOG_PAGE, { ip: '192.0.2.80', ua: 'Mozilla/5.0', admin: true });
+    const page = await adminGet(LOG_PAGE);
     assert.equal(page.status, 200);
     const row = page.body.split('<tr ').find((t) => t.includes(`<code>${ip}</code>`));
     assert.ok(row, 'the denied request is in the admin log');
