@@ -10,11 +10,10 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import {
-    here, STATE, PORT, HOST, ZIP, CONTENT, PLUGINS, DOCROOT, HTACCESS, PREPEND_FILE, MARKER, LOADED_LOG, CHAIN_LOG, PHP_LOG,
+    here, STATE, PORT, HOST, CONTENT, PLUGINS, DOCROOT, HTACCESS, PREPEND_FILE, MARKER, LOADED_LOG, CHAIN_LOG, PHP_LOG,
     GATE, PAGE, SC_UA, ORDER, BLOCK_BODY, MODSECURITY, plainTest, phpString, lines, merchantClient,
-    wp as wpWith, configure as configureWith,
+    installGateAndMarkers, wp as wpWith, configure as configureWith,
 } from './support.mjs';
 
 const FPM_PORT = Number(process.env.SCG_E2E_FPM_PORT || PORT + 1);
@@ -49,24 +48,8 @@ let fpmStarted = false;
 
 before(async () => {
     if (MODSECURITY) return;
-    assert.ok(ZIP && fs.existsSync(ZIP), 'SCG_E2E_ZIP must name the plugin zip (run.sh builds it)');
     startMark = lines(PHP_LOG).length;
-    if (!fs.existsSync(`${PLUGINS}/sendcloud-gate`)) {
-        execFileSync('unzip', ['-q', '-o', ZIP, '-d', PLUGINS]);
-        execFileSync('chown', ['-R', 'www-data:www-data', `${PLUGINS}/sendcloud-gate`]);
-    }
-    assert.equal(wp(`return activate_plugin(${phpString(GATE)});`), null);
-    if (!fs.existsSync(`${PLUGINS}/scg-wc-routes-stand-in`)) {
-        fs.mkdirSync(`${PLUGINS}/scg-wc-routes-stand-in`, { recursive: true });
-        fs.copyFileSync(`${here}/stand-ins/wc-routes-stand-in.php`, `${PLUGINS}/scg-wc-routes-stand-in/scg-wc-routes-stand-in.php`);
-    }
-    assert.equal(wp("return activate_plugin('scg-wc-routes-stand-in/scg-wc-routes-stand-in.php');"), null);
-    fs.mkdirSync(path.dirname(MARKER), { recursive: true });
-    fs.copyFileSync(`${here}/stand-ins/wordpress-loaded-marker.php`, MARKER);
-    for (const f of [LOADED_LOG, CHAIN_LOG]) {
-        if (!fs.existsSync(f)) fs.writeFileSync(f, '');
-        execFileSync('chown', ['www-data:www-data', f]);
-    }
+    installGateAndMarkers(wp, { empty: false });
     originalHtaccess = fs.readFileSync(HTACCESS, 'utf8');
     assert.equal(fs.existsSync(USER_INI), false, 'no .user.ini before the test');
     configure({ mode: 'on', impersonation: 'block' });

@@ -8,10 +8,10 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import {
-    here, STATE, PORT, ZIP, PLUGINS, HTACCESS, PREPEND_FILE, MARKER, LOADED_LOG, CHAIN_LOG, PHP_LOG, GATE, PAGE, CONTENT,
+    STATE, PORT, PLUGINS, HTACCESS, PREPEND_FILE, MARKER, LOADED_LOG, CHAIN_LOG, PHP_LOG, GATE, PAGE, CONTENT,
     SC_IP, SC_UA, ORDER, BLOCK_BODY, MODSECURITY, plainTest, phpString, lines, wp, configure, merchantClient,
+    installGateAndMarkers,
 } from './support.mjs';
 
 const SPOOL_DIR = `${CONTENT}/sendcloud-gate-spool`;
@@ -30,24 +30,8 @@ let startMark = 0;
 
 before(async () => {
     if (MODSECURITY) return;
-    assert.ok(ZIP && fs.existsSync(ZIP), 'SCG_E2E_ZIP must name the plugin zip (run.sh builds it)');
     startMark = phpLogMark();
-    if (!fs.existsSync(`${PLUGINS}/sendcloud-gate`)) {
-        execFileSync('unzip', ['-q', '-o', ZIP, '-d', PLUGINS]);
-        execFileSync('chown', ['-R', 'www-data:www-data', `${PLUGINS}/sendcloud-gate`]);
-    }
-    assert.equal(wp(`return activate_plugin(${phpString(GATE)});`), null);
-    if (!fs.existsSync(`${PLUGINS}/scg-wc-routes-stand-in`)) {
-        fs.mkdirSync(`${PLUGINS}/scg-wc-routes-stand-in`, { recursive: true });
-        fs.copyFileSync(`${here}/stand-ins/wc-routes-stand-in.php`, `${PLUGINS}/scg-wc-routes-stand-in/scg-wc-routes-stand-in.php`);
-    }
-    assert.equal(wp("return activate_plugin('scg-wc-routes-stand-in/scg-wc-routes-stand-in.php');"), null);
-    fs.mkdirSync(path.dirname(MARKER), { recursive: true });
-    fs.copyFileSync(`${here}/stand-ins/wordpress-loaded-marker.php`, MARKER);
-    for (const f of [LOADED_LOG, CHAIN_LOG]) {
-        fs.writeFileSync(f, '');
-        execFileSync('chown', ['www-data:www-data', f]);
-    }
+    installGateAndMarkers(wp, { empty: true });
     originalHtaccess = fs.readFileSync(HTACCESS, 'utf8');
     configure({ mode: 'on', impersonation: 'block' });
     await login();

@@ -55,6 +55,31 @@ export function configure(overrides = {}, env = process.env) {
     assert.equal(r.ok, true, JSON.stringify(r));
 }
 
+/**
+ * Installs what these tests need beside the stack: the plugin from the zip run.sh built, activated; the wc/v3
+ * routes stand-in, activated; the TEST STAND-IN must-use plugin that notes the requests reaching WordPress; and the
+ * two logs it and the stack's own prepend file write, owned by the web server (emptied first when `empty`).
+ */
+export function installGateAndMarkers(wpEval, { empty }) {
+    assert.ok(ZIP && fs.existsSync(ZIP), 'SCG_E2E_ZIP must name the plugin zip (run.sh builds it)');
+    if (!fs.existsSync(`${PLUGINS}/sendcloud-gate`)) {
+        execFileSync('unzip', ['-q', '-o', ZIP, '-d', PLUGINS]);
+        execFileSync('chown', ['-R', 'www-data:www-data', `${PLUGINS}/sendcloud-gate`]);
+    }
+    assert.equal(wpEval(`return activate_plugin(${phpString(GATE)});`), null);
+    if (!fs.existsSync(`${PLUGINS}/scg-wc-routes-stand-in`)) {
+        fs.mkdirSync(`${PLUGINS}/scg-wc-routes-stand-in`, { recursive: true });
+        fs.copyFileSync(`${here}/stand-ins/wc-routes-stand-in.php`, `${PLUGINS}/scg-wc-routes-stand-in/scg-wc-routes-stand-in.php`);
+    }
+    assert.equal(wpEval("return activate_plugin('scg-wc-routes-stand-in/scg-wc-routes-stand-in.php');"), null);
+    fs.mkdirSync(path.dirname(MARKER), { recursive: true });
+    fs.copyFileSync(`${here}/stand-ins/wordpress-loaded-marker.php`, MARKER);
+    for (const f of [LOADED_LOG, CHAIN_LOG]) {
+        if (empty || !fs.existsSync(f)) fs.writeFileSync(f, '');
+        execFileSync('chown', ['www-data:www-data', f]);
+    }
+}
+
 /** A client of the front on `port`: requests from 127.0.0.1 (the trusted proxy), logging in as the merchant. */
 export function merchantClient(port) {
     let cookies = {};
