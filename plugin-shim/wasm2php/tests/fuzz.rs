@@ -84,7 +84,7 @@ impl SplitMix {
         ];
         let r = self.next();
         let i = (r >> 8) as usize % 16;
-        match (wide, r % 3 == 0) {
+        match (wide, r.is_multiple_of(3)) {
             (true, true) => F64[i],
             (true, false) => self.next(),
             (false, true) => F32[i] as u64,
