@@ -65,8 +65,8 @@ translate "$decide" DecideCore --lazy-min-bytes 2000
 # CompileCore, loaded to compile a policy or explain a decision, in lazy mode too, with a lower threshold: with a
 # cold opcache, PHP compiles and optimises every function of a file it includes, and the compiler's code is large
 # (serde_json, serde's visitors) while a policy needs a part of it (compiling `{}` loads 63 of its 327 files).
-# --no-opcache-ssa: opcache's SSA passes cost more than all the rest of compiling these functions (compiling `{}`
-# with a cold opcache: 75 ms with them, 36 ms without), and the compiler runs once per saved policy.
+# --no-opcache-ssa: opcache's SSA pass is the costliest part of compiling these functions (the files `{}` needs: 68
+# ms with it, 41 ms without), and the compiler runs once per saved policy.
 translate "$core" CompileCore --lazy-min-bytes 400 --no-opcache-ssa
 
 # The default policy's bytes, from the full module, and the snapshot of the decision module with it loaded.

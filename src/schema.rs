@@ -188,7 +188,8 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Array<T> {
 
 /// Reads one element straight into the array: returned instead, as `Result<Option<T>>`, an element is moved through
 /// each layer of the reader (serde_path_to_error's, serde_json's), which the core module does with a `memory.copy`
-/// each time (ten 56-byte copies per IP range, a fifth of compiling 1,000 ranges in PHP).
+/// each time: eight 56-byte copies per IP range that way, five this way (in PHP, where a copy goes byte by byte,
+/// those copies were a fifth of compiling 1,000 ranges).
 struct PushTo<'a, T>(&'a mut Vec<T>);
 
 impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PushTo<'_, T> {
