@@ -610,12 +610,17 @@ impl Compiler<'_> {
     /// everyone in is an error there, not a policy.
     fn narrow(&self, list: Vec<Range>, path: &str) -> Result<Vec<Cidr>, PolicyError> {
         if let Some(i) = list.iter().position(|r| r.cidr.is_too_wide()) {
+            let at = format!("{path}[{i}]");
+            // As written (`10.1.2.3/4`), not as parsed (`0.0.0.0/4`): read again from the text, since a range
+            // keeps no copy of its text (the error is rare; a copy would be made for every range).
+            let written =
+                schema::string_at(self.text, &at).unwrap_or_else(|| list[i].cidr.to_string());
             return Err(self.err(
-                &format!("{path}[{i}]"),
+                &at,
                 false,
                 format!(
                     "{} would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)",
-                    quoted(&list[i].text)
+                    quoted(&written)
                 ),
             ));
         }

@@ -25,14 +25,14 @@ const MAPPED: Ipv6Net = match Ipv6Net::new(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 
     Err(_) => panic!("a /96 is a valid prefix"),
 };
 
-/// One range as written in a policy, before merging: an address and a prefix length.
+/// One range as written in a policy, before merging: an `ipnet` network with its host bits cleared, an
+/// IPv4-mapped IPv6 network of /96 or longer as the IPv4 network.
+///
+/// It is the network itself (18 bytes, byte-aligned), not an address and a prefix: the compiler moves one per range
+/// through each layer of serde's readers, which a PHP host does byte by byte, and [`RangeSet::from_cidrs`] hands
+/// them to `ipnet` as they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    /// The first address of the range (host bits cleared).
-    pub addr: Ip,
-    /// The prefix length in bits.
-    pub prefix: u8,
-}
+pub struct Cidr(IpNet);
 
 impl Cidr {
     /// Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or `ipv6/n`. Host bits are cleared (`10.1.2.3/8` is
@@ -53,42 +53,35 @@ impl Cidr {
     /// A truncated network as a CIDR, un-mapping an IPv4-mapped IPv6 network of /96 or longer.
     fn from_net(net: IpNet) -> Cidr {
         match net {
-            IpNet::V4(n) => Cidr {
-                addr: Ip::V4(u32::from(n.network())),
-                prefix: n.prefix_len(),
-            },
-            IpNet::V6(n) if n.prefix_len() >= 96 && MAPPED.contains(&n.network()) => Cidr {
-                addr: Ip::V4(u128::from(n.network()) as u32),
-                prefix: n.prefix_len() - 96,
-            },
-            IpNet::V6(n) => Cidr {
-                addr: Ip::V6(u128::from(n.network())),
-                prefix: n.prefix_len(),
-            },
+            IpNet::V6(n) if n.prefix_len() >= 96 && MAPPED.contains(&n.network()) => {
+                let v4 = Ipv4Addr::from(u128::from(n.network()) as u32);
+                // A prefix of 96 to 128 leaves 0 to 32 bits: always an IPv4 prefix.
+                Ipv4Net::new(v4, n.prefix_len() - 96).map_or(Cidr(net), |n| Cidr(IpNet::V4(n)))
+            }
+            _ => Cidr(net),
         }
     }
 
-    /// The CIDR as an `ipnet` network (`None` only for a prefix longer than the address, which [`Cidr::parse`]
-    /// never makes).
-    fn net(&self) -> Option<IpNet> {
-        match self.addr {
-            Ip::V4(a) => Ipv4Net::new(Ipv4Addr::from(a), self.prefix)
-                .ok()
-                .map(|n| IpNet::V4(n.trunc())),
-            Ip::V6(a) => Ipv6Net::new(Ipv6Addr::from(a), self.prefix)
-                .ok()
-                .map(|n| IpNet::V6(n.trunc())),
+    /// The first address of the range.
+    pub fn addr(&self) -> Ip {
+        match self.0 {
+            IpNet::V4(n) => Ip::V4(u32::from(n.network())),
+            IpNet::V6(n) => Ip::V6(u128::from(n.network())),
         }
+    }
+
+    /// The prefix length in bits.
+    pub fn prefix(&self) -> u8 {
+        self.0.prefix_len()
     }
 
     /// Whether the range is too wide to hand to a partner, a trusted proxy or an `allow` rule: wider than `/8`
     /// (IPv4) or `/16` (IPv6), or an IPv6 range covering the whole IPv4-mapped block (`::/16` holds every IPv4
     /// address, since a mapped address *is* its IPv4 address). Such a range would let (nearly) everyone in.
     pub fn is_too_wide(&self) -> bool {
-        match self.net() {
-            Some(IpNet::V4(n)) => n.prefix_len() < 8,
-            Some(IpNet::V6(n)) => n.prefix_len() < 16 || n.contains(&MAPPED),
-            None => true,
+        match self.0 {
+            IpNet::V4(n) => n.prefix_len() < 8,
+            IpNet::V6(n) => n.prefix_len() < 16 || n.contains(&MAPPED),
         }
     }
 }
@@ -106,11 +99,12 @@ fn plain_decimal(p: &str) -> Option<u8> {
 impl fmt::Display for Cidr {
     /// Single addresses without a prefix, everything else as `addr/prefix`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let full = matches!((self.addr, self.prefix), (Ip::V4(_), 32) | (Ip::V6(_), 128));
-        if full {
-            write!(f, "{}", self.addr)
+        // The engine's own address formatting (`Ip`), which the decision module has anyway.
+        let (addr, prefix) = (self.addr(), self.prefix());
+        if matches!((addr, prefix), (Ip::V4(_), 32) | (Ip::V6(_), 128)) {
+            write!(f, "{addr}")
         } else {
-            write!(f, "{}/{}", self.addr, self.prefix)
+            write!(f, "{addr}/{prefix}")
         }
     }
 }
@@ -124,7 +118,7 @@ impl RangeSet {
     pub fn from_cidrs(cidrs: &[Cidr]) -> RangeSet {
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
-        for net in cidrs.iter().filter_map(Cidr::net) {
+        for net in cidrs.iter().map(|c| c.0) {
             match net {
                 IpNet::V4(n) => v4.push(n),
                 IpNet::V6(n) => {
@@ -293,10 +287,10 @@ mod tests {
         let set = RangeSet::from_cidrs(&[Cidr::parse("::/0").unwrap()]);
         assert!(set.contains(&ip("1.2.3.4")));
         assert_eq!(cidrs_to_strings(&set), vec!["0.0.0.0/0", "::/0"]);
-        let mapped = Cidr {
-            addr: Ip::V6(0xffff_0a00_0000),
-            prefix: 104,
-        };
+        // Not what `Cidr::parse` makes (it un-maps such a range), but what `from_cidrs` must still handle.
+        let mapped = Cidr(IpNet::V6(
+            Ipv6Net::new(Ipv6Addr::from(0xffff_0a00_0000u128), 104).unwrap(),
+        ));
         let set = RangeSet::from_cidrs(&[mapped]);
         assert!(set.contains(&ip("10.1.2.3")) && !set.contains(&ip("11.0.0.0")));
     }

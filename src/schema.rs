@@ -274,20 +274,17 @@ pub fn quoted(s: &str) -> String {
     out
 }
 
-/// A range as written, with its text (the too-wide message quotes it).
+/// A range of the policy, parsed and normalised when read (the too-wide message reads its text again, see
+/// `Compiler::narrow`).
 pub struct Range {
     pub cidr: Cidr,
-    pub text: String,
 }
 
 impl<'de> Deserialize<'de> for Range {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         checked_str(d, "an IP range (a string)", |s| {
             Cidr::parse(s)
-                .map(|cidr| Range {
-                    cidr,
-                    text: s.to_owned(),
-                })
+                .map(|cidr| Range { cidr })
                 .ok_or_else(|| format!("{} is not an IP range", quoted(s)))
         })
     }
@@ -685,10 +682,23 @@ fn string_start(text: &[u8], close: usize) -> usize {
     0
 }
 
-/// Line and column of the value at `path` (`rules[1].ip[0]`), or of its key when `key` is set: the text is read
-/// again with serde_json, which stops right after that value, and [`start_of`] goes back to its start. (0, 0) when
-/// the path is not in the text.
+/// Line and column of the value at `path` (`rules[1].ip[0]`), or of its key when `key` is set. (0, 0) when the
+/// path is not in the text.
 pub fn locate(text: &[u8], path: &str, key: bool) -> (u32, u32) {
+    start_of_path(text, path, key).map_or((0, 0), |at| line_column(text, at))
+}
+
+/// The string at `path` as written (escapes decoded), for a message that quotes what a person wrote rather than
+/// its normalised form. `None` when the path is not in the text or holds no string.
+pub fn string_at(text: &[u8], path: &str) -> Option<String> {
+    let at = start_of_path(text, path, false)?;
+    let mut values = serde_json::Deserializer::from_slice(&text[at..]).into_iter::<String>();
+    values.next()?.ok()
+}
+
+/// Where the value at `path` (or its key, when `key` is set) starts: the text is read again with serde_json, which
+/// stops right after that value, and [`start_of`] goes back to its start.
+fn start_of_path(text: &[u8], path: &str, key: bool) -> Option<usize> {
     let mut segments = Vec::new();
     for part in path.split('.').filter(|p| !p.is_empty()) {
         let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
@@ -710,9 +720,9 @@ pub fn locate(text: &[u8], path: &str, key: bool) -> (u32, u32) {
     .deserialize(&mut de)
     {
         Err(e) if e.to_string().starts_with(FOUND) => {
-            line_column(text, start_of(text, index_of(text, e.line(), e.column())))
+            Some(start_of(text, index_of(text, e.line(), e.column())))
         }
-        _ => (0, 0),
+        _ => None,
     }
 }
 
@@ -863,6 +873,32 @@ mod tests {
         assert_eq!(locate(text, "rules", false), (2, 12));
         assert_eq!(locate(text, "", false), (1, 1));
         assert_eq!(locate(text, "rules[1]", false), (0, 0));
+    }
+
+    #[test]
+    fn reads_a_string_again_as_written() {
+        let text = br#"{"trusted_proxies": {"ranges": ["10.0.0.0/8", "\u00310.1.2.3/4"]}, "rules": []}"#;
+        assert_eq!(
+            string_at(text, "trusted_proxies.ranges[1]").as_deref(),
+            Some("10.1.2.3/4")
+        );
+        assert_eq!(
+            string_at(text, "trusted_proxies.ranges[0]").as_deref(),
+            Some("10.0.0.0/8")
+        );
+        assert_eq!(string_at(text, "trusted_proxies.ranges[2]"), None);
+        assert_eq!(string_at(text, "rules"), None, "not a string");
+    }
+
+    #[test]
+    fn a_range_too_wide_is_quoted_as_written_not_as_parsed() {
+        let message = |text: &str| crate::Policy::from_json(text.as_bytes()).err().unwrap();
+        let e = message("{\n  \"trusted_proxies\": {\"ranges\": [\"10.0.0.0/8\", \"10.1.2.3/4\"]}\n}");
+        assert_eq!(e.path, "trusted_proxies.ranges[1]");
+        assert!(e.message.starts_with("\"10.1.2.3/4\" would let nearly everyone in"), "{e}");
+        assert_eq!((e.line, e.column), (2, 48));
+        let e = message(r#"{"partners": [{"preset": "sendcloud", "add_ip": ["\u003a:/0"]}]}"#);
+        assert!(e.message.starts_with("\"::/0\" would let"), "{e}");
     }
 
     #[test]

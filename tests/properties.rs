@@ -21,12 +21,16 @@ fn v6_cidr() -> impl Strategy<Value = (u128, u8)> {
 }
 
 fn naive_contains(cidrs: &[Cidr], ip: Ip) -> bool {
-    cidrs.iter().any(|c| match (c.addr, ip) {
-        (Ip::V4(net), Ip::V4(x)) => c.prefix == 0 || (x ^ net) >> (32 - u32::from(c.prefix)) == 0,
-        (Ip::V6(net), Ip::V6(x)) => c.prefix == 0 || (x ^ net) >> (128 - u32::from(c.prefix)) == 0,
+    cidrs.iter().any(|c| match (c.addr(), ip) {
+        (Ip::V4(net), Ip::V4(x)) => {
+            c.prefix() == 0 || (x ^ net) >> (32 - u32::from(c.prefix())) == 0
+        }
+        (Ip::V6(net), Ip::V6(x)) => {
+            c.prefix() == 0 || (x ^ net) >> (128 - u32::from(c.prefix())) == 0
+        }
         (Ip::V6(net), Ip::V4(x)) => {
             let mapped = 0xffff_0000_0000u128 | u128::from(x);
-            c.prefix == 0 || (mapped ^ net) >> (128 - u32::from(c.prefix)) == 0
+            c.prefix() == 0 || (mapped ^ net) >> (128 - u32::from(c.prefix())) == 0
         }
         (Ip::V4(_), Ip::V6(_)) => false,
     })
