@@ -134,11 +134,21 @@ fn split_lazy(code: &str, f: u32, opts: &Options) -> Option<(String, String)> {
 pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     let class = &opts.class_name;
     let trap = format!("{class}Trap");
+    let opcache_ssa = if !opts.opcache_ssa {
+        vec![false; m.bodies.len()]
+    } else if opts.opcache_ssa_from.is_empty() {
+        vec![true; m.bodies.len()]
+    } else {
+        crate::reach::reachable(
+            m,
+            &crate::reach::export_functions(m, &opts.opcache_ssa_from)?,
+        )?
+    };
     let ctx = Ctx {
         trap: &trap,
         max_depth: opts.max_call_depth,
         fuel: opts.fuel,
-        opcache_ssa: opts.opcache_ssa,
+        opcache_ssa: &opcache_ssa,
     };
 
     // Function bodies first: they report which call_indirect dispatchers exist.

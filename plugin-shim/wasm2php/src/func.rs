@@ -229,8 +229,9 @@ pub struct Ctx<'c> {
     pub trap: &'c str,
     pub max_depth: u32,
     pub fuel: bool,
-    /// See [`crate::Options::opcache_ssa`].
-    pub opcache_ssa: bool,
+    /// Per function: whether opcache's SSA passes may see it ([`crate::Options::opcache_ssa`] and
+    /// [`crate::Options::opcache_ssa_from`]).
+    pub opcache_ssa: &'c [bool],
 }
 
 struct Gen<'m, 'a> {
@@ -358,7 +359,7 @@ pub fn translate_function(
     )
     .unwrap();
     code.push_str("    {\n");
-    if !ctx.opcache_ssa {
+    if !ctx.opcache_ssa[fidx as usize] {
         // opcache's SSA passes (type inference, SCCP, dead code) skip a function with a try block. The catch only
         // ever runs on the way out of a trap and throws the same object on, trace and all.
         code.push_str("        try {\n");
@@ -395,7 +396,7 @@ pub fn translate_function(
         }
     }
     code.push_str(&g.out);
-    if !ctx.opcache_ssa {
+    if !ctx.opcache_ssa[fidx as usize] {
         code.push_str(
             "        } catch (\\Throwable $w2p_e) {\n            throw $w2p_e;\n        }\n",
         );

@@ -1,4 +1,4 @@
-//! `wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel] [--lazy-min-bytes N] [--no-opcache-ssa]`
+//! `wasm2php IN.wasm -o OUT.php --class NAME [--namespace NS] [--max-call-depth N] [--max-memory-pages N] [--fuel] [--lazy-min-bytes N] [--no-opcache-ssa] [--opcache-ssa-from EXPORT,...]`
 
 use std::process::ExitCode;
 
@@ -8,7 +8,10 @@ fn usage() -> ExitCode {
          \x20                [--lazy-min-bytes N]   functions of N bytes of PHP or more go to NAME/f<i>.php beside OUT.php,\n\
          \x20                                       loaded on their first call\n\
          \x20                [--no-opcache-ssa]     each function in a try block, which opcache's SSA passes skip: for\n\
-         \x20                                       code that runs rarely, compiled faster with a cold opcache"
+         \x20                                       code that runs rarely, compiled faster with a cold opcache\n\
+         \x20                [--opcache-ssa-from EXPORT,...]\n\
+         \x20                                       only what these exports run keeps the SSA passes (the hot\n\
+         \x20                                       path); every other function is as with --no-opcache-ssa"
     );
     ExitCode::from(2)
 }
@@ -36,6 +39,10 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--no-opcache-ssa" => opts.opcache_ssa = false,
+            "--opcache-ssa-from" => match args.next() {
+                Some(list) => opts.opcache_ssa_from = list.split(',').map(String::from).collect(),
+                None => return usage(),
+            },
             "-h" | "--help" => return usage(),
             _ if input.is_none() && !a.starts_with('-') => input = Some(a),
             _ => return usage(),

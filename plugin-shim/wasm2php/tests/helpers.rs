@@ -135,43 +135,7 @@ foreach ([[$x, 'store', 65533], [$x, 'deep', 100000]] as [$o, $f, $a]) {
         );
         let dir = scratch(if ssa { "ssa-on" } else { "ssa-off" });
         assert_driver_prints(&dir, &php, body, want);
-        // What opcache's SSA passes see (a dump of each function they analyse, headed by its name).
-        let out = std::process::Command::new(php_bin())
-            .args([
-                "-n",
-                "-d",
-                "zend_extension=opcache",
-                "-d",
-                "opcache.enable_cli=1",
-            ])
-            // file_update_protection=0: opcache leaves alone a file written in the last 2 s, as these just were.
-            .args([
-                "-d",
-                "opcache.file_update_protection=0",
-                "-d",
-                "opcache.opt_debug_level=0x200000",
-            ])
-            .arg(dir.join("drv.php"))
-            .output()
-            .unwrap();
-        let dump = String::from_utf8_lossy(&out.stderr); // where opcache writes its dumps
-        let lines: Vec<&str> = dump.lines().collect();
-        // `Ssa::w2p_f0:` (a translated function), not a helper such as `Ssa::w2p_fill:`.
-        let is_function = |l: &str| {
-            l.strip_prefix("Ssa::w2p_f")
-                .and_then(|r| r.strip_suffix(':'))
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        };
-        let mut analysed: Vec<&str> = lines
-            .windows(3)
-            .filter(|w| w[2].contains("(before dfa pass)") && is_function(w[0]))
-            .map(|w| w[0].trim_end_matches(':'))
-            .collect();
-        analysed.sort();
-        assert!(
-            dump.contains("(before dfa pass)"),
-            "opcache did not dump: {dump}"
-        );
+        let analysed = ssa_analysed(&dir, "Ssa");
         let want_analysed: &[&str] = if ssa {
             &["Ssa::w2p_f0", "Ssa::w2p_f1", "Ssa::w2p_f2"]
         } else {
@@ -179,6 +143,93 @@ foreach ([[$x, 'store', 65533], [$x, 'deep', 100000]] as [$o, $f, $a]) {
         };
         assert_eq!(analysed, want_analysed, "ssa {ssa}");
     }
+}
+
+/// The translated functions of `class` (`Class::w2p_f3`) that opcache's SSA passes analyse when `dir`'s driver runs:
+/// opcache is asked to dump each function before its DFA pass (`opt_debug_level` 0x200000), headed by its name.
+fn ssa_analysed(dir: &std::path::Path, class: &str) -> Vec<String> {
+    let out = std::process::Command::new(php_bin())
+        .args([
+            "-n",
+            "-d",
+            "zend_extension=opcache",
+            "-d",
+            "opcache.enable_cli=1",
+        ])
+        // file_update_protection=0: opcache leaves alone a file written in the last 2 s, as these just were.
+        .args([
+            "-d",
+            "opcache.file_update_protection=0",
+            "-d",
+            "opcache.opt_debug_level=0x200000",
+        ])
+        .arg(dir.join("drv.php"))
+        .output()
+        .unwrap();
+    let dump = String::from_utf8_lossy(&out.stderr); // where opcache writes its dumps
+    assert!(
+        dump.contains("(before dfa pass)"),
+        "opcache did not dump: {dump}"
+    );
+    let lines: Vec<&str> = dump.lines().collect();
+    // `Ssa::w2p_f0:` (a translated function), not a helper such as `Ssa::w2p_fill:`.
+    let prefix = format!("{class}::w2p_f");
+    let is_function = |l: &str| {
+        l.strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(':'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut analysed: Vec<String> = lines
+        .windows(3)
+        .filter(|w| w[2].contains("(before dfa pass)") && is_function(w[0]))
+        .map(|w| w[0].trim_end_matches(':').to_string())
+        .collect();
+    analysed.sort();
+    analysed
+}
+
+/// `opcache_ssa_from`: what the named exports can run keeps the SSA passes (a direct call, and every function of
+/// a table one of them calls through), everything else is skipped as with `opcache_ssa: false`; the results are
+/// the same. An unknown export is an options error; `opcache_ssa: false` wins over the list.
+#[test]
+fn opcache_ssa_from_keeps_the_passes_for_what_the_hot_exports_run() {
+    require_php();
+    let bytes = wat(r#"(module
+      (type $t (func (result i32)))
+      (table 2 funcref)
+      (elem (i32.const 0) $via_table $in_table_too)
+      (func $hot (export "hot") (result i32)
+        (i32.add (call $shared) (call_indirect (type $t) (i32.const 0))))
+      (func $shared (result i32) (i32.const 1))
+      (func $via_table (result i32) (i32.const 2))
+      (func $cold (export "cold") (result i32) (i32.add (call $cold_only) (call $shared)))
+      (func $cold_only (result i32) (i32.const 3))
+      (func $in_table_too (result i32) (i32.const 40)))"#);
+    let body = "$x = new Hot();\necho $x->hot(), ' ', $x->cold(), \"\\n\";\n";
+    // Function indices in the order above: 0 hot, 1 shared, 2 via_table, 3 cold, 4 cold_only, 5 in_table_too.
+    let cases: [(bool, &[&str], &[u32]); 4] = [
+        (true, &["hot"], &[0, 1, 2, 5]),
+        (true, &["cold"], &[1, 3, 4]),
+        (true, &["hot", "cold"], &[0, 1, 2, 3, 4, 5]),
+        (false, &["hot"], &[]),
+    ];
+    for (ssa, from, functions) in cases {
+        let want: Vec<String> = functions.iter().map(|f| format!("Hot::w2p_f{f}")).collect();
+        let mut opts = wasm2php::Options::new("Hot");
+        opts.opcache_ssa = ssa;
+        opts.opcache_ssa_from = from.iter().map(|s| s.to_string()).collect();
+        let php = wasm2php::translate(&bytes, &opts).unwrap();
+        let dir = scratch(&format!("ssa-from-{ssa}-{}", from.join("-")));
+        assert_driver_prints(&dir, &php, body, "3 4\n");
+        assert_eq!(ssa_analysed(&dir, "Hot"), want, "ssa {ssa}, from {from:?}");
+    }
+    let mut opts = wasm2php::Options::new("Hot");
+    opts.opcache_ssa_from = vec!["hot".into(), "nope".into()];
+    let err = wasm2php::translate(&bytes, &opts).unwrap_err().to_string();
+    assert!(
+        err.contains("\"nope\" is not an exported function"),
+        "{err}"
+    );
 }
 
 fn hex(bytes: &[u8]) -> String {
