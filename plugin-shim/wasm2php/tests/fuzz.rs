@@ -393,6 +393,20 @@ fn php_for(c: &Case, s: &mut String) {
     writeln!(s, "}}").unwrap();
 }
 
+/// The name of the module's first exported function, if it has one.
+fn first_function_export(bytes: &[u8]) -> Option<String> {
+    wasmparser::Parser::new(0)
+        .parse_all(bytes)
+        .find_map(|p| match p {
+            Ok(wasmparser::Payload::ExportSection(r)) => r
+                .into_iter()
+                .flatten()
+                .find(|e| e.kind == wasmparser::ExternalKind::Func)
+                .map(|e| e.name.to_string()),
+            _ => None,
+        })
+}
+
 #[test]
 fn differential_fuzz() {
     require_php();
@@ -428,8 +442,12 @@ fn differential_fuzz() {
         opts.max_memory_pages = MAX_PAGES;
         // Every other module in lazy mode (each function in a file of its own, loaded on its first call).
         opts.lazy_min_bytes = (n % 2 == 1).then_some(0);
-        // Every third with each function in a try block (`--no-opcache-ssa`), lazy or not.
+        // Every third with each function in a try block (`--no-opcache-ssa`), lazy or not; of the others, every
+        // other one with the pass kept only for what its first exported function runs (`--opcache-ssa-from`).
         opts.opcache_ssa = n % 3 != 0;
+        if n % 3 == 1 {
+            opts.opcache_ssa_from = first_function_export(&bytes).into_iter().collect();
+        }
         match wasm2php::translate_files(&bytes, &opts) {
             Ok(files) => {
                 let file = dir.join(format!("f{n}.php"));
