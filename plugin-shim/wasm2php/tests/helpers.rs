@@ -97,6 +97,42 @@ echo json_encode(is_file(__DIR__ . '/Lazy/f9.php')), "\n";
     assert_files_driver_prints(&dir, &files, body, want);
 }
 
+/// Lazy mode keeps a stub method in the class only for a function that something calls as a method (an export,
+/// a table, the start function); a function only ever called directly is reached through the lazy table alone.
+#[test]
+fn lazy_mode_keeps_stubs_only_where_a_method_is_called() {
+    let bytes = wat(r#"(module
+      (table 1 funcref)
+      (elem (i32.const 0) $in_table)
+      (global $g (mut i32) (i32.const 0))
+      (func $inner (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+      (func $in_table (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+      (func $init (global.set $g (i32.const 5)))
+      (func (export "outer") (param i32) (result i32)
+        (i32.add (global.get $g)
+          (call_indirect (param i32) (result i32) (call $inner (local.get 0)) (i32.const 0))))
+      (start $init))"#);
+    let mut opts = wasm2php::Options::new("Stubs");
+    opts.lazy_min_bytes = Some(0);
+    let files = wasm2php::translate_files(&bytes, &opts).unwrap();
+    assert_eq!(files.lazy.len(), 4, "every function in a file of its own");
+    let stubs: Vec<u32> = (0..4)
+        .filter(|f| files.main.contains(&format!("private function w2p_f{f}(")))
+        .collect();
+    assert_eq!(
+        stubs,
+        [1, 2, 3],
+        "in_table, init (start) and outer (export); not inner"
+    );
+    // (2 + 1) * 3 + 5
+    assert_files_driver_prints(
+        &scratch("stubs"),
+        &files,
+        "echo (new Stubs())->outer(2), \"\\n\";\n",
+        "14\n",
+    );
+}
+
 /// `opcache_ssa: false`: every translated function sits in a try block, which opcache's SSA passes (asked to dump
 /// what they see, `opt_debug_level` 0x200000 "before dfa pass") skip, while with the default they see each one;
 /// results, traps (class and message) and deep recursion are those of the default translation.
