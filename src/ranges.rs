@@ -283,6 +283,15 @@ mod tests {
     }
 
     #[test]
+    fn a_cidr_is_18_bytes_byte_aligned() {
+        // What the type's documentation promises, and why it is an `ipnet` network (see there).
+        assert_eq!(
+            (core::mem::size_of::<Cidr>(), core::mem::align_of::<Cidr>()),
+            (18, 1)
+        );
+    }
+
+    #[test]
     fn v6_ranges_over_the_mapped_block_cover_ipv4() {
         let set = RangeSet::from_cidrs(&[Cidr::parse("::/0").unwrap()]);
         assert!(set.contains(&ip("1.2.3.4")));

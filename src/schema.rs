@@ -189,7 +189,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Array<T> {
 /// Reads one element straight into the array: returned instead, as `Result<Option<T>>`, an element is moved through
 /// each layer of the reader (serde_path_to_error's, serde_json's), a copy each time: eight per IP range that way,
 /// five this way. A PHP host copies byte by byte; when a range was 56 bytes (an address, a prefix and its text),
-/// those copies were a fifth of compiling 1,000 ranges there. It is 18 bytes now ([`Range`]).
+/// those copies were a fifth of compiling 1,000 ranges there. It is 18 bytes now ([`Cidr`]).
 struct PushTo<'a, T>(&'a mut Vec<T>);
 
 impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PushTo<'_, T> {

@@ -105,8 +105,8 @@ pub struct Options {
     pub stub_unsupported: bool,
     /// Lazy mode: each function whose translation is at least this many bytes goes into a file of its own,
     /// `<class_name>/f<index>.php` beside the class file, which the class loads on the function's first call (a
-    /// stub method stays in the class where one is called: exports, tables, the start function). PHP then compiles only the functions a
-    /// request runs, which matters where there is no opcache. A direct call of such a function fetches its closure
+    /// stub method stays in the class where one is called: exports, tables, the start function). PHP then
+    /// compiles only the functions a request runs, which matters where there is no opcache. A direct call of such a function fetches its closure
     /// from a static table first; a call through the stub is one PHP call more. Needs [`translate_files`]; `None`
     /// (the default) puts everything in one file.
     pub lazy_min_bytes: Option<usize>,
