@@ -208,17 +208,20 @@ fn ssa_analysed(dir: &std::path::Path, class: &str) -> Vec<String> {
         "opcache did not dump: {dump}"
     );
     let lines: Vec<&str> = dump.lines().collect();
-    // `Ssa::w2p_f0:` (a translated function), not a helper such as `Ssa::w2p_fill:`.
+    // A function's dump starts with a header naming it: `Ssa::w2p_f0:` on a line of its own and its counts on the
+    // next (PHP 8), or `Ssa::w2p_f0: ; (lines=…)` (PHP 7.4); then `; (before dfa pass)`. A translated function,
+    // not a helper such as `Ssa::w2p_fill`.
     let prefix = format!("{class}::w2p_f");
-    let is_function = |l: &str| {
-        l.strip_prefix(&prefix)
-            .and_then(|r| r.strip_suffix(':'))
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    let header = |l: &str| -> Option<String> {
+        let rest = l.strip_prefix(&prefix)?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let after = &rest[digits..];
+        (digits > 0 && (after == ":" || after.starts_with(": ;")))
+            .then(|| format!("{prefix}{}", &rest[..digits]))
     };
-    let mut analysed: Vec<String> = lines
-        .windows(3)
-        .filter(|w| w[2].contains("(before dfa pass)") && is_function(w[0]))
-        .map(|w| w[0].trim_end_matches(':').to_string())
+    let mut analysed: Vec<String> = (2..lines.len())
+        .filter(|&i| lines[i].contains("(before dfa pass)"))
+        .filter_map(|i| header(lines[i - 1]).or_else(|| header(lines[i - 2])))
         .collect();
     analysed.sort();
     analysed
