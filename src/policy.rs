@@ -27,7 +27,7 @@ use crate::pattern::Pattern;
 use crate::presets::{self, Provenance};
 use crate::ranges::Cidr;
 use crate::rules::Rules;
-use crate::schema::{self, quoted, Object, PartnerDoc, PolicyDoc, ProxiesDoc, Range, RuleDoc};
+use crate::schema::{self, quoted, Object, PartnerDoc, PolicyDoc, ProxiesDoc, RuleDoc};
 
 /// What a site rule does when it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -586,7 +586,7 @@ impl Compiler<'_> {
             Some(list) if doc.action == Action::Allow => {
                 Some(self.narrow(list, &format!("{path}.ip"))?)
             }
-            Some(list) => Some(list.into_iter().map(|r| r.cidr).collect()),
+            Some(list) => Some(list),
         };
         let methods = doc.methods.map(|list| {
             let mut set = MethodSet::default();
@@ -608,13 +608,12 @@ impl Compiler<'_> {
 
     /// The ranges of a list that lets traffic in (partners, trusted proxies, `allow` rules): a range that would let
     /// everyone in is an error there, not a policy.
-    fn narrow(&self, list: Vec<Range>, path: &str) -> Result<Vec<Cidr>, PolicyError> {
-        if let Some(i) = list.iter().position(|r| r.cidr.is_too_wide()) {
+    fn narrow(&self, list: Vec<Cidr>, path: &str) -> Result<Vec<Cidr>, PolicyError> {
+        if let Some(i) = list.iter().position(Cidr::is_too_wide) {
             let at = format!("{path}[{i}]");
             // As written (`10.1.2.3/4`), not as parsed (`0.0.0.0/4`): read again from the text, since a range
             // keeps no copy of its text (the error is rare; a copy would be made for every range).
-            let written =
-                schema::string_at(self.text, &at).unwrap_or_else(|| list[i].cidr.to_string());
+            let written = schema::string_at(self.text, &at).unwrap_or_else(|| list[i].to_string());
             return Err(self.err(
                 &at,
                 false,
@@ -624,6 +623,6 @@ impl Compiler<'_> {
                 ),
             ));
         }
-        Ok(list.into_iter().map(|r| r.cidr).collect())
+        Ok(list)
     }
 }

@@ -57,7 +57,7 @@ pub struct PolicyDoc {
 #[serde(deny_unknown_fields)]
 pub struct ProxiesDoc {
     #[serde(default, deserialize_with = "strings")]
-    pub ranges: Option<Vec<Range>>,
+    pub ranges: Option<Vec<Cidr>>,
     #[serde(default, deserialize_with = "strings")]
     pub presets: Option<Vec<ProxyPreset>>,
     #[serde(default, deserialize_with = "present")]
@@ -76,13 +76,13 @@ pub struct PartnerDoc {
     #[serde(default, deserialize_with = "present")]
     pub enabled: Option<bool>,
     #[serde(default, deserialize_with = "strings")]
-    pub add_ip: Option<Vec<Range>>,
+    pub add_ip: Option<Vec<Cidr>>,
     #[serde(default, deserialize_with = "strings")]
     pub add_methods: Option<Vec<Method>>,
     #[serde(default, deserialize_with = "strings")]
     pub add_user_agents: Option<Vec<Pattern>>,
     #[serde(default, deserialize_with = "strings")]
-    pub ip: Option<Vec<Range>>,
+    pub ip: Option<Vec<Cidr>>,
     #[serde(default, deserialize_with = "strings")]
     pub user_agents: Option<Vec<Pattern>>,
     #[serde(default, deserialize_with = "strings")]
@@ -135,7 +135,7 @@ pub struct RuleDoc {
     #[serde(default, deserialize_with = "present")]
     pub enabled: Option<bool>,
     #[serde(default, deserialize_with = "strings")]
-    pub ip: Option<Vec<Range>>,
+    pub ip: Option<Vec<Cidr>>,
     #[serde(default, deserialize_with = "strings")]
     pub user_agents: Option<Vec<Pattern>>,
     #[serde(default, deserialize_with = "strings")]
@@ -274,18 +274,11 @@ pub fn quoted(s: &str) -> String {
     out
 }
 
-/// A range of the policy, parsed and normalised when read (the too-wide message reads its text again, see
-/// `Compiler::narrow`).
-pub struct Range {
-    pub cidr: Cidr,
-}
-
-impl<'de> Deserialize<'de> for Range {
+/// A range, parsed and normalised when read (the too-wide message reads its text again: `Compiler::narrow`).
+impl<'de> Deserialize<'de> for Cidr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         checked_str(d, "an IP range (a string)", |s| {
-            Cidr::parse(s)
-                .map(|cidr| Range { cidr })
-                .ok_or_else(|| format!("{} is not an IP range", quoted(s)))
+            Cidr::parse(s).ok_or_else(|| format!("{} is not an IP range", quoted(s)))
         })
     }
 }
