@@ -202,17 +202,37 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
             }
         }
     }
+    // A lazy function keeps a stub method only where something calls it as a method: an export, the start
+    // function, a table entry that a `call_indirect` dispatcher can reach (one of its type). The rest call each
+    // other through the lazy table; each stub dropped is about 120 bytes that PHP compiles whenever it loads the
+    // class.
+    let mut called_as_method = vec![false; m.bodies.len()];
+    for e in &m.exports {
+        if let ExportKind::Func(f) = e.kind {
+            called_as_method[f as usize] = true;
+        }
+    }
+    if let Some(s) = m.start {
+        called_as_method[s as usize] = true;
+    }
+    for (table, sig) in &dispatchers {
+        for &f in m.tables[*table as usize].elems.iter().flatten() {
+            if m.func_sig(f).is_ok_and(|s| s == sig) {
+                called_as_method[f as usize] = true;
+            }
+        }
+    }
     let mut bodies = String::new();
     let mut lazy = Vec::new();
-    let mut stubs: Vec<(usize, String)> = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         match is_lazy[i]
             .then(|| split_lazy(code, i as u32, opts))
             .flatten()
         {
             Some((stub, file)) => {
-                bodies.push_str(&stub);
-                stubs.push((i, stub));
+                if called_as_method[i] {
+                    bodies.push_str(&stub);
+                }
                 lazy.push((i as u32, file));
             }
             None => bodies.push_str(code),
@@ -645,38 +665,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         .unwrap();
     }
     o.push_str("}\n");
-    // A stub is for the exports, the tables and the start function, which call the method; the rest of the
-    // functions call each other through the lazy table. Only the stubs something calls stay (each one dropped is
-    // about 120 bytes that PHP compiles whenever it loads the class).
-    let mut calls = vec![0usize; m.bodies.len()];
-    count_method_calls(&o, &mut calls);
-    for (_, file) in &lazy {
-        count_method_calls(file, &mut calls);
-    }
-    for (f, stub) in stubs {
-        // The stub's own header is one of the names counted.
-        if calls[f] <= 1 {
-            o = o.replacen(&stub, "", 1);
-        }
-    }
     Ok(Emitted { main: o, lazy })
-}
-
-/// Adds to `calls[f]` each `w2p_f<f>(` in `text`: a call of function `f`'s method, or its header.
-fn count_method_calls(text: &str, calls: &mut [usize]) {
-    for (at, _) in text.match_indices("w2p_f") {
-        let rest = &text[at + "w2p_f".len()..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && rest[digits..].starts_with('(') {
-            if let Some(n) = rest[..digits]
-                .parse::<usize>()
-                .ok()
-                .and_then(|f| calls.get_mut(f))
-            {
-                *n += 1;
-            }
-        }
-    }
 }
 
 /// call_indirect for one (table, signature): the table is fixed after
