@@ -26,6 +26,8 @@ bash .ci/build-php.sh
 php -d opcache.enable_cli=1 -d opcache.jit=off plugin-shim/php/bench/bench.php
 echo "==> php: statements the engine executes per decide()"
 php plugin-shim/php/bench/statements.php
+echo "==> php: Gate::fromPolicyJson(), default and 1,000-range policies, opcache off / cold / warm (instructions: valgrind)"
+php plugin-shim/php/bench/compile.php
 
 echo "==> browser: the tester page"
 node .ci/bench-browser.mjs

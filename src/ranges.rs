@@ -160,12 +160,24 @@ impl RangeSet {
 }
 
 /// The networks in the order `Ipv4Net::aggregate` sorts their intervals into (first address, then last), so that
-/// its `sort_unstable` finds one run and returns. That sort's quicksort for those pairs is 56 KB of PHP, the largest
-/// function a PHP host compiles for a policy with a custom partner (a tenth of what a cold opcache compiles to load
-/// 1,000 ranges, and opcache's block pass is quadratic in a function's size); this heap sort of one integer per
-/// network is 6 KB. It runs about as many PHP statements (1 % more for 1,000 ranges), and compiling such a policy
-/// with a cold opcache takes 4 to 7 ms less (`plugin-shim/php/README.md`).
+/// its `sort_unstable` finds one run and returns. Above 20 elements that sort is a quicksort, 56 KB of PHP for these
+/// pairs, the largest function a PHP host would compile for a policy with many ranges (a tenth of what a cold opcache
+/// compiles to load 1,000 ranges, and opcache's block pass is quadratic in a function's size); the heap sort here is
+/// 6 KB. It runs about as many PHP statements (1 % more for 1,000 ranges), and loading such a policy with a cold
+/// opcache costs 11 % fewer instructions (`plugin-shim/php/README.md`). Up to 20 elements `sort_unstable` sorts by
+/// insertion, which is small: those are left to it, and a policy with few ranges (the default) loads no heap sort.
 fn in_interval_order(nets: Vec<Ipv4Net>) -> Vec<Ipv4Net> {
+    if nets.len() <= 20 {
+        nets
+    } else {
+        heap_sorted(nets)
+    }
+}
+
+/// `nets` sorted by first address, then last, by a heap sort of one integer each. A function of its own, so that a
+/// PHP host loads it only for a list that needs it.
+#[inline(never)]
+fn heap_sorted(nets: Vec<Ipv4Net>) -> Vec<Ipv4Net> {
     // The first address, then the host bits' count: a wider network ends later.
     let keys: BinaryHeap<u64> = nets
         .iter()
@@ -305,7 +317,8 @@ mod tests {
     fn networks_come_in_the_order_ipnet_sorts_their_intervals_into() {
         // Same first address with several prefixes, host bits set, duplicates, both ends of the address space, and
         // pseudo-random networks: the output is the input (host bits cleared) sorted by (first, last) address,
-        // which is what `Ipv4Net::aggregate` sorts, so its sort finds one run.
+        // which is what `Ipv4Net::aggregate` sorts, so its sort finds one run; the heap sort alone does the same
+        // for a short list.
         let mut nets: Vec<Ipv4Net> = [
             "10.0.0.0/8",
             "10.0.0.0/24",
@@ -329,10 +342,17 @@ mod tests {
             nets.push(Ipv4Net::new(Ipv4Addr::from(x), (x % 33) as u8).unwrap());
         }
         let interval = |n: &Ipv4Net| (u32::from(n.network()), u32::from(n.broadcast()));
-        let mut want: Vec<Ipv4Net> = nets.iter().map(Ipv4Net::trunc).collect();
-        want.sort_by_key(interval);
+        let want_of = |nets: &[Ipv4Net]| {
+            let mut want: Vec<Ipv4Net> = nets.iter().map(Ipv4Net::trunc).collect();
+            want.sort_by_key(interval);
+            want
+        };
+        let want = want_of(&nets);
         let got = in_interval_order(nets.clone());
         assert_eq!(got, want);
+        assert_eq!(heap_sorted(nets[..10].to_vec()), want_of(&nets[..10]));
+        // Up to 20, the list is left as it is, for `sort_unstable`'s insertion sort.
+        assert_eq!(in_interval_order(nets[..20].to_vec()), nets[..20]);
         assert!(got.windows(2).all(|w| interval(&w[0]) <= interval(&w[1])));
         assert_eq!(Ipv4Net::aggregate(&got), Ipv4Net::aggregate(&nets));
         assert_eq!(in_interval_order(Vec::new()), Vec::new());

@@ -6,7 +6,9 @@
 // second call in the same process (on the text plus a newline, since the library caches compiled policies by
 // text): the compiler's own cost. Three opcache states: none, cold (opcache on, nothing cached: every file is
 // compiled), warm (opcache's file cache filled by an earlier run, as a PHP-FPM worker after the first request).
-// Prints the median of 7 runs per figure. The figures and how they were taken: plugin-shim/php/README.md.
+// Prints the median of 7 runs per figure. Then, where valgrind is installed, the same calls counted in instructions
+// (cachegrind): exact, so two builds compare on a machine whose neighbours move the times by a third. The figures
+// and how they were taken: plugin-shim/php/README.md.
 
 declare(strict_types=1);
 
@@ -37,6 +39,17 @@ if (($argv[1] ?? '') === '--child') {
     SendcloudGate\Gate::fromPolicyJson($json . "\n"); // another text: the library caches compiled policies by text
     $second = (hrtime(true) - $t1) / 1e6;
     echo json_encode(['first_ms' => $first, 'second_ms' => $second, 'partners' => count($gate->effectivePolicy()['partners'])]), "\n";
+    exit(0);
+}
+
+// `--calls WHICH N`: N calls, each on another text (the library caches compiled policies by text), nothing printed;
+// what cachegrind counts below, as the difference between N and N - 1 calls in the same opcache state.
+if (($argv[1] ?? '') === '--calls') {
+    $json = $argv[2] === 'big' ? big_policy() : '{}';
+    require ROOT . '/autoload.php';
+    for ($i = 0; $i < (int) $argv[3]; $i++) {
+        SendcloudGate\Gate::fromPolicyJson($json . str_repeat("\n", $i));
+    }
     exit(0);
 }
 
@@ -94,3 +107,28 @@ foreach (['default' => 'default policy {}', 'big' => '1,000 ranges (' . strlen(b
 }
 exec('rm -rf ' . escapeshellarg($cacheDir));
 echo "Target (issue 13): <= 50 ms with a cold opcache.\n";
+
+/** Instructions (cachegrind's I refs) of a `--calls` child with opcache cold, null when valgrind fails. */
+function instructions(string $flags, string $which, int $calls): ?int
+{
+    $cmd = 'valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null '
+        . escapeshellarg(PHP_BINARY) . ' -n ' . $flags . ' ' . escapeshellarg(__FILE__) . " --calls $which $calls 2>&1";
+    return preg_match('/I\s+refs:\s+([\d,]+)/', (string) shell_exec($cmd), $m) ? (int) str_replace(',', '', $m[1]) : null;
+}
+
+if (trim((string) shell_exec('command -v valgrind')) === '') {
+    echo "Instructions: skipped (no valgrind).\n";
+    exit(0);
+}
+echo "The same in instructions (cachegrind, exact; each the difference of two processes), opcache cold:\n";
+foreach (['default' => 'default policy {}', 'big' => '1,000 ranges'] as $which => $label) {
+    $ir = array_map(function (int $calls) use ($opcache, $which) {
+        return instructions($opcache, $which, $calls);
+    }, [0, 1, 2]);
+    if (in_array(null, $ir, true)) {
+        fwrite(STDERR, "compile bench: valgrind failed\n");
+        exit(1);
+    }
+    printf("  %-34s first call %8.1f M instructions (incl. loading the compiler), second call %7.1f M\n", $label,
+        ($ir[1] - $ir[0]) / 1e6, ($ir[2] - $ir[1]) / 1e6);
+}
