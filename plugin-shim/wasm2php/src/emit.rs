@@ -149,6 +149,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         max_depth: opts.max_call_depth,
         fuel: opts.fuel,
         opcache_ssa: &opcache_ssa,
+        i32_store_calls: !opts.opcache_ssa,
     };
 
     // Function bodies first: they report which call_indirect dispatchers exist.
@@ -641,6 +642,9 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         o.push_str(&dispatcher(m, &trap, *table, sig)?);
     }
     o.push_str(&runtime(&trap, max_pages));
+    if ctx.i32_store_calls {
+        o.push_str(STORE_CALLS_RUNTIME);
+    }
     if floats {
         o.push_str(&crate::func::float::runtime(&trap));
     }
@@ -717,6 +721,14 @@ fn dispatcher(m: &Module<'_>, trap: &str, table: u32, sig: &Sig) -> Result<Strin
     .unwrap();
     Ok(s)
 }
+
+/// The i32 store of a module translated without the SSA passes (`Ctx::i32_store_calls`).
+const STORE_CALLS_RUNTIME: &str = r#"
+    private static function w2p_s32(&$m, $a, $v)
+    {
+        $m[$a] = \chr($v); $m[$a + 1] = \chr($v >> 8); $m[$a + 2] = \chr($v >> 16); $m[$a + 3] = \chr($v >> 24);
+    }
+"#;
 
 /// Helpers for the operations PHP has no single operator for. Each is written
 /// so no intermediate value leaves the 64-bit int range (PHP would silently

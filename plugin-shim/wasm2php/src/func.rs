@@ -232,6 +232,10 @@ pub struct Ctx<'c> {
     /// Per function: whether opcache's SSA passes may see it ([`crate::Options::opcache_ssa`] and
     /// [`crate::Options::opcache_ssa_from`]).
     pub opcache_ssa: &'c [bool],
+    /// An i32 store of a computed value is a call (`w2p_s32`) instead of four byte assignments: only when no function
+    /// of the module keeps the SSA passes ([`crate::Options::opcache_ssa`] off), so a module translated with
+    /// [`crate::Options::opcache_ssa_from`] keeps its code and its size.
+    pub i32_store_calls: bool,
 }
 
 struct Gen<'m, 'a> {
@@ -812,6 +816,17 @@ impl Gen<'_, '_> {
             // See w2p_s64 in the runtime: a call, for size.
             self.emit(&format!(
                 "self::w2p_s64($m, {}, {});",
+                Self::addr(&b, o),
+                v.e
+            ));
+            return Ok(());
+        }
+        if size == 4 && v.konst_val().is_none() && self.ctx.i32_store_calls {
+            // In a module that runs rarely (the policy compiler) an i32 store is a call as well: a third of the
+            // bytes, which a cold opcache compiles, for a little more time when it runs (see `Ctx::i32_store_calls`
+            // and the PHP library's README for the figures).
+            self.emit(&format!(
+                "self::w2p_s32($m, {}, {});",
                 Self::addr(&b, o),
                 v.e
             ));

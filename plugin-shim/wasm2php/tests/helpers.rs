@@ -181,6 +181,43 @@ foreach ([[$x, 'store', 65533], [$x, 'deep', 100000]] as [$o, $f, $a]) {
     }
 }
 
+/// Without the SSA passes (the whole module) an i32 store of a computed value is a call (`w2p_s32`), with them four byte assignments;
+/// a constant is stored inline either way. The bytes written are the same: little-endian, negative values, an
+/// unaligned store, one overlapping the last, the last word of memory, and the trap one byte further.
+#[test]
+fn without_opcache_ssa_i32_stores_are_calls_and_write_the_same_bytes() {
+    require_php();
+    let bytes = wat(r#"(module
+      (memory 1)
+      (func (export "put") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+      (func (export "zero") (param i32) (i32.store offset=4 (local.get 0) (i32.const 0)))
+      (func (export "get") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "byte") (param i32) (result i32) (i32.load8_u (local.get 0))))"#);
+    let body = r#"$x = new Words();
+$x->put(0, 0x01020304); echo $x->byte(0), ' ', $x->byte(3), ' ', $x->get(0), "\n";
+$x->put(5, -2); echo $x->get(5), ' ', $x->byte(8), "\n";
+$x->put(6, 0x7f000000); echo $x->get(5), ' ', $x->byte(9), "\n";
+$x->zero(0); echo $x->get(4), ' ', $x->get(0), "\n";
+$x->put(65532, 123456789); echo $x->get(65532), "\n";
+try { $x->put(65533, 1); echo "no trap\n"; } catch (WordsTrap $e) { echo $e->getMessage(), ' ', $x->get(65532), "\n"; }
+"#;
+    // An i32 result comes back unsigned (4294967294 is -2).
+    let want = "4 1 16909060\n4294967294 255\n254 127\n0 16909060\n123456789\n\
+                out of bounds memory access 123456789\n";
+    // Only a module translated wholly without the SSA passes calls: one that keeps them for some exports
+    // (`opcache_ssa_from`, "put" left out) is translated as before, helper and all.
+    for (ssa, from, calls) in [(true, "", 0), (false, "", 1), (true, "get", 0)] {
+        let mut opts = wasm2php::Options::new("Words");
+        opts.opcache_ssa = ssa;
+        opts.opcache_ssa_from = from.split_terminator(',').map(String::from).collect();
+        let php = wasm2php::translate(&bytes, &opts).unwrap();
+        assert_eq!(php.matches("self::w2p_s32($m, ").count(), calls, "{php}");
+        assert_eq!(php.contains("function w2p_s32("), calls > 0, "{php}");
+        let dir = scratch(&format!("words-{ssa}-{from}"));
+        assert_driver_prints(&dir, &php, body, want);
+    }
+}
+
 /// The translated functions of `class` (`Class::w2p_f3`) that opcache's SSA passes analyse when `dir`'s driver runs:
 /// opcache is asked to dump each function before its DFA pass (`opt_debug_level` 0x200000), headed by its name.
 fn ssa_analysed(dir: &std::path::Path, class: &str) -> Vec<String> {
