@@ -2,8 +2,9 @@
 //!
 //! [`read`] deserializes a policy with `serde_json`, through `serde_path_to_error` for the JSON path of an error.
 //! Every object is a derived struct with `deny_unknown_fields`; every value that has rules of its own (a range, a
-//! pattern, a method, an id, a claim, a path prefix, a preset name, the action…) is a type whose `Deserialize`
-//! checks it, so that serde_json reports where it is and the path tracker its path. What involves more than one
+//! pattern, a method, an id, a claim, a path prefix, a preset name, the action…) is a type that checks it when read
+//! (`StrValue`, all of them strings, read by one reader), so that serde_json reports where it is and the path tracker
+//! its path. What involves more than one
 //! value (unique ids, ranges too wide for an `allow` rule, an `allow` rule without a condition, the keys of preset
 //! and custom partners, the Cloudflare header) is checked by the compiler ([`crate::policy`]) on these types, which
 //! finds the value's line and column again with [`locate`].
@@ -152,12 +153,67 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 }
 
 /// A list of strings, each checked by its type.
+///
+/// Every list of strings is read by one visitor and one element reader ([`StrArray`], [`StrElem`]), whatever the
+/// element's type: only this small function and the type's [`StrValue::check`] are per type. Generic over the
+/// element, each list's reader was its own copy of serde_json's and serde_path_to_error's sequence code (about
+/// 10 KB of PHP each, a PHP host compiling one per kind of list a policy has).
 #[inline(never)] // a function of each field's type, apart from its object's (see Object's visit_map)
-fn strings<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Vec<T>>, D::Error> {
-    d.deserialize_seq(Array(PhantomData, "an array of strings"))
-        .map(Some)
+fn strings<'de, D: Deserializer<'de>, T: StrValue>(d: D) -> Result<Option<Vec<T>>, D::Error> {
+    let mut out = Vec::new();
+    d.deserialize_seq(StrArray {
+        expecting: T::EXPECTING,
+        take: &mut |s: &str| T::check(s).map(|v| out.push(v)),
+    })?;
+    Ok(Some(out))
+}
+
+/// A JSON array of strings, each handed to `take` (which checks and keeps it, or says what is wrong with it).
+struct StrArray<'a> {
+    /// What an element is called in a message.
+    expecting: &'static str,
+    take: &'a mut dyn FnMut(&str) -> Result<(), String>,
+}
+
+impl<'de> Visitor<'de> for StrArray<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of strings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let StrArray { expecting, take } = self;
+        while seq
+            .next_element_seed(StrElem {
+                expecting,
+                take: &mut *take,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// One string, an element of a list or the value of a key, handed to `take`: what every [`StrValue`] is read by.
+struct StrElem<'a> {
+    expecting: &'static str,
+    take: &'a mut dyn FnMut(&str) -> Result<(), String>,
+}
+
+impl<'de> DeserializeSeed<'de> for StrElem<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for StrElem<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        (self.take)(s).map_err(E::custom)
+    }
 }
 
 /// A list of objects (partners, rules).
@@ -187,9 +243,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Array<T> {
 }
 
 /// Reads one element straight into the array: returned instead, as `Result<Option<T>>`, an element is moved through
-/// each layer of the reader (serde_path_to_error's, serde_json's), a copy each time: eight per IP range that way,
-/// five this way. A PHP host copies byte by byte; when a range was 56 bytes (an address, a prefix and its text),
-/// those copies were a fifth of compiling 1,000 ranges there. It is 18 bytes now ([`Cidr`]).
+/// each layer of the reader (serde_path_to_error's, serde_json's), a copy each time, which a PHP host makes byte by
+/// byte. (Lists of strings keep theirs through [`StrArray`]'s `take`, for the same reason: when an IP range was 56
+/// bytes, its eight copies on the way out were a fifth of compiling 1,000 ranges in PHP.)
 struct PushTo<'a, T>(&'a mut Vec<T>);
 
 impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PushTo<'_, T> {
@@ -242,30 +298,48 @@ impl<'de, T: Deserialize<'de> + Named> Deserialize<'de> for Object<T> {
     }
 }
 
-/// A string value checked by `check`, which says what is wrong with it.
-fn checked_str<'de, D, T>(
-    d: D,
-    expecting: &'static str,
-    check: fn(&str) -> Result<T, String>,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    struct V<T> {
-        expecting: &'static str,
-        check: fn(&str) -> Result<T, String>,
-    }
-    impl<T> Visitor<'_> for V<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.expecting)
-        }
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
-            (self.check)(s).map_err(E::custom)
-        }
-    }
-    d.deserialize_str(V { expecting, check })
+/// A value written as a JSON string and checked when read ([`strings`] for a list of them).
+trait StrValue: Sized {
+    /// What the value is called in a message (`invalid type: integer `5`, expected an IP range (a string)`).
+    const EXPECTING: &'static str;
+    /// The value, or what is wrong with `s` (the message of the error at its place).
+    fn check(s: &str) -> Result<Self, String>;
 }
+
+/// A [`StrValue`] read by [`StrElem`], the reader of every string the schema checks.
+fn checked_str<'de, D: Deserializer<'de>, T: StrValue>(d: D) -> Result<T, D::Error> {
+    let mut value = None;
+    StrElem {
+        expecting: T::EXPECTING,
+        take: &mut |s: &str| T::check(s).map(|v| value = Some(v)),
+    }
+    .deserialize(d)?;
+    // A reader returns Ok only after its visitor did, which set the value.
+    value.ok_or_else(|| de::Error::custom(format_args!("expected {}", T::EXPECTING)))
+}
+
+macro_rules! deserialize_str_values {
+    ($($t:ty),* $(,)?) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                checked_str(d)
+            }
+        }
+    )*};
+}
+deserialize_str_values!(
+    Cidr,
+    Pattern,
+    Method,
+    Id,
+    Claim,
+    PathPrefix,
+    Action,
+    Impersonation,
+    ForwardHeader,
+    PartnerPreset,
+    ProxyPreset,
+);
 
 /// `s` as a JSON string literal, for messages.
 pub fn quoted(s: &str) -> String {
@@ -275,111 +349,101 @@ pub fn quoted(s: &str) -> String {
 }
 
 /// A range, parsed and normalised when read (the too-wide message reads its text again: `Compiler::narrow`).
-impl<'de> Deserialize<'de> for Cidr {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "an IP range (a string)", |s| {
-            Cidr::parse(s).ok_or_else(|| format!("{} is not an IP range", quoted(s)))
+impl StrValue for Cidr {
+    const EXPECTING: &'static str = "an IP range (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        Cidr::parse(s).ok_or_else(|| format!("{} is not an IP range", quoted(s)))
+    }
+}
+
+impl StrValue for Pattern {
+    const EXPECTING: &'static str = "a User-Agent pattern (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        Pattern::parse(s).map_err(|e| format!("{} is not a User-Agent pattern: it {e}", quoted(s)))
+    }
+}
+
+impl StrValue for Method {
+    const EXPECTING: &'static str = "an HTTP method (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        Method::parse(s.as_bytes()).ok_or_else(|| {
+            format!(
+                "{} is not an HTTP method (a token of 1 to 32 characters)",
+                quoted(s)
+            )
         })
     }
 }
 
-impl<'de> Deserialize<'de> for Pattern {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "a User-Agent pattern (a string)", |s| {
-            Pattern::parse(s)
-                .map_err(|e| format!("{} is not a User-Agent pattern: it {e}", quoted(s)))
+impl StrValue for Id {
+    const EXPECTING: &'static str = "an id (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        Id::new(s).ok_or_else(|| {
+            format!(
+                "{} is not a valid id (1 to {MAX_ID_LEN} bytes, no control characters)",
+                quoted(s)
+            )
         })
     }
 }
 
-impl<'de> Deserialize<'de> for Method {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "an HTTP method (a string)", |s| {
-            Method::parse(s.as_bytes()).ok_or_else(|| {
-                format!(
-                    "{} is not an HTTP method (a token of 1 to 32 characters)",
-                    quoted(s)
-                )
-            })
+impl StrValue for Claim {
+    const EXPECTING: &'static str = "a claim (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        Claim::new(s)
+            .ok_or_else(|| format!("{} is not a claim (1 to {MAX_CLAIM_LEN} bytes)", quoted(s)))
+    }
+}
+
+impl StrValue for PathPrefix {
+    const EXPECTING: &'static str = "a path prefix (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        PathPrefix::new(s).map_err(|e| {
+            let why = match e {
+                PrefixError::NotAbsolute => "does not start with \"/\"",
+                PrefixError::BrokenEncoding => "has broken percent-encoding",
+            };
+            format!("{} {why}", quoted(s))
         })
     }
 }
 
-impl<'de> Deserialize<'de> for Id {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "an id (a string)", |s| {
-            Id::new(s).ok_or_else(|| {
-                format!(
-                    "{} is not a valid id (1 to {MAX_ID_LEN} bytes, no control characters)",
-                    quoted(s)
-                )
-            })
-        })
+impl StrValue for Action {
+    const EXPECTING: &'static str = "an action (\"allow\", \"deny\" or \"pass\")";
+    fn check(s: &str) -> Result<Self, String> {
+        match s {
+            "allow" => Ok(Action::Allow),
+            "deny" => Ok(Action::Deny),
+            "pass" => Ok(Action::Pass),
+            _ => Err(format!(
+                "{} is not an action (allow, deny or pass)",
+                quoted(s)
+            )),
+        }
     }
 }
 
-impl<'de> Deserialize<'de> for Claim {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "a claim (a string)", |s| {
-            Claim::new(s)
-                .ok_or_else(|| format!("{} is not a claim (1 to {MAX_CLAIM_LEN} bytes)", quoted(s)))
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for PathPrefix {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "a path prefix (a string)", |s| {
-            PathPrefix::new(s).map_err(|e| {
-                let why = match e {
-                    PrefixError::NotAbsolute => "does not start with \"/\"",
-                    PrefixError::BrokenEncoding => "has broken percent-encoding",
-                };
-                format!("{} {why}", quoted(s))
-            })
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Action {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(
-            d,
-            "an action (\"allow\", \"deny\" or \"pass\")",
-            |s| match s {
-                "allow" => Ok(Action::Allow),
-                "deny" => Ok(Action::Deny),
-                "pass" => Ok(Action::Pass),
-                _ => Err(format!(
-                    "{} is not an action (allow, deny or pass)",
-                    quoted(s)
-                )),
-            },
-        )
-    }
-}
-
-impl<'de> Deserialize<'de> for Impersonation {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "\"log\" or \"deny\"", |s| match s {
+impl StrValue for Impersonation {
+    const EXPECTING: &'static str = "\"log\" or \"deny\"";
+    fn check(s: &str) -> Result<Self, String> {
+        match s {
             "log" => Ok(Impersonation::Log),
             "deny" => Ok(Impersonation::Deny),
             _ => Err(format!("{} is not \"log\" or \"deny\"", quoted(s))),
-        })
+        }
     }
 }
 
-impl<'de> Deserialize<'de> for ForwardHeader {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "a header name (a string)", |s| {
-            ForwardHeader::from_name(s).ok_or_else(|| {
-                let all: Vec<&str> = ForwardHeader::ALL.iter().map(|h| h.name()).collect();
-                format!(
-                    "{} is not a supported header (one of: {})",
-                    quoted(s),
-                    all.join(", ")
-                )
-            })
+impl StrValue for ForwardHeader {
+    const EXPECTING: &'static str = "a header name (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        ForwardHeader::from_name(s).ok_or_else(|| {
+            let all: Vec<&str> = ForwardHeader::ALL.iter().map(|h| h.name()).collect();
+            format!(
+                "{} is not a supported header (one of: {})",
+                quoted(s),
+                all.join(", ")
+            )
         })
     }
 }
@@ -387,42 +451,40 @@ impl<'de> Deserialize<'de> for ForwardHeader {
 /// A partner preset's name.
 pub struct PartnerPreset(pub &'static str);
 
-impl<'de> Deserialize<'de> for PartnerPreset {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "a partner preset (a string)", |s| {
-            presets::PARTNER_PRESETS
-                .iter()
-                .find(|p| **p == s)
-                .map(|p| PartnerPreset(p))
-                .ok_or_else(|| {
-                    format!(
-                        "{} is not a partner preset (one of: {})",
-                        quoted(s),
-                        presets::PARTNER_PRESETS.join(", ")
-                    )
-                })
-        })
+impl StrValue for PartnerPreset {
+    const EXPECTING: &'static str = "a partner preset (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        presets::PARTNER_PRESETS
+            .iter()
+            .find(|p| **p == s)
+            .map(|p| PartnerPreset(p))
+            .ok_or_else(|| {
+                format!(
+                    "{} is not a partner preset (one of: {})",
+                    quoted(s),
+                    presets::PARTNER_PRESETS.join(", ")
+                )
+            })
     }
 }
 
 /// A trusted-proxy preset's name.
 pub struct ProxyPreset(pub &'static str);
 
-impl<'de> Deserialize<'de> for ProxyPreset {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "a trusted-proxy preset (a string)", |s| {
-            presets::PROXY_PRESETS
-                .iter()
-                .find(|p| **p == s)
-                .map(|p| ProxyPreset(p))
-                .ok_or_else(|| {
-                    format!(
-                        "{} is not a trusted-proxy preset (one of: {})",
-                        quoted(s),
-                        presets::PROXY_PRESETS.join(", ")
-                    )
-                })
-        })
+impl StrValue for ProxyPreset {
+    const EXPECTING: &'static str = "a trusted-proxy preset (a string)";
+    fn check(s: &str) -> Result<Self, String> {
+        presets::PROXY_PRESETS
+            .iter()
+            .find(|p| **p == s)
+            .map(|p| ProxyPreset(p))
+            .ok_or_else(|| {
+                format!(
+                    "{} is not a trusted-proxy preset (one of: {})",
+                    quoted(s),
+                    presets::PROXY_PRESETS.join(", ")
+                )
+            })
     }
 }
 
