@@ -61,10 +61,13 @@ translate() { # wasm class [wasm2php options]
 # in generated/DecideCore/, compiled only when a request first calls it. A default-policy decision runs a third of the
 # module's code, and without opcache PHP keeps every function it compiles in the request's memory (about 8 bytes per
 # byte of source): this keeps such a request under 2 MiB (plugin-shim/php/README.md).
-# --opcache-ssa-from: what a decision runs keeps opcache's SSA passes; the policy loader (scg_policy_load and what
-# only it calls: run once per policy, never on a request that starts from a snapshot) is left out of them, which
-# halves the time a cold opcache takes to compile its files (a 1,000-range policy: 17-20 ms -> 7-10 ms).
-translate "$decide" DecideCore --lazy-min-bytes 2000 --opcache-ssa-from scg_decide_fields,scg_alloc,scg_free
+# --opcache-ssa-from: what a request runs (a decision, and the ABI check of every instance) keeps opcache's SSA
+# passes; the policy loader (scg_policy_load and what only it calls: run once per policy, never on a request that
+# starts from a snapshot) is left out of them, which halves the time a cold opcache takes to compile its files (a
+# 1,000-range policy: 17-20 ms -> 7-10 ms), and each of its functions is a file of its own whatever its size, so
+# the class file a request compiles holds none of them.
+translate "$decide" DecideCore --lazy-min-bytes 2000 \
+  --opcache-ssa-from scg_decide_fields,scg_alloc,scg_free,scg_abi_version
 # CompileCore, loaded to compile a policy or explain a decision, in lazy mode too, with a lower threshold: with a
 # cold opcache, PHP compiles and optimises every function of a file it includes, and the compiler's code is large
 # (serde_json, serde's visitors) while a policy needs a part of it (compiling `{}` loads 63 of its 327 files).

@@ -149,7 +149,6 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         max_depth: opts.max_call_depth,
         fuel: opts.fuel,
         opcache_ssa: &opcache_ssa,
-        i32_store_calls: !opts.opcache_ssa,
     };
 
     // Function bodies first: they report which call_indirect dispatchers exist.
@@ -157,6 +156,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     // Functions replaced by a refusing stub (`stub_unsupported`) stay in the class whatever their size.
     let mut stubbed = vec![false; m.bodies.len()];
     let mut dispatchers: Vec<(u32, Sig)> = Vec::new();
+    let mut store_calls = false;
     // Float helpers only in classes that need them: an integer module's translation is what it was before floats.
     let mut floats = m.globals.iter().any(|g| g.ty.is_float())
         || m.types
@@ -177,6 +177,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         };
         codes.push(out.code);
         floats |= out.floats;
+        store_calls |= out.store_calls;
         for d in out.dispatchers {
             if !dispatchers.contains(&d) {
                 dispatchers.push(d);
@@ -185,10 +186,21 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     }
     // Lazy mode: the functions that go into files of their own. Direct calls to them skip the stub method and call
     // the loaded closure (one PHP call per wasm call, not two); the stub stays for exports and call_indirect.
+    // In a module whose hot part alone keeps the SSA passes (`opcache_ssa_from`), every other function is a file
+    // of its own whatever its size: the class file, which every use of the module compiles, holds only the hot
+    // part and what is small in it, and a request that never runs the rest (a decision from a snapshot) compiles
+    // none of it.
+    let cold_apart = !opts.opcache_ssa_from.is_empty() && opcache_ssa.contains(&true);
     let is_lazy: Vec<bool> = codes
         .iter()
         .zip(&stubbed)
-        .map(|(c, &stub)| !stub && opts.lazy_min_bytes.is_some_and(|min| c.len() >= min))
+        .enumerate()
+        .map(|(i, (c, &stub))| {
+            !stub
+                && opts
+                    .lazy_min_bytes
+                    .is_some_and(|min| c.len() >= min || (cold_apart && !opcache_ssa[i]))
+        })
         .collect();
     if is_lazy.contains(&true) {
         for code in codes.iter_mut() {
@@ -642,7 +654,7 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         o.push_str(&dispatcher(m, &trap, *table, sig)?);
     }
     o.push_str(&runtime(&trap, max_pages));
-    if ctx.i32_store_calls {
+    if store_calls {
         o.push_str(STORE_CALLS_RUNTIME);
     }
     if floats {
@@ -722,7 +734,7 @@ fn dispatcher(m: &Module<'_>, trap: &str, table: u32, sig: &Sig) -> Result<Strin
     Ok(s)
 }
 
-/// The i32 store of a module translated without the SSA passes (`Ctx::i32_store_calls`).
+/// The i32 store of the functions outside opcache's SSA passes (`Gen::store`).
 const STORE_CALLS_RUNTIME: &str = r#"
     private static function w2p_s32(&$m, $a, $v)
     {

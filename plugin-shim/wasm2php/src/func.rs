@@ -223,6 +223,8 @@ pub struct FnOut {
     pub dispatchers: Vec<(u32, Sig)>,
     /// The function uses float instructions: the class needs the float helpers.
     pub floats: bool,
+    /// The function stores i32s through `w2p_s32`: the class needs that helper.
+    pub store_calls: bool,
 }
 
 pub struct Ctx<'c> {
@@ -232,10 +234,6 @@ pub struct Ctx<'c> {
     /// Per function: whether opcache's SSA passes may see it ([`crate::Options::opcache_ssa`] and
     /// [`crate::Options::opcache_ssa_from`]).
     pub opcache_ssa: &'c [bool],
-    /// An i32 store of a computed value is a call (`w2p_s32`) instead of four byte assignments: only when no function
-    /// of the module keeps the SSA passes ([`crate::Options::opcache_ssa`] off), so a module translated with
-    /// [`crate::Options::opcache_ssa_from`] keeps its code and its size.
-    pub i32_store_calls: bool,
 }
 
 struct Gen<'m, 'a> {
@@ -253,6 +251,7 @@ struct Gen<'m, 'a> {
     func_results: usize,
     dispatchers: Vec<(u32, Sig)>,
     floats: bool,
+    store_calls: bool,
     /// Bounds already checked on every path to the current point: (base variable, or "" for a constant address;
     /// highest end checked; number of open control frames when it was checked). Memory never shrinks, so while the
     /// base keeps its value a check with a smaller end cannot fail: it is left out.
@@ -338,6 +337,7 @@ pub fn translate_function(
         func_results: sig.results.len(),
         dispatchers: Vec::new(),
         floats: false,
+        store_calls: false,
     };
     let mut r = body.get_operators_reader().map_err(inv)?;
     while !r.eof() {
@@ -410,6 +410,7 @@ pub fn translate_function(
         code,
         dispatchers: g.dispatchers,
         floats: g.floats,
+        store_calls: g.store_calls,
     })
 }
 
@@ -821,10 +822,12 @@ impl Gen<'_, '_> {
             ));
             return Ok(());
         }
-        if size == 4 && v.konst_val().is_none() && self.ctx.i32_store_calls {
-            // In a module that runs rarely (the policy compiler) an i32 store is a call as well: a third of the
-            // bytes, which a cold opcache compiles, for a little more time when it runs (see `Ctx::i32_store_calls`
-            // and the PHP library's README for the figures).
+        if size == 4 && v.konst_val().is_none() && !self.ctx.opcache_ssa[self.fidx as usize] {
+            // Outside the SSA passes (code that runs rarely: a policy compiler or loader) an i32 store is a call as
+            // well: a third of the bytes, which a cold opcache compiles, for a little more time when it runs
+            // (figures in the PHP library's README). In lazy mode such a function is a file of its own whatever its
+            // size (`emit`), so that getting smaller never moves it into the class file.
+            self.store_calls = true;
             self.emit(&format!(
                 "self::w2p_s32($m, {}, {});",
                 Self::addr(&b, o),

@@ -440,8 +440,14 @@ fn differential_fuzz() {
         opts.fuel = true;
         opts.max_call_depth = MAX_DEPTH;
         opts.max_memory_pages = MAX_PAGES;
-        // Every other module in lazy mode (each function in a file of its own, loaded on its first call).
-        opts.lazy_min_bytes = (n % 2 == 1).then_some(0);
+        // Every other module in lazy mode: each function in a file of its own, loaded on its first call, or (every
+        // fourth module) only the functions of 2,000 bytes or more, and every function outside the SSA passes of a
+        // module that keeps them for some exports.
+        opts.lazy_min_bytes = match n % 4 {
+            1 => Some(0),
+            3 => Some(2000),
+            _ => None,
+        };
         // Every third with each function in a try block (`--no-opcache-ssa`), lazy or not; of the others, every
         // other one with the pass kept only for what its first exported function runs (`--opcache-ssa-from`).
         opts.opcache_ssa = n % 3 != 0;

@@ -181,11 +181,13 @@ foreach ([[$x, 'store', 65533], [$x, 'deep', 100000]] as [$o, $f, $a]) {
     }
 }
 
-/// Without the SSA passes (the whole module) an i32 store of a computed value is a call (`w2p_s32`), with them four byte assignments;
-/// a constant is stored inline either way. The bytes written are the same: little-endian, negative values, an
-/// unaligned store, one overlapping the last, the last word of memory, and the trap one byte further.
+/// Outside the SSA passes an i32 store of a computed value is a call (`w2p_s32`), inside them four byte
+/// assignments; a constant is stored inline either way. The bytes written are the same: little-endian, negative
+/// values, an unaligned store, one overlapping the last, the last word of memory, and the trap one byte further.
+/// In lazy mode, a module whose hot exports alone keep the passes has every other function in a file of its own,
+/// however small, and only those: a function that got smaller as calls never moves into the class file.
 #[test]
-fn without_opcache_ssa_i32_stores_are_calls_and_write_the_same_bytes() {
+fn outside_opcache_ssa_i32_stores_are_calls_and_write_the_same_bytes() {
     require_php();
     let bytes = wat(r#"(module
       (memory 1)
@@ -204,17 +206,38 @@ try { $x->put(65533, 1); echo "no trap\n"; } catch (WordsTrap $e) { echo $e->get
     // An i32 result comes back unsigned (4294967294 is -2).
     let want = "4 1 16909060\n4294967294 255\n254 127\n0 16909060\n123456789\n\
                 out of bounds memory access 123456789\n";
-    // Only a module translated wholly without the SSA passes calls: one that keeps them for some exports
-    // (`opcache_ssa_from`, "put" left out) is translated as before, helper and all.
-    for (ssa, from, calls) in [(true, "", 0), (false, "", 1), (true, "get", 0)] {
+    // (SSA passes, hot exports, store calls, functions in files of their own with a threshold no function reaches)
+    let ways: [(bool, &str, usize, &[u32]); 4] = [
+        (true, "", 0, &[]),
+        (false, "", 1, &[]),
+        (true, "get", 1, &[0, 1, 3]),
+        (true, "put,get", 0, &[1, 3]),
+    ];
+    for (ssa, from, calls, lazy) in ways {
         let mut opts = wasm2php::Options::new("Words");
         opts.opcache_ssa = ssa;
         opts.opcache_ssa_from = from.split_terminator(',').map(String::from).collect();
-        let php = wasm2php::translate(&bytes, &opts).unwrap();
-        assert_eq!(php.matches("self::w2p_s32($m, ").count(), calls, "{php}");
-        assert_eq!(php.contains("function w2p_s32("), calls > 0, "{php}");
-        let dir = scratch(&format!("words-{ssa}-{from}"));
-        assert_driver_prints(&dir, &php, body, want);
+        opts.lazy_min_bytes = Some(100_000);
+        let files = wasm2php::translate_files(&bytes, &opts).unwrap();
+        let all: String = std::iter::once(files.main.as_str())
+            .chain(files.lazy.iter().map(|(_, php)| php.as_str()))
+            .collect();
+        let what = format!("ssa {ssa}, from {from:?}");
+        assert_eq!(
+            all.matches("self::w2p_s32($m, ").count(),
+            calls,
+            "{what}: {all}"
+        );
+        assert_eq!(
+            files.main.contains("function w2p_s32("),
+            calls > 0,
+            "{what}: the helper where it is called"
+        );
+        let in_files: Vec<String> = files.lazy.iter().map(|(rel, _)| rel.clone()).collect();
+        let want_files: Vec<String> = lazy.iter().map(|f| format!("Words/f{f}.php")).collect();
+        assert_eq!(in_files, want_files, "{what}");
+        let dir = scratch(&format!("words-{ssa}-{}", from.replace(',', "-")));
+        assert_files_driver_prints(&dir, &files, body, want);
     }
 }
 
