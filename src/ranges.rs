@@ -178,8 +178,8 @@ fn in_interval_order(nets: Vec<Ipv4Net>) -> Vec<Ipv4Net> {
 /// pass stable, so the earlier bytes' order holds among equal later ones). A pass whose byte is the same in every
 /// key is skipped: in a list of /24s the host bits' byte. Written here rather than taken from `alloc` because the
 /// standard sorts are what this replaces: `sort_unstable` compiles to 56 KB of PHP, and `BinaryHeap`'s heap sort,
-/// used before, ran three times as many PHP statements per range. A function of its own, so that a PHP host loads
-/// it only for a list that needs it.
+/// used before, ran about 106 PHP statements more per range (compiling 1,000 ranges: 1,724,387 statements then,
+/// 1,618,610 with this). A function of its own, so that a PHP host loads it only for a list that needs it.
 #[inline(never)]
 fn radix_sorted(nets: Vec<Ipv4Net>) -> Vec<Ipv4Net> {
     let mut keys: Vec<u64> = nets

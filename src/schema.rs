@@ -454,17 +454,7 @@ pub struct PartnerPreset(pub &'static str);
 impl StrValue for PartnerPreset {
     const EXPECTING: &'static str = "a partner preset (a string)";
     fn check(s: &str) -> Result<Self, String> {
-        presets::PARTNER_PRESETS
-            .iter()
-            .find(|p| **p == s)
-            .map(|p| PartnerPreset(p))
-            .ok_or_else(|| {
-                format!(
-                    "{} is not a partner preset (one of: {})",
-                    quoted(s),
-                    presets::PARTNER_PRESETS.join(", ")
-                )
-            })
+        one_of(s, presets::PARTNER_PRESETS, "a partner preset").map(PartnerPreset)
     }
 }
 
@@ -474,18 +464,17 @@ pub struct ProxyPreset(pub &'static str);
 impl StrValue for ProxyPreset {
     const EXPECTING: &'static str = "a trusted-proxy preset (a string)";
     fn check(s: &str) -> Result<Self, String> {
-        presets::PROXY_PRESETS
-            .iter()
-            .find(|p| **p == s)
-            .map(|p| ProxyPreset(p))
-            .ok_or_else(|| {
-                format!(
-                    "{} is not a trusted-proxy preset (one of: {})",
-                    quoted(s),
-                    presets::PROXY_PRESETS.join(", ")
-                )
-            })
+        one_of(s, presets::PROXY_PRESETS, "a trusted-proxy preset").map(ProxyPreset)
     }
+}
+
+/// `s` as the one of `names` it is, or a message that lists them (`"x" is not a partner preset (one of: sendcloud)`).
+fn one_of(s: &str, names: &[&'static str], what: &str) -> Result<&'static str, String> {
+    names
+        .iter()
+        .find(|n| **n == s)
+        .copied()
+        .ok_or_else(|| format!("{} is not {what} (one of: {})", quoted(s), names.join(", ")))
 }
 
 /// `version`: the number 1.

@@ -61,7 +61,7 @@ struct Entry {
     fcmp: bool,
 }
 
-/// A value of type `ty` (given as its canonical bits, see [`crate::module::norm`]) as a PHP literal: an int for
+/// A value of type `ty` (given as its canonical bits, see `module::norm`) as a PHP literal: an int for
 /// i32, i64 and f32 (its bit pattern), a float expression for f64.
 pub fn php_int(ty: Ty, v: i64) -> String {
     match ty {
