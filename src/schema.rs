@@ -221,17 +221,16 @@ impl Visitor<'_> for StrElem<'_> {
 fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
-    d.deserialize_seq(Array(PhantomData, "an array of objects"))
-        .map(Some)
+    d.deserialize_seq(Objects(PhantomData)).map(Some)
 }
 
-/// A JSON array of `T`, called `.1` in messages.
-struct Array<T>(PhantomData<T>, &'static str);
+/// A JSON array of objects read as `T` (lists of strings have their own reader, [`StrArray`]).
+struct Objects<T>(PhantomData<T>);
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for Array<T> {
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Objects<T> {
     type Value = Vec<T>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.1)
+        f.write_str("an array of objects")
     }
     // Apart from the object that holds the array, for the reason given at Object's visit_map.
     #[inline(never)]
