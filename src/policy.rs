@@ -212,6 +212,32 @@ pub struct PolicyWarning {
     pub message: String,
 }
 
+// Each warning is written by a function apart (cold): a PHP host loads a function on its first call, and a policy
+// without warnings then loads none of their formatting.
+impl PolicyWarning {
+    #[cold]
+    #[inline(never)]
+    fn no_ip(rule: usize, id: &Id) -> PolicyWarning {
+        PolicyWarning {
+            path: format!("rules[{rule}]"),
+            message: format!(
+                "allow rule \"{id}\" has no ip condition: anyone matching the rest of it gets through"
+            ),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn plain_prefix(rule: usize, index: usize, prefix: &PathPrefix) -> PolicyWarning {
+        PolicyWarning {
+            path: format!("rules[{rule}].paths[{index}]"),
+            message: format!(
+                "\"{prefix}\" is a plain prefix: it also allows \"{prefix}-anything\"; write \"{prefix}/\" to mean the directory"
+            ),
+        }
+    }
+}
+
 impl fmt::Display for PolicyWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path, self.message)
@@ -268,22 +294,11 @@ impl Policy {
                 continue;
             }
             if rule.ip.is_none() {
-                out.push(PolicyWarning {
-                    path: format!("rules[{i}]"),
-                    message: format!(
-                        "allow rule \"{}\" has no ip condition: anyone matching the rest of it gets through",
-                        rule.id
-                    ),
-                });
+                out.push(PolicyWarning::no_ip(i, &rule.id));
             }
             for (j, prefix) in rule.paths.iter().flatten().enumerate() {
                 if !prefix.ends_with('/') {
-                    out.push(PolicyWarning {
-                        path: format!("rules[{i}].paths[{j}]"),
-                        message: format!(
-                            "\"{prefix}\" is a plain prefix: it also allows \"{prefix}-anything\"; write \"{prefix}/\" to mean the directory"
-                        ),
-                    });
+                    out.push(PolicyWarning::plain_prefix(i, j, prefix));
                 }
             }
         }
@@ -314,25 +329,116 @@ impl Policy {
     }
 }
 
+/// Where in the policy a value is, as a JSON path (`partners[1].ip[4]`), kept as its parts and written out only
+/// for an error: a valid policy formats no path (a PHP host then loads none of the formatting code).
+#[derive(Clone, Copy, Debug)]
+struct At {
+    /// `partners`, `rules`, `trusted_proxies`.
+    top: &'static str,
+    /// The element of `top`, when it is a list.
+    index: Option<usize>,
+    /// A key of that object.
+    key: Option<&'static str>,
+    /// The element of that key's list.
+    item: Option<usize>,
+}
+
+impl At {
+    const fn top(top: &'static str) -> At {
+        At {
+            top,
+            index: None,
+            key: None,
+            item: None,
+        }
+    }
+
+    const fn element(top: &'static str, index: usize) -> At {
+        At {
+            index: Some(index),
+            ..At::top(top)
+        }
+    }
+
+    const fn key(self, key: &'static str) -> At {
+        At {
+            key: Some(key),
+            item: None,
+            ..self
+        }
+    }
+
+    const fn item(self, item: usize) -> At {
+        At {
+            item: Some(item),
+            ..self
+        }
+    }
+
+    /// Who takes an id found at `self`: the partner or rule whose `id` key it is, or the key that names it (a
+    /// preset partner without an id takes the preset's name: `partners[0].preset`).
+    fn owner(self) -> At {
+        match self.key {
+            Some("id") => At { key: None, ..self },
+            _ => self,
+        }
+    }
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.top)?;
+        if let Some(i) = self.index {
+            write!(f, "[{i}]")?;
+        }
+        if let Some(key) = self.key {
+            write!(f, ".{key}")?;
+        }
+        if let Some(i) = self.item {
+            write!(f, "[{i}]")?;
+        }
+        Ok(())
+    }
+}
+
 /// Builds a [`Policy`] from the document, checking what involves more than one value; remembers ids seen so far to
 /// report a duplicate where the second one stands.
+///
+/// Every error is made by [`Compiler::fail`], a function apart that is never inlined: a PHP host loads a function on
+/// its first call, and the messages, the formatting and the search for a value's line and column are then code that
+/// a valid policy never loads.
 struct Compiler<'t> {
     text: &'t [u8],
-    ids: BTreeMap<String, String>,
+    /// Each id taken so far, and where.
+    ids: BTreeMap<String, At>,
 }
 
 impl Compiler<'_> {
-    /// An error at the value `path` names (its key when `key`), with that value's line and column.
-    fn err(&self, path: &str, key: bool, message: impl Into<String>) -> PolicyError {
+    /// An error at the value `at` names (its key when `key`), with that value's line and column, and `message`.
+    #[cold]
+    #[inline(never)]
+    fn fail<T>(
+        &self,
+        at: At,
+        key: bool,
+        message: impl FnOnce() -> String,
+    ) -> Result<T, PolicyError> {
+        Err(self.err(&at.to_string(), key, message()))
+    }
+
+    fn err(&self, path: &str, key: bool, message: String) -> PolicyError {
         let (line, column) = schema::locate(self.text, path, key);
         PolicyError {
             path: path.to_owned(),
-            message: message.into(),
+            message,
             line,
             column,
         }
     }
 
+    // Not inlined into `from_json`: opcache's block pass, whose cost grows with the square of a function's size,
+    // then meets two smaller functions in a PHP host.
+    #[inline(never)]
     fn policy(mut self, doc: PolicyDoc) -> Result<Policy, PolicyError> {
         let impersonation = doc.impersonation.unwrap_or_default();
         let (trusted_proxies, proxy_header, proxy_presets) = match doc.trusted_proxies {
@@ -340,37 +446,24 @@ impl Compiler<'_> {
             Some(Object(proxies)) => self.trusted_proxies(proxies)?,
         };
         let partners = match doc.partners {
-            None => {
-                let preset = presets::get("sendcloud")
-                    .ok_or_else(|| self.err("partners", false, "preset missing"))?;
-                let id = self.claim_id(Id::new("sendcloud"), "sendcloud", "partners")?;
-                let default = PartnerDoc {
-                    preset: None,
-                    id: None,
-                    enabled: None,
-                    add_ip: None,
-                    add_methods: None,
-                    add_user_agents: None,
-                    ip: None,
-                    user_agents: None,
-                    claims: None,
-                    methods: None,
-                };
-                alloc::vec![self.preset_partner(preset, id, default, "partners")?]
+            None => alloc::vec![self.default_partner()?],
+            Some(list) => {
+                let mut partners = Vec::with_capacity(list.len());
+                for (i, Object(p)) in list.into_iter().enumerate() {
+                    partners.push(self.partner(p, At::element("partners", i))?);
+                }
+                partners
             }
-            Some(list) => list
-                .into_iter()
-                .enumerate()
-                .map(|(i, Object(p))| self.partner(p, &format!("partners[{i}]")))
-                .collect::<Result<_, _>>()?,
         };
         let rules = match doc.rules {
             None => Vec::new(),
-            Some(list) => list
-                .into_iter()
-                .enumerate()
-                .map(|(i, Object(r))| self.rule(r, &format!("rules[{i}]")))
-                .collect::<Result<_, _>>()?,
+            Some(list) => {
+                let mut rules = Vec::with_capacity(list.len());
+                for (i, Object(r)) in list.into_iter().enumerate() {
+                    rules.push(self.rule(r, At::element("rules", i))?);
+                }
+                rules
+            }
         };
         Ok(Policy {
             impersonation,
@@ -382,6 +475,28 @@ impl Compiler<'_> {
         })
     }
 
+    /// The partner of a policy without `partners`: the Sendcloud preset.
+    fn default_partner(&mut self) -> Result<Partner, PolicyError> {
+        let at = At::top("partners");
+        let Some(preset) = presets::get("sendcloud") else {
+            return self.fail(at, false, || "preset missing".to_owned());
+        };
+        let id = self.preset_id("sendcloud", at)?;
+        let default = PartnerDoc {
+            preset: None,
+            id: None,
+            enabled: None,
+            add_ip: None,
+            add_methods: None,
+            add_user_agents: None,
+            ip: None,
+            user_agents: None,
+            claims: None,
+            methods: None,
+        };
+        self.preset_partner(preset, id, default, at)
+    }
+
     // Not inlined into `policy`: a PHP host loads a function on its first call, and a policy without this part
     // (`{}`) then does not compile it (.ci/build-php.sh, lazy mode).
     #[inline(never)]
@@ -389,16 +504,15 @@ impl Compiler<'_> {
         &mut self,
         doc: ProxiesDoc,
     ) -> Result<(RangeSet, ForwardHeader, Vec<String>), PolicyError> {
-        let mut cidrs = self.narrow(doc.ranges.unwrap_or_default(), "trusted_proxies.ranges")?;
+        let at = At::top("trusted_proxies");
+        let mut cidrs = self.narrow(doc.ranges.unwrap_or_default(), at.key("ranges"))?;
         let mut names: Vec<String> = Vec::new();
         for (i, name) in doc.presets.unwrap_or_default().into_iter().enumerate() {
-            let preset = presets::get(name.0).ok_or_else(|| {
-                self.err(
-                    &format!("trusted_proxies.presets[{i}]"),
-                    false,
-                    "preset data missing",
-                )
-            })?;
+            let Some(preset) = presets::get(name.0) else {
+                return self.fail(at.key("presets").item(i), false, || {
+                    "preset data missing".to_owned()
+                });
+            };
             cidrs.extend(preset.ranges.iter().filter_map(|r| Cidr::parse(r)));
             if !names.iter().any(|n| n == name.0) {
                 names.push(name.0.to_owned());
@@ -413,74 +527,66 @@ impl Compiler<'_> {
                 ForwardHeader::CfConnectingIp | ForwardHeader::XForwardedFor
             )
         {
-            return Err(self.err(
-                "trusted_proxies.header",
-                false,
+            return self.fail(at.key("header"), false, || {
                 format!(
                     "\"{}\" cannot be trusted from the cloudflare preset: anyone can set it through Cloudflare (use cf-connecting-ip or x-forwarded-for)",
                     header.name()
-                ),
-            ));
+                )
+            });
         }
         Ok((RangeSet::from_cidrs(&cidrs), header, names))
     }
 
-    /// Takes a checked id for the rule or partner at `owner`, refusing one already taken. `id` is `None` when the
-    /// text is not an id (only for a preset's name, which the tests rule out).
-    fn claim_id(&mut self, id: Option<Id>, text: &str, path: &str) -> Result<Id, PolicyError> {
-        let Some(id) = id else {
-            return Err(self.err(path, false, format!("{} is not a valid id", quoted(text))));
-        };
-        if let Some(first) = self.ids.get(id.as_str()) {
-            return Err(self.err(
-                path,
-                false,
-                format!("duplicate id {} (already used by {first})", quoted(&id)),
-            ));
+    /// Takes the checked id of the rule or partner whose id is at `at`, refusing one already taken.
+    fn claim_id(&mut self, id: Id, at: At) -> Result<Id, PolicyError> {
+        if let Some(&first) = self.ids.get(id.as_str()) {
+            return self.fail(at, false, || {
+                format!("duplicate id {} (already used by {first})", quoted(&id))
+            });
         }
-        let owner = path.strip_suffix(".id").unwrap_or(path);
-        self.ids.insert(id.as_str().to_owned(), owner.to_owned());
+        self.ids.insert(id.as_str().to_owned(), at.owner());
         Ok(id)
+    }
+    /// The id a preset partner without one of its own takes: the preset's name (at `at`, its `preset` key).
+    fn preset_id(&mut self, name: &'static str, at: At) -> Result<Id, PolicyError> {
+        match Id::new(name) {
+            Some(id) => self.claim_id(id, at),
+            // Not reached: the tests check that every preset's name is an id.
+            None => self.fail(at, false, || format!("{} is not a valid id", quoted(name))),
+        }
     }
 
     /// The keys of the wrong kind of partner, one error for the first.
-    fn partner_keys(&self, doc: &PartnerDoc, path: &str) -> Result<(), PolicyError> {
+    fn partner_keys(&self, doc: &PartnerDoc, at: At) -> Result<(), PolicyError> {
         let preset = doc.preset.is_some();
         let allowed = if preset {
             schema::PRESET_PARTNER_KEYS
         } else {
             schema::CUSTOM_PARTNER_KEYS
         };
-        if let Some(key) = doc.keys().into_iter().find(|k| !allowed.contains(k)) {
-            return Err(self.err(
-                &format!("{path}.{key}"),
-                true,
-                schema::unknown_partner_key(key, preset),
-            ));
+        match doc.keys().into_iter().find(|k| !allowed.contains(k)) {
+            Some(key) => self.fail(at.key(key), true, || {
+                schema::unknown_partner_key(key, preset)
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     // Not inlined into `policy`: a PHP host loads a function on its first call, and a policy without this part
     // (`{}`) then does not compile it (.ci/build-php.sh, lazy mode).
     #[inline(never)]
-    fn partner(&mut self, mut doc: PartnerDoc, path: &str) -> Result<Partner, PolicyError> {
-        self.partner_keys(&doc, path)?;
+    fn partner(&mut self, mut doc: PartnerDoc, at: At) -> Result<Partner, PolicyError> {
+        self.partner_keys(&doc, at)?;
         if let Some(name) = &doc.preset {
-            let preset_path = format!("{path}.preset");
-            let preset = presets::get(name.0)
-                .ok_or_else(|| self.err(&preset_path, false, "preset data missing"))?;
-            let id = match doc.id.take() {
-                Some(id) => {
-                    let text = id.as_str().to_owned();
-                    self.claim_id(Some(id), &text, &format!("{path}.id"))?
-                }
-                None => self.claim_id(Id::new(name.0), name.0, &preset_path)?,
+            let Some(preset) = presets::get(name.0) else {
+                return self.fail(at.key("preset"), false, || "preset data missing".to_owned());
             };
-            return self.preset_partner(preset, id, doc, path);
+            let id = match doc.id.take() {
+                Some(id) => self.claim_id(id, at.key("id"))?,
+                None => self.preset_id(name.0, at.key("preset"))?,
+            };
+            return self.preset_partner(preset, id, doc, at);
         }
-        const WHY: &str =
-            "for a custom partner (id, ip, user_agents and methods; or use \"preset\")";
         let required = [
             ("id", doc.id.is_some()),
             ("ip", doc.ip.is_some()),
@@ -490,16 +596,12 @@ impl Compiler<'_> {
         let missing = required
             .iter()
             .find(|(_, present)| !present)
-            .map(|(key, _)| key);
+            .map(|(key, _)| *key);
         let (Some(id), None) = (doc.id.take(), missing) else {
-            // Where the object is, under the missing key's own path.
-            let mut e = self.err(path, false, format!("is required {WHY}"));
-            e.path = format!("{path}.{}", missing.unwrap_or(&"id"));
-            return Err(e);
+            return self.missing_key(at, missing.unwrap_or("id"));
         };
-        let text = id.as_str().to_owned();
-        let id = self.claim_id(Some(id), &text, &format!("{path}.id"))?;
-        let ip = self.narrow(doc.ip.unwrap_or_default(), &format!("{path}.ip"))?;
+        let id = self.claim_id(id, at.key("id"))?;
+        let ip = self.narrow(doc.ip.unwrap_or_default(), at.key("ip"))?;
         let mut methods = MethodSet::default();
         for m in doc.methods.unwrap_or_default() {
             methods.insert(m);
@@ -515,19 +617,33 @@ impl Compiler<'_> {
         })
     }
 
+    /// A custom partner without a key it needs: where the object is, under the missing key's own path.
+    #[cold]
+    #[inline(never)]
+    fn missing_key<T>(&self, at: At, key: &'static str) -> Result<T, PolicyError> {
+        let mut e = self.err(
+            &at.to_string(),
+            false,
+            "is required for a custom partner (id, ip, user_agents and methods; or use \"preset\")"
+                .to_owned(),
+        );
+        e.path = at.key(key).to_string();
+        Err(e)
+    }
+
     fn preset_partner(
         &mut self,
         preset: presets::Preset,
         id: Id,
         doc: PartnerDoc,
-        path: &str,
+        at: At,
     ) -> Result<Partner, PolicyError> {
         let mut cidrs: Vec<Cidr> = preset
             .ranges
             .iter()
             .filter_map(|r| Cidr::parse(r))
             .collect();
-        cidrs.extend(self.narrow(doc.add_ip.unwrap_or_default(), &format!("{path}.add_ip"))?);
+        cidrs.extend(self.narrow(doc.add_ip.unwrap_or_default(), at.key("add_ip"))?);
         let mut user_agents: Vec<Pattern> = preset
             .user_agents
             .iter()
@@ -546,12 +662,14 @@ impl Compiler<'_> {
         for m in preset_methods.chain(doc.add_methods.unwrap_or_default()) {
             method_set.insert(m);
         }
-        let claims = preset
+        let Some(claims) = preset
             .claims
             .iter()
             .map(|c| Claim::new(c))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| self.err(path, false, "preset data: invalid claim"))?;
+        else {
+            return self.fail(at, false, || "preset data: invalid claim".to_owned());
+        };
         Ok(Partner {
             id,
             enabled: doc.enabled.unwrap_or(true),
@@ -566,26 +684,22 @@ impl Compiler<'_> {
     // Not inlined into `policy`: a PHP host loads a function on its first call, and a policy without this part
     // (`{}`) then does not compile it (.ci/build-php.sh, lazy mode).
     #[inline(never)]
-    fn rule(&mut self, doc: RuleDoc, path: &str) -> Result<Rule, PolicyError> {
-        let text = doc.id.as_str().to_owned();
-        let id = self.claim_id(Some(doc.id), &text, &format!("{path}.id"))?;
+    fn rule(&mut self, doc: RuleDoc, at: At) -> Result<Rule, PolicyError> {
+        let id = self.claim_id(doc.id, at.key("id"))?;
         let has_condition = doc.ip.is_some()
             || doc.user_agents.is_some()
             || doc.methods.is_some()
             || doc.paths.is_some();
         if doc.action == Action::Allow && !has_condition {
-            return Err(self.err(
-                path,
-                false,
-                "an allow rule needs a condition (ip, user_agents, methods or paths): without one it lets everyone in",
-            ));
+            return self.fail(at, false, || {
+                "an allow rule needs a condition (ip, user_agents, methods or paths): without one it lets everyone in"
+                    .to_owned()
+            });
         }
         let ip = match doc.ip {
             None => None,
             // Ranges that let traffic in must be narrow; a deny or pass rule may name any range.
-            Some(list) if doc.action == Action::Allow => {
-                Some(self.narrow(list, &format!("{path}.ip"))?)
-            }
+            Some(list) if doc.action == Action::Allow => Some(self.narrow(list, at.key("ip"))?),
             Some(list) => Some(list),
         };
         let methods = doc.methods.map(|list| {
@@ -608,21 +722,27 @@ impl Compiler<'_> {
 
     /// The ranges of a list that lets traffic in (partners, trusted proxies, `allow` rules): a range that would let
     /// everyone in is an error there, not a policy.
-    fn narrow(&self, list: Vec<Cidr>, path: &str) -> Result<Vec<Cidr>, PolicyError> {
-        if let Some(i) = list.iter().position(Cidr::is_too_wide) {
-            let at = format!("{path}[{i}]");
-            // As written (`10.1.2.3/4`), not as parsed (`0.0.0.0/4`): read again from the text, since a range
-            // keeps no copy of its text (the error is rare; a copy would be made for every range).
-            let written = schema::string_at(self.text, &at).unwrap_or_else(|| list[i].to_string());
-            return Err(self.err(
-                &at,
-                false,
-                format!(
-                    "{} would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)",
-                    quoted(&written)
-                ),
-            ));
+    fn narrow(&self, list: Vec<Cidr>, at: At) -> Result<Vec<Cidr>, PolicyError> {
+        match list.iter().position(Cidr::is_too_wide) {
+            Some(i) => self.too_wide(&list[i], at.item(i)),
+            None => Ok(list),
         }
-        Ok(list)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_wide<T>(&self, range: &Cidr, at: At) -> Result<T, PolicyError> {
+        let path = at.to_string();
+        // As written (`10.1.2.3/4`), not as parsed (`0.0.0.0/4`): read again from the text, since a range keeps
+        // no copy of its text (the error is rare; a copy would be made for every range).
+        let written = schema::string_at(self.text, &path).unwrap_or_else(|| range.to_string());
+        Err(self.err(
+            &path,
+            false,
+            format!(
+                "{} would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)",
+                quoted(&written)
+            ),
+        ))
     }
 }

@@ -507,13 +507,36 @@ impl<'de> Deserialize<'de> for Version {
 
 /// Reads a policy text into its document, or the error with its JSON path and the line and column of the value.
 pub fn read(text: &[u8]) -> Result<PolicyDoc, PolicyError> {
+    // Most policies read are valid: read them without the path tracker, whose layer around every value and copy
+    // of every key is most of the reading. Only a policy with an error is read again, tracked, for the error's
+    // path (the same reader over the same text fails at the same place).
     let mut de = serde_json::Deserializer::from_slice(text);
-    let doc = serde_path_to_error::deserialize::<_, Object<PolicyDoc>>(&mut de).map_err(|e| {
-        let path = path_text(e.path());
-        from_serde(text, path, e.inner())
-    })?;
-    de.end().map_err(|e| from_serde(text, String::new(), &e))?;
-    Ok(doc.0)
+    match Object::<PolicyDoc>::deserialize(&mut de) {
+        Ok(doc) if de.end().is_ok() => Ok(doc.0),
+        _ => Err(read_error(text)),
+    }
+}
+
+/// The error of a policy text [`read`] refused, read again with the path tracker. Apart from `read` (and cold), so
+/// that a PHP host, which loads a function on its first call, compiles neither it nor the tracked reader for a
+/// valid policy.
+#[cold]
+#[inline(never)]
+fn read_error(text: &[u8]) -> PolicyError {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    match serde_path_to_error::deserialize::<_, Object<PolicyDoc>>(&mut de) {
+        Err(e) => from_serde(text, path_text(e.path()), e.inner()),
+        Ok(_) => match de.end() {
+            Err(e) => from_serde(text, String::new(), &e),
+            // Not reached: the untracked reader refused this text, and the tracked one reads it alike.
+            Ok(()) => PolicyError {
+                path: String::new(),
+                message: "the policy could not be read".to_owned(),
+                line: 1,
+                column: 1,
+            },
+        },
+    }
 }
 
 /// The path as the policy's errors write it: `rules[1].ip[0]`, empty for the whole policy.

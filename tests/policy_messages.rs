@@ -1,7 +1,8 @@
 //! Every string the policy schema checks (ranges, patterns, methods, ids, claims, path prefixes, actions, the
 //! impersonation setting, the forwarding header, preset names), wrong in its value and in its type, alone under a
 //! key and as an element of a list: the message, JSON path, line and column of the error. One reader reads all of
-//! them (`src/schema.rs`, `StrValue`), so each kind is here once at least.
+//! them (`src/schema.rs`, `StrValue`), so each kind is here once at least. Then the errors of the compiler and of
+//! the reader about the text as a whole.
 
 use sendcloud_gate::Policy;
 
@@ -40,6 +41,52 @@ const CASES: &[(&str, &str, u32, u32, &str)] = &[
 #[test]
 fn each_checked_string_names_what_is_wrong_and_where() {
     for &(policy, path, line, column, message) in CASES {
+        let e = Policy::from_json(policy.as_bytes()).expect_err(policy);
+        assert_eq!(
+            (e.path.as_str(), e.line, e.column, e.message.as_str()),
+            (path, line, column, message),
+            "{policy}"
+        );
+    }
+}
+
+/// What the compiler checks across values (ids, ranges that let traffic in, the keys of each kind of partner, a
+/// condition on every `allow` rule, the Cloudflare header) and what the reader refuses about the text itself (JSON
+/// syntax, trailing characters, a repeated key, the version, the wrong type for the whole policy or a list): the
+/// message, JSON path, line and column, taken from the build before these errors were made apart from the code
+/// of a valid policy (2026-12-04), which writes a path only for an error.
+const COMPILER_CASES: &[(&str, &str, u32, u32, &str)] = &[
+    ("{\"rules\": [{\"id\": \"a\", \"action\": \"deny\", \"ip\": [\"1.2.3.4\"]}, {\"id\": \"a\", \"action\": \"deny\", \"ip\": [\"1.2.3.4\"]}]}", "rules[1].id", 1, 69, "duplicate id \"a\" (already used by rules[0])"),
+    ("{\"partners\": [{\"preset\": \"sendcloud\"}, {\"id\": \"sendcloud\", \"ip\": [\"1.2.3.0/24\"], \"user_agents\": [\"X/*\"], \"methods\": [\"GET\"]}]}", "partners[1].id", 1, 47, "duplicate id \"sendcloud\" (already used by partners[0].preset)"),
+    ("{\"partners\": [{\"id\": \"x\", \"ip\": [\"1.2.3.0/24\"], \"user_agents\": [\"X/*\"], \"methods\": [\"GET\"]}], \"rules\": [{\"id\": \"x\", \"action\": \"pass\"}]}", "rules[0].id", 1, 112, "duplicate id \"x\" (already used by partners[0])"),
+    ("{\"rules\": [{\"id\": \"sendcloud\", \"action\": \"deny\", \"ip\": [\"1.2.3.4\"]}]}", "rules[0].id", 1, 19, "duplicate id \"sendcloud\" (already used by partners)"),
+    ("{\"partners\": [{\"preset\": \"sendcloud\", \"id\": \"sc\"}, {\"preset\": \"sendcloud\"}, {\"preset\": \"sendcloud\", \"id\": \"sc\"}]}", "partners[2].id", 1, 107, "duplicate id \"sc\" (already used by partners[0])"),
+    ("{\"partners\": [{\"id\": \"x\", \"ip\": [\"1.2.3.0/24\", \"0.0.0.0/0\"], \"user_agents\": [\"X/*\"], \"methods\": [\"GET\"]}]}", "partners[0].ip[1]", 1, 48, "\"0.0.0.0/0\" would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)"),
+    ("{\"trusted_proxies\": {\"ranges\": [\"10.1.2.3/4\"]}}", "trusted_proxies.ranges[0]", 1, 33, "\"10.1.2.3/4\" would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)"),
+    ("{\"partners\": [{\"preset\": \"sendcloud\", \"add_ip\": [\"\\u003a:/0\"]}]}", "partners[0].add_ip[0]", 1, 50, "\"::/0\" would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)"),
+    ("{\"rules\": [{\"id\": \"r\", \"action\": \"allow\", \"ip\": [\"::ffff:0:0/95\"]}]}", "rules[0].ip[0]", 1, 50, "\"::ffff:0:0/95\" would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)"),
+    ("{\"rules\": [{\"id\": \"r\", \"action\": \"deny\", \"ip\": [\"0.0.0.0/0\"]}, {\"id\": \"s\", \"action\": \"allow\", \"ip\": [\"1.0.0.0/7\"]}]}", "rules[1].ip[0]", 1, 102, "\"1.0.0.0/7\" would let nearly everyone in: ranges here may be at most /8 (IPv4) or /16 (IPv6, and not covering ::ffff:0:0/96)"),
+    ("{\"partners\": [{\"id\": \"x\", \"ip\": [\"1.2.3.0/24\"], \"methods\": [\"GET\"]}]}", "partners[0].user_agents", 1, 15, "is required for a custom partner (id, ip, user_agents and methods; or use \"preset\")"),
+    ("{\"partners\": [{\"ip\": [\"1.2.3.0/24\"]}]}", "partners[0].id", 1, 15, "is required for a custom partner (id, ip, user_agents and methods; or use \"preset\")"),
+    ("{\"partners\": [{\"id\": \"x\", \"user_agents\": [\"X/*\"], \"methods\": [\"GET\"]}]}", "partners[0].ip", 1, 15, "is required for a custom partner (id, ip, user_agents and methods; or use \"preset\")"),
+    ("{\"partners\": [{\"preset\": \"sendcloud\", \"ip\": [\"1.2.3.0/24\"]}]}", "partners[0].ip", 1, 39, "unknown key \"ip\" in a preset partner (use add_ip, add_methods, add_user_agents) (expected one of: preset, id, enabled, add_ip, add_methods, add_user_agents)"),
+    ("{\"partners\": [{\"id\": \"x\", \"add_ip\": [\"1.2.3.0/24\"]}]}", "partners[0].add_ip", 1, 27, "unknown key \"add_ip\" in a custom partner (expected one of: id, enabled, ip, user_agents, claims, methods)"),
+    ("{\"partners\": [{\"id\": \"x\", \"ip\": [\"1.2.3.0/24\"], \"user_agents\": [\"X/*\"], \"methods\": [\"GET\"], \"zzz\": 1}]}", "partners[0].zzz", 1, 93, "unknown key \"zzz\" in a custom partner (expected one of: id, enabled, ip, user_agents, claims, methods)"),
+    ("{\"rules\": [{\"id\": \"r\", \"action\": \"allow\"}]}", "rules[0]", 1, 12, "an allow rule needs a condition (ip, user_agents, methods or paths): without one it lets everyone in"),
+    ("{\"rules\": [{\"id\": \"r\", \"action\": \"allow\", \"enabled\": false}]}", "rules[0]", 1, 12, "an allow rule needs a condition (ip, user_agents, methods or paths): without one it lets everyone in"),
+    ("{\"trusted_proxies\": {\"presets\": [\"cloudflare\"], \"header\": \"forwarded\"}}", "trusted_proxies.header", 1, 59, "\"forwarded\" cannot be trusted from the cloudflare preset: anyone can set it through Cloudflare (use cf-connecting-ip or x-forwarded-for)"),
+    ("{\"trusted_proxies\": {\"presets\": [\"cloudflare\", \"private\"], \"header\": \"x-real-ip\"}}", "trusted_proxies.header", 1, 70, "\"x-real-ip\" cannot be trusted from the cloudflare preset: anyone can set it through Cloudflare (use cf-connecting-ip or x-forwarded-for)"),
+    ("{\"rules\": []} x", "", 1, 15, "invalid JSON at line 1, column 15: trailing characters"),
+    ("{\"rules\": [}", "", 1, 12, "invalid JSON at line 1, column 12: expected value"),
+    ("{\"rules\": [{\"id\": \"r\", \"action\": \"deny\", \"id\": \"s\"}]}", "rules[0].id", 1, 42, "duplicate field `id`"),
+    ("{\"version\": 2}", "version", 1, 13, "2 is not a supported version (only 1)"),
+    ("[]", "", 1, 1, "invalid type: an array, expected a policy (an object)"),
+    ("{\"partners\": null}", "partners", 1, 14, "invalid type: null, expected an array of objects"),
+];
+
+#[test]
+fn each_error_of_the_compiler_and_the_reader_names_what_is_wrong_and_where() {
+    for &(policy, path, line, column, message) in COMPILER_CASES {
         let e = Policy::from_json(policy.as_bytes()).expect_err(policy);
         assert_eq!(
             (e.path.as_str(), e.line, e.column, e.message.as_str()),

@@ -208,11 +208,17 @@ pub extern "C" fn scg_last_error() -> i64 {
 pub extern "C" fn scg_policy_load(ptr: i32, len: i32) -> i32 {
     match Policy::from_bytes(input(ptr, len)) {
         Ok(p) => add_policy(p),
-        Err(e) => {
-            set_error_json(e.to_json());
-            0
-        }
+        Err(e) => error_json(e.to_json()),
     }
+}
+
+/// `json` as the last error, and 0. Apart and cold: a PHP host loads a function on its first call, and an error's
+/// JSON is then code that a valid policy never loads.
+#[cold]
+#[inline(never)]
+fn error_json(json: String) -> i32 {
+    set_error_json(json);
+    0
 }
 
 /// Frees a policy handle. Unknown handles are ignored.
@@ -308,11 +314,16 @@ pub extern "C" fn scg_explain(handle: i32, ptr: i32, len: i32) -> i64 {
 pub extern "C" fn scg_policy_compile(ptr: i32, len: i32) -> i32 {
     match Policy::from_json(input(ptr, len)) {
         Ok(p) => add_policy(p),
-        Err(e) => {
-            set_error_json(e.to_json());
-            0
-        }
+        Err(e) => policy_error(&e),
     }
+}
+
+/// A policy's error as the last error, and 0 (cold, as [`error_json`], and with the error's JSON written in it).
+#[cfg(feature = "compile")]
+#[cold]
+#[inline(never)]
+fn policy_error(e: &sendcloud_gate::PolicyError) -> i32 {
+    error_json(e.to_json())
 }
 
 /// The default policy (the Sendcloud preset, nothing else) as a new handle.
