@@ -30,10 +30,14 @@ core_build() { # features output [wasm-opt options]
     target/wasm/build-core/wasm32-unknown-unknown/wasm-core/sendcloud_gate_core.wasm -o "$2"
   echo "build-wasm: $2 ($(stat -c%s "$2") bytes)"
 }
-# The full module: -ocimfs 100 as well (see below), so that a PHP host, which loads a function on its first call
+# The full module: -ocimfs as well (see below), so that a PHP host, which loads a function on its first call
 # (wasm2php's lazy mode, .ci/build-php.sh), compiles only the parts of the compiler a policy needs: folded into their
-# one caller, the policy's reader holds every object's, and compiling `{}` loaded 540 KB of PHP (2026-12-03).
-core_build compile target/wasm/sendcloud_gate_core.wasm -ocimfs 100
+# one caller, the policy's reader holds every object's, and compiling `{}` loaded 540 KB of PHP (2026-12-03). 20
+# rather than the decision module's 100: opcache's block pass costs a cold opcache the square of a function's size,
+# and the compiler runs once per saved policy (cold first compile in instructions, 2026-12-04: 1,000 ranges 578.9 M
+# with 100, 572.8 M with 20, 574.1 M with 50; the default policy 167.0, 163.1 and 163.9 M; on the build before, 15
+# and 0 were no better than 20).
+core_build compile target/wasm/sendcloud_gate_core.wasm -ocimfs 20
 # The decision module: wasm-opt inlines every function that has one caller by default, which folds the engine's
 # rare paths (method overrides, unclean requests, deny rules, path candidates; each #[inline(never)] in Rust) back
 # into the one function every decision runs. Their locals and frame then cost every decision (measured with wasmi

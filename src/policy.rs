@@ -308,25 +308,36 @@ impl Policy {
     /// [`Policy::warnings`] as a JSON array of `{"path", "message"}` objects: what the JS package and the core
     /// module hand their hosts.
     pub fn warnings_json(&self) -> String {
-        let mut out = String::from("[");
-        for (i, w) in self.warnings().iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            json::write_str(&mut out, &w.path);
-            out.push_str(",\"message\":");
-            json::write_str(&mut out, &w.message);
-            out.push('}');
+        let warnings = self.warnings();
+        if warnings.is_empty() {
+            // Most policies: and a PHP host, which loads a function on its first call, then loads no JSON writer.
+            return String::from("[]");
         }
-        out.push(']');
-        out
+        warnings_to_json(&warnings)
     }
 
     /// Looks a rule or partner up by id.
     pub fn has_id(&self, id: &str) -> bool {
         self.rules.iter().any(|r| *r.id == *id) || self.partners.iter().any(|p| *p.id == *id)
     }
+}
+
+/// [`Policy::warnings_json`] of a policy with warnings.
+#[inline(never)]
+fn warnings_to_json(warnings: &[PolicyWarning]) -> String {
+    let mut out = String::from("[");
+    for (i, w) in warnings.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"path\":");
+        json::write_str(&mut out, &w.path);
+        out.push_str(",\"message\":");
+        json::write_str(&mut out, &w.message);
+        out.push('}');
+    }
+    out.push(']');
+    out
 }
 
 /// Where in the policy a value is, as a JSON path (`partners[1].ip[4]`), kept as its parts and written out only
@@ -447,23 +458,11 @@ impl Compiler<'_> {
         };
         let partners = match doc.partners {
             None => alloc::vec![self.default_partner()?],
-            Some(list) => {
-                let mut partners = Vec::with_capacity(list.len());
-                for (i, Object(p)) in list.into_iter().enumerate() {
-                    partners.push(self.partner(p, At::element("partners", i))?);
-                }
-                partners
-            }
+            Some(list) => self.partners(list)?,
         };
         let rules = match doc.rules {
             None => Vec::new(),
-            Some(list) => {
-                let mut rules = Vec::with_capacity(list.len());
-                for (i, Object(r)) in list.into_iter().enumerate() {
-                    rules.push(self.rule(r, At::element("rules", i))?);
-                }
-                rules
-            }
+            Some(list) => self.rules(list)?,
         };
         Ok(Policy {
             impersonation,
@@ -475,7 +474,28 @@ impl Compiler<'_> {
         })
     }
 
-    /// The partner of a policy without `partners`: the Sendcloud preset.
+    // The lists, each read by a function of its own (for the block pass, as `preset_partner`).
+    #[inline(never)]
+    fn partners(&mut self, list: Vec<Object<PartnerDoc>>) -> Result<Vec<Partner>, PolicyError> {
+        let mut partners = Vec::with_capacity(list.len());
+        for (i, Object(p)) in list.into_iter().enumerate() {
+            partners.push(self.partner(p, At::element("partners", i))?);
+        }
+        Ok(partners)
+    }
+
+    #[inline(never)]
+    fn rules(&mut self, list: Vec<Object<RuleDoc>>) -> Result<Vec<Rule>, PolicyError> {
+        let mut rules = Vec::with_capacity(list.len());
+        for (i, Object(r)) in list.into_iter().enumerate() {
+            rules.push(self.rule(r, At::element("rules", i))?);
+        }
+        Ok(rules)
+    }
+
+    /// The partner of a policy without `partners`: the Sendcloud preset. (Not inlined into `policy`: a PHP host
+    /// then compiles it only for a policy without partners.)
+    #[inline(never)]
     fn default_partner(&mut self) -> Result<Partner, PolicyError> {
         let at = At::top("partners");
         let Some(preset) = presets::get("sendcloud") else {
@@ -544,7 +564,7 @@ impl Compiler<'_> {
                 format!("duplicate id {} (already used by {first})", quoted(&id))
             });
         }
-        self.ids.insert(id.as_str().to_owned(), at.owner());
+        remember(&mut self.ids, &id, at.owner());
         Ok(id)
     }
     /// The id a preset partner without one of its own takes: the preset's name (at `at`, its `preset` key).
@@ -587,6 +607,13 @@ impl Compiler<'_> {
             };
             return self.preset_partner(preset, id, doc, at);
         }
+        self.custom_partner(doc, at)
+    }
+
+    /// A partner without `preset`: its keys are all its own. (A function apart from `partner` for the block pass's
+    /// sake, as `preset_partner`.)
+    #[inline(never)]
+    fn custom_partner(&mut self, mut doc: PartnerDoc, at: At) -> Result<Partner, PolicyError> {
         let required = [
             ("id", doc.id.is_some()),
             ("ip", doc.ip.is_some()),
@@ -631,6 +658,7 @@ impl Compiler<'_> {
         Err(e)
     }
 
+    #[inline(never)]
     fn preset_partner(
         &mut self,
         preset: presets::Preset,
@@ -644,30 +672,9 @@ impl Compiler<'_> {
             .filter_map(|r| Cidr::parse(r))
             .collect();
         cidrs.extend(self.narrow(doc.add_ip.unwrap_or_default(), at.key("add_ip"))?);
-        let mut user_agents: Vec<Pattern> = preset
-            .user_agents
-            .iter()
-            .filter_map(|p| Pattern::parse(p).ok())
-            .collect();
-        for p in doc.add_user_agents.unwrap_or_default() {
-            if !user_agents.iter().any(|q| q.as_str() == p.as_str()) {
-                user_agents.push(p);
-            }
-        }
-        let mut method_set = MethodSet::default();
-        let preset_methods = preset
-            .methods
-            .iter()
-            .filter_map(|m| Method::parse(m.as_bytes()));
-        for m in preset_methods.chain(doc.add_methods.unwrap_or_default()) {
-            method_set.insert(m);
-        }
-        let Some(claims) = preset
-            .claims
-            .iter()
-            .map(|c| Claim::new(c))
-            .collect::<Option<Vec<_>>>()
-        else {
+        let user_agents = preset_user_agents(&preset.user_agents, doc.add_user_agents);
+        let method_set = method_set(&preset.methods, doc.add_methods.unwrap_or_default());
+        let Some(claims) = preset_claims(&preset.claims) else {
             return self.fail(at, false, || "preset data: invalid claim".to_owned());
         };
         Ok(Partner {
@@ -745,4 +752,46 @@ impl Compiler<'_> {
             ),
         ))
     }
+}
+
+// The parts of a preset partner, each a function of its own: opcache's block pass, whose cost grows with the square
+// of a function's size, then meets smaller functions in a PHP host.
+
+/// The preset's User-Agent patterns, then those added that it does not have.
+#[inline(never)]
+fn preset_user_agents(preset: &[String], add: Option<Vec<Pattern>>) -> Vec<Pattern> {
+    let mut user_agents: Vec<Pattern> = preset
+        .iter()
+        .filter_map(|p| Pattern::parse(p).ok())
+        .collect();
+    for p in add.unwrap_or_default() {
+        if !user_agents.iter().any(|q| q.as_str() == p.as_str()) {
+            user_agents.push(p);
+        }
+    }
+    user_agents
+}
+
+/// The preset's methods and those added, as a set.
+#[inline(never)]
+fn method_set(preset: &[String], add: Vec<Method>) -> MethodSet {
+    let mut set = MethodSet::default();
+    let preset = preset.iter().filter_map(|m| Method::parse(m.as_bytes()));
+    for m in preset.chain(add) {
+        set.insert(m);
+    }
+    set
+}
+
+/// The preset's claims, checked (`None` when one is not a claim: the tests rule that out).
+#[inline(never)]
+fn preset_claims(preset: &[String]) -> Option<Vec<Claim>> {
+    preset.iter().map(|c| Claim::new(c)).collect()
+}
+
+/// Takes `id` for `owner` (a function apart from `Compiler::claim_id`, whose lookup is small, for the block pass's
+/// sake: a `BTreeMap`'s insert, with its node splits, is large).
+#[inline(never)]
+fn remember(ids: &mut BTreeMap<String, At>, id: &Id, owner: At) {
+    ids.insert(id.as_str().to_owned(), owner);
 }
