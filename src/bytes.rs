@@ -360,7 +360,7 @@ impl<'a> Reader<'a> {
     // A partner and a rule are each read by a function of their own: in a PHP host, which loads a function on its
     // first call, a policy without rules loads no rule reader, and opcache's block pass, whose cost grows with the
     // square of a function's size, meets three functions rather than one.
-    #[inline(never)]
+    #[cfg_attr(scg_small_code, inline(never))]
     fn partner(&mut self, ids: &mut Vec<Id>) -> Res<Partner> {
         let id = self.id(ids)?;
         let flags = self.flag_byte(3)?;
@@ -398,7 +398,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    #[inline(never)]
+    #[cfg_attr(scg_small_code, inline(never))]
     fn rule(&mut self, ids: &mut Vec<Id>) -> Res<Rule> {
         let id = self.id(ids)?;
         let action = match self.u8()? {

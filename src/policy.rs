@@ -212,11 +212,12 @@ pub struct PolicyWarning {
     pub message: String,
 }
 
-// Each warning is written by a function apart (cold): a PHP host loads a function on its first call, and a policy
-// without warnings then loads none of their formatting.
+// Each warning is written by a function apart (cold) in the core module (`scg_small_code`): a PHP host loads a
+// function on its first call, and a policy without warnings then loads none of their formatting. (Elsewhere they are
+// left to the optimiser: the JS decision module is within a kilobyte of its gzipped budget.)
 impl PolicyWarning {
     #[cold]
-    #[inline(never)]
+    #[cfg_attr(scg_small_code, inline(never))]
     fn no_ip(rule: usize, id: &Id) -> PolicyWarning {
         PolicyWarning {
             path: format!("rules[{rule}]"),
@@ -227,7 +228,7 @@ impl PolicyWarning {
     }
 
     #[cold]
-    #[inline(never)]
+    #[cfg_attr(scg_small_code, inline(never))]
     fn plain_prefix(rule: usize, index: usize, prefix: &PathPrefix) -> PolicyWarning {
         PolicyWarning {
             path: format!("rules[{rule}].paths[{index}]"),
@@ -323,7 +324,7 @@ impl Policy {
 }
 
 /// [`Policy::warnings_json`] of a policy with warnings.
-#[inline(never)]
+#[cfg_attr(scg_small_code, inline(never))]
 fn warnings_to_json(warnings: &[PolicyWarning]) -> String {
     let mut out = String::from("[");
     for (i, w) in warnings.iter().enumerate() {
