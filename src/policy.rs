@@ -1,13 +1,20 @@
 //! The policy: the compiler from its JSON, and the compiled form every decision uses.
 //!
 //! This module is the split `wirefilter` makes between schema, parsed rules and compiled form: [`crate::schema`]
-//! reads the JSON into typed documents with serde (`serde_json`, `serde_path_to_error`; unknown keys refused, every
-//! value with rules of its own checked as it is read), and [`Policy::from_json`] checks what involves more than
-//! one value (unique ids, ranges narrow enough where they let traffic in, a condition on every `allow` rule, the
-//! keys of preset and custom partners, the Cloudflare header), expands the presets and builds the compiled
-//! structures — range sets merged (`ipnet`, [`crate::ranges`]), patterns pre-parsed, methods as sets, paths
-//! normalised. Every error names the JSON path, the line and column of the value and the value itself. Nothing is
-//! applied unless everything is valid: the function returns either a whole [`Policy`] or the first error.
+//! reads the JSON into typed documents with serde (`serde_json`, and `serde_path_to_error` to find where an error
+//! is; unknown keys refused, every value with rules of its own checked as it is read), and [`Policy::from_json`]
+//! checks what involves more than one value (unique ids, ranges narrow enough where they let traffic in, a
+//! condition on every `allow` rule, the keys of preset and custom partners, the Cloudflare header), expands the
+//! presets and builds the compiled structures — range sets merged (`ipnet`, [`crate::ranges`]), patterns
+//! pre-parsed, methods as sets, paths normalised. Every error names the JSON path, the line and column of the value
+//! and the value itself. Nothing is applied unless everything is valid: the function returns either a whole
+//! [`Policy`] or the first error.
+//!
+//! A PHP host runs this compiler translated to PHP, loading each function on its first call, and with a cold
+//! opcache compiling the PHP costs about as much as running it. So the code a valid policy runs is kept apart from
+//! the code of its errors (paths kept as parts until an error writes them, every error made in one cold function,
+//! `Compiler::fail`), and large steps are functions of their own (opcache's block pass costs the square of a
+//! function's size): figures in `plugin-shim/php/README.md`.
 //!
 //! The compiled form is serialised by [`crate::bytes`], and the decision logic that reads it lives in
 //! [`crate::engine`].

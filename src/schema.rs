@@ -1,6 +1,8 @@
 //! The policy's JSON schema as `serde` types, and where in the text an error is.
 //!
-//! [`read`] deserializes a policy with `serde_json`, through `serde_path_to_error` for the JSON path of an error.
+//! [`read`] deserializes a policy with `serde_json`; a policy it refuses is read again through `serde_path_to_error`
+//! for the JSON path of the error (valid policies, nearly all of those read, skip the tracker's work: a layer
+//! around every value and a copy of every key).
 //! Every object is a derived struct with `deny_unknown_fields`; every value that has rules of its own (a range, a
 //! pattern, a method, an id, a claim, a path prefix, a preset name, the action…) is a type that checks it when read
 //! (`StrValue`, all of them strings, read by one reader), so that serde_json reports where it is and the path tracker
