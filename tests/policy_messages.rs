@@ -95,3 +95,47 @@ fn each_error_of_the_compiler_and_the_reader_names_what_is_wrong_and_where() {
         );
     }
 }
+
+/// A policy's ids are checked in a short list and, past 32 of them, in a map (`src/policy.rs`, `Ids`): a repeated id
+/// is found whichever holds the first, and many distinct ids are no error.
+#[test]
+fn repeated_ids_are_found_past_the_short_list() {
+    let policy = |ids: &[String]| {
+        let rules: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{{\"id\": \"{id}\", \"action\": \"deny\", \"ip\": [\"10.0.0.1\"]}}"))
+            .collect();
+        format!("{{\"rules\": [{}]}}", rules.join(", "))
+    };
+    let distinct: Vec<String> = (0..100).map(|i| format!("r{i}")).collect();
+    assert!(Policy::from_json(policy(&distinct).as_bytes()).is_ok());
+    // The default partner takes "sendcloud" first, so 31 rules fill the list and the 32nd moves it into the map.
+    for (first, second) in [
+        (3, 20),
+        (3, 31),
+        (3, 32),
+        (3, 70),
+        (31, 32),
+        (40, 41),
+        (40, 99),
+    ] {
+        let mut ids = distinct.clone();
+        ids[second] = ids[first].clone();
+        let e = Policy::from_json(policy(&ids).as_bytes()).expect_err("a repeated id");
+        assert_eq!(e.path, format!("rules[{second}].id"));
+        assert_eq!(
+            e.message,
+            format!("duplicate id \"r{first}\" (already used by rules[{first}])")
+        );
+    }
+    let mut ids = distinct.clone();
+    ids[50] = String::from("sendcloud");
+    let e = Policy::from_json(policy(&ids).as_bytes()).expect_err("the default partner's id");
+    assert_eq!(
+        (e.path.as_str(), e.message.as_str()),
+        (
+            "rules[50].id",
+            "duplicate id \"sendcloud\" (already used by partners)"
+        )
+    );
+}
