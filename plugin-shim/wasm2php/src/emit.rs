@@ -125,10 +125,21 @@ fn split_lazy(code: &str, f: u32, opts: &Options) -> Option<(String, String)> {
     )
     .unwrap();
     let stub = format!(
-        "{}{head}{params})\n    {{\n        return (self::$w2p_lazy[{f}] ?? self::w2p_load({f}))($this, {params});\n    }}\n",
-        &code[..at]
+        "{}{head}{params})\n    {{\n        return {}($this, {params});\n    }}\n",
+        &code[..at],
+        lazy_closure(f, opts)
     );
     Some((stub, file))
+}
+
+/// The closure of lazy function `f`, loaded on the first call: through the table's stub for it
+/// ([`Options::lazy_stubs`]) or by `w2p_load` when the table has no entry yet.
+fn lazy_closure(f: u32, opts: &Options) -> String {
+    if opts.lazy_stubs {
+        format!("(self::$w2p_lazy[{f}])")
+    } else {
+        format!("(self::$w2p_lazy[{f}] ?? self::w2p_load({f}))")
+    }
 }
 
 pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
@@ -207,10 +218,8 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
             for (f, _) in is_lazy.iter().enumerate().filter(|(_, l)| **l) {
                 let call = format!("$this->w2p_f{f}(");
                 if code.contains(&call) {
-                    *code = code.replace(
-                        &call,
-                        &format!("(self::$w2p_lazy[{f}] ?? self::w2p_load({f}))($this, "),
-                    );
+                    *code =
+                        code.replace(&call, &format!("{}($this, ", lazy_closure(f as u32, opts)));
                 }
             }
         }
@@ -351,6 +360,10 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
         o.push_str("\n    public function __construct(int $fuel = \\PHP_INT_MAX)\n    {\n        $this->fuel = $fuel;\n");
     } else {
         o.push_str("\n    public function __construct()\n    {\n");
+    }
+    let lazy_stubs = opts.lazy_stubs && !lazy.is_empty();
+    if lazy_stubs {
+        o.push_str("        if (self::$w2p_lazy === null) self::w2p_stubs();\n");
     }
     if m.elem_trap {
         writeln!(o, "        throw new {trap}('out of bounds table access');").unwrap();
@@ -660,13 +673,39 @@ pub fn emit(m: &Module<'_>, opts: &Options) -> Result<Emitted, Error> {
     if floats {
         o.push_str(&crate::func::float::runtime(&trap));
     }
-    if !lazy.is_empty() {
+    if lazy_stubs {
+        let listed: Vec<String> = lazy.iter().map(|(f, _)| f.to_string()).collect();
+        writeln!(
+            o,
+            r#"
+    /** @var array<int, \Closure>|null the functions of this class kept in files of their own: a stub each, then the function once loaded */
+    private static $w2p_lazy;
+
+    /** A stub for each function kept in a file of its own: it loads the function, which takes its place, and calls it. */
+    private static function w2p_stubs()
+    {{
+        foreach ([{}] as $f) {{
+            self::$w2p_lazy[$f] = static function (...$a) use ($f) {{
+                return self::w2p_load($f)(...$a);
+            }};
+        }}
+    }}"#,
+            listed.join(", ")
+        )
+        .unwrap();
+    } else if !lazy.is_empty() {
         writeln!(
             o,
             r#"
     /** @var array<int, \Closure> the functions of this class kept in files of their own, once loaded */
-    private static $w2p_lazy = [];
-
+    private static $w2p_lazy = [];"#
+        )
+        .unwrap();
+    }
+    if !lazy.is_empty() {
+        writeln!(
+            o,
+            r#"
     /**
      * Loads function $f from its file (see the stubs that call it): PHP compiles only the functions a request runs.
      * A missing file is a trap, not the fatal error a failed `require` would be.

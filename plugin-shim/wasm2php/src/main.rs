@@ -39,6 +39,7 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--no-opcache-ssa" => opts.opcache_ssa = false,
+            "--lazy-stubs" => opts.lazy_stubs = true,
             "--opcache-ssa-from" => match args.next() {
                 Some(list) => opts.opcache_ssa_from = list.split(',').map(String::from).collect(),
                 None => return usage(),

@@ -451,6 +451,8 @@ fn differential_fuzz() {
         // Every third with each function in a try block (`--no-opcache-ssa`), lazy or not; of the others, every
         // other one with the pass kept only for what its first exported function runs (`--opcache-ssa-from`).
         opts.opcache_ssa = n % 3 != 0;
+        // Half of the lazy ones with a stub per function in the lazy table from the start (`lazy_stubs`).
+        opts.lazy_stubs = n % 8 >= 4;
         if n % 3 == 1 {
             opts.opcache_ssa_from = first_function_export(&bytes).into_iter().collect();
         }

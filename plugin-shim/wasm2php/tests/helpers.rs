@@ -95,6 +95,16 @@ echo json_encode(is_file(__DIR__ . '/Lazy/f9.php')), "\n";
     let want = "[]\n20\n[\"f2.php\",\"f0.php\"]\n14\nout of bounds memory access\n\
                 [\"f2.php\",\"f0.php\",\"f3.php\",\"f1.php\"]\nfalse\n";
     assert_files_driver_prints(&dir, &files, body, want);
+
+    // With a stub in the lazy table for each such function (`lazy_stubs`): no `??` at a call site, and the same
+    // loading, results and traps.
+    opts.lazy_stubs = true;
+    let files = wasm2php::translate_files(&bytes, &opts).unwrap();
+    for text in std::iter::once(&files.main).chain(files.lazy.iter().map(|(_, t)| t)) {
+        assert!(!text.contains("??"), "{text}");
+    }
+    assert!(files.main.contains("self::w2p_stubs()"));
+    assert_files_driver_prints(&scratch("lazy-stubs"), &files, body, want);
 }
 
 /// Lazy mode keeps a stub method in the class only for a function that something calls as a method (an export,
@@ -127,6 +137,15 @@ fn lazy_mode_keeps_stubs_only_where_a_method_is_called() {
     // (2 + 1) * 3 + 5
     assert_files_driver_prints(
         &scratch("stubs"),
+        &files,
+        "echo (new Stubs())->outer(2), \"\\n\";\n",
+        "14\n",
+    );
+    // The start function runs in the constructor: after the lazy table's stubs are made, with `lazy_stubs`.
+    opts.lazy_stubs = true;
+    let files = wasm2php::translate_files(&bytes, &opts).unwrap();
+    assert_files_driver_prints(
+        &scratch("stubs-table"),
         &files,
         "echo (new Stubs())->outer(2), \"\\n\";\n",
         "14\n",

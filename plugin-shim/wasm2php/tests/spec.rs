@@ -238,6 +238,8 @@ fn run_file(name: &str, text: &str) -> FileRun {
         // of emitting functions answers every assertion.
         opts.lazy_min_bytes = (n % 2 == 1).then_some(0);
         opts.opcache_ssa = n % 4 < 2;
+        // And every other four, lazy ones with a stub per function in the lazy table (`lazy_stubs`).
+        opts.lazy_stubs = n % 8 >= 4;
         let files = wasm2php::translate_files(&bytes, &opts).map_err(|e| e.to_string())?;
         let path = dir.join(format!("m{n}.php"));
         files.write(&path).unwrap();
