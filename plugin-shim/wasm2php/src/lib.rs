@@ -135,7 +135,7 @@ pub struct Options {
     /// by the constructor the first time the class is instantiated), so that a call site is
     /// `(self::$w2p_lazy[N])(...)` rather than `(self::$w2p_lazy[N] ?? self::w2p_load(N))(...)`. The `??` is a jump,
     /// whose target starts a basic block, and opcache's block pass costs a function the number of such blocks
-    /// times its variables; without it, compiling the project's policy compiler (550 call sites in what a
+    /// times its variables; without it, compiling the project's policy compiler (about 550 call sites in what a
     /// 1,000-range policy loads) with a cold opcache took 2.7 % fewer instructions. The stubs cost each process,
     /// or each request, one closure per such function: for a module instantiated once per policy compiled, not
     /// for one instantiated on every request. `false` by default.
