@@ -466,11 +466,11 @@ impl Compiler<'_> {
         };
         let partners = match doc.partners {
             None => alloc::vec![self.default_partner()?],
-            Some(list) => self.partners(list)?,
+            Some(list) => self.list("partners", list, Compiler::partner)?,
         };
         let rules = match doc.rules {
             None => Vec::new(),
-            Some(list) => self.rules(list)?,
+            Some(list) => self.list("rules", list, Compiler::rule)?,
         };
         Ok(Policy {
             impersonation,
@@ -482,23 +482,21 @@ impl Compiler<'_> {
         })
     }
 
-    // The lists, each read by a function of its own (for the block pass, as `preset_partner`).
+    /// The elements of the list `top` (`partners`, `rules`), each compiled by `each`. A function of its own for each
+    /// list (for the block pass, as `preset_partner`).
     #[inline(never)]
-    fn partners(&mut self, list: Vec<Object<PartnerDoc>>) -> Result<Vec<Partner>, PolicyError> {
-        let mut partners = Vec::with_capacity(list.len());
-        for (i, Object(p)) in list.into_iter().enumerate() {
-            partners.push(self.partner(p, At::element("partners", i))?);
+    fn list<D, T>(
+        &mut self,
+        top: &'static str,
+        list: Vec<Object<D>>,
+        // A function item, not a pointer: each list's function calls its own directly.
+        each: impl Fn(&mut Self, D, At) -> Result<T, PolicyError>,
+    ) -> Result<Vec<T>, PolicyError> {
+        let mut out = Vec::with_capacity(list.len());
+        for (i, Object(doc)) in list.into_iter().enumerate() {
+            out.push(each(self, doc, At::element(top, i))?);
         }
-        Ok(partners)
-    }
-
-    #[inline(never)]
-    fn rules(&mut self, list: Vec<Object<RuleDoc>>) -> Result<Vec<Rule>, PolicyError> {
-        let mut rules = Vec::with_capacity(list.len());
-        for (i, Object(r)) in list.into_iter().enumerate() {
-            rules.push(self.rule(r, At::element("rules", i))?);
-        }
-        Ok(rules)
+        Ok(out)
     }
 
     /// The partner of a policy without `partners`: the Sendcloud preset. (Not inlined into `policy`: a PHP host
