@@ -200,6 +200,17 @@ impl MethodSet {
     }
 }
 
+/// The methods in the order first given, each once (as [`MethodSet::insert`]).
+impl FromIterator<Method> for MethodSet {
+    fn from_iter<I: IntoIterator<Item = Method>>(methods: I) -> MethodSet {
+        let mut set = MethodSet::default();
+        for m in methods {
+            set.insert(m);
+        }
+        set
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

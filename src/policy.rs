@@ -573,6 +573,7 @@ impl Compiler<'_> {
         self.ids.insert(id.as_str(), at.owner());
         Ok(id)
     }
+
     /// The id a preset partner without one of its own takes: the preset's name (at `at`, its `preset` key).
     fn preset_id(&mut self, name: &'static str, at: At) -> Result<Id, PolicyError> {
         match Id::new(name) {
@@ -635,10 +636,6 @@ impl Compiler<'_> {
         };
         let id = self.claim_id(id, at.key("id"))?;
         let ip = self.narrow(doc.ip.unwrap_or_default(), at.key("ip"))?;
-        let mut methods = MethodSet::default();
-        for m in doc.methods.unwrap_or_default() {
-            methods.insert(m);
-        }
         Ok(Partner {
             id,
             enabled: doc.enabled.unwrap_or(true),
@@ -646,7 +643,7 @@ impl Compiler<'_> {
             ranges: RangeSet::from_cidrs(&ip),
             user_agents: doc.user_agents.unwrap_or_default(),
             claims: doc.claims.unwrap_or_default(),
-            methods,
+            methods: doc.methods.unwrap_or_default().into_iter().collect(),
         })
     }
 
@@ -715,20 +712,13 @@ impl Compiler<'_> {
             Some(list) if doc.action == Action::Allow => Some(self.narrow(list, at.key("ip"))?),
             Some(list) => Some(list),
         };
-        let methods = doc.methods.map(|list| {
-            let mut set = MethodSet::default();
-            for m in list {
-                set.insert(m);
-            }
-            set
-        });
         Ok(Rule {
             id,
             action: doc.action,
             enabled: doc.enabled.unwrap_or(true),
             ip: ip.map(|c: Vec<Cidr>| RangeSet::from_cidrs(&c)),
             user_agents: doc.user_agents,
-            methods,
+            methods: doc.methods.map(|list| list.into_iter().collect()),
             paths: doc.paths,
         })
     }
@@ -781,12 +771,8 @@ fn preset_user_agents(preset: &[String], add: Option<Vec<Pattern>>) -> Vec<Patte
 /// The preset's methods and those added, as a set.
 #[inline(never)]
 fn method_set(preset: &[String], add: Vec<Method>) -> MethodSet {
-    let mut set = MethodSet::default();
     let preset = preset.iter().filter_map(|m| Method::parse(m.as_bytes()));
-    for m in preset.chain(add) {
-        set.insert(m);
-    }
-    set
+    preset.chain(add).collect()
 }
 
 /// The preset's claims, checked (`None` when one is not a claim: the tests rule that out).
